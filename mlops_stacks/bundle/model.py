@@ -1,0 +1,79 @@
+"""``Bundle``: the resolved, validated configuration of one bundle for one target.
+
+This is what the bundle pipeline produces and what ``deploy/``, ``runner/``
+and the CLI consume. ``tree`` keeps source locations; ``config`` is the same
+data as plain Python values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.bundle.nodes import Node, to_plain
+from mlops_stacks.diagnostics import Diagnostics
+
+#: ``workspace.host`` value that selects the embedded local workspace.
+LOCAL_HOST = "local"
+
+#: Resource kinds mlops-stacks understands, in deployment order.
+RESOURCE_KINDS = (
+    "experiments",
+    "models",
+    "registered_models",
+    "jobs",
+    "model_serving_endpoints",
+    "quality_monitors",
+)
+
+
+@dataclass
+class Bundle:
+    root: Path
+    """Directory that holds ``databricks.yml`` (the sync root)."""
+    target: str
+    """Name of the selected target."""
+    tree: Node
+    """Fully merged and resolved configuration, with source locations."""
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    """Everything the pipeline reported (warnings included)."""
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """The configuration as plain Python values."""
+        return to_plain(self.tree) or {}
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("bundle", {}).get("name", ""))
+
+    @property
+    def workspace(self) -> dict[str, Any]:
+        return self.config.get("workspace") or {}
+
+    @property
+    def host(self) -> str:
+        return str(self.workspace.get("host") or "")
+
+    @property
+    def is_local(self) -> bool:
+        """True when this target deploys to the embedded local workspace."""
+        return self.host == LOCAL_HOST
+
+    @property
+    def mode(self) -> str | None:
+        return self.config.get("bundle", {}).get("mode")
+
+    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Resources of one kind, by key (``{}`` when there are none)."""
+        return (self.config.get("resources") or {}).get(kind) or {}
+
+    def all_resources(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(kind, key, definition)`` for every resource, in deployment order."""
+        return [
+            (kind, key, spec)
+            for kind in RESOURCE_KINDS
+            for key, spec in sorted(self.resources(kind).items())
+        ]

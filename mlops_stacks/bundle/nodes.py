@@ -1,0 +1,121 @@
+"""Configuration values that remember where they came from.
+
+A ``Node`` wraps one YAML value (mapping, sequence or scalar) together with
+the ``Location`` it was read from. Every bundle step works on nodes, so that
+after merging targets and resolving ``${...}`` references a diagnostic can
+still point at the line a user wrote. ``to_plain`` drops the locations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Union
+
+from mlops_stacks.diagnostics import Location
+
+Scalar = Union[str, int, float, bool, None]
+
+
+class Node:
+    """A value with a source location. Mappings hold ``dict[str, Node]``,
+    sequences ``list[Node]``, scalars a plain Python value."""
+
+    __slots__ = ("value", "loc")
+
+    def __init__(self, value: Any, loc: Location | None = None) -> None:
+        self.value = value
+        self.loc = loc if loc is not None else Location("<generated>")
+
+    # -- kind tests -------------------------------------------------------
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not isinstance(self.value, (dict, list))
+
+    # -- access -------------------------------------------------------------
+    def get(self, key: str, default: Node | None = None) -> Node | None:
+        """Child of a mapping node, or ``default``."""
+        if isinstance(self.value, dict):
+            return self.value.get(key, default)
+        return default
+
+    def at(self, *keys: str | int) -> Node | None:
+        """Follow a path of mapping keys and list indexes; ``None`` if absent."""
+        node: Node | None = self
+        for key in keys:
+            if node is None:
+                return None
+            if isinstance(key, int):
+                if not isinstance(node.value, list) or not -len(node.value) <= key < len(node.value):
+                    return None
+                node = node.value[key]
+            else:
+                node = node.get(key)
+        return node
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        if isinstance(self.value, dict):
+            yield from self.value.items()
+
+    def copy(self) -> Node:
+        """Deep copy (locations are immutable and shared)."""
+        if isinstance(self.value, dict):
+            return Node({k: v.copy() for k, v in self.value.items()}, self.loc)
+        if isinstance(self.value, list):
+            return Node([v.copy() for v in self.value], self.loc)
+        return Node(self.value, self.loc)
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r} @ {self.loc})"
+
+
+def to_plain(node: Node | None) -> Any:
+    """The plain Python value of a node tree (dicts, lists, scalars)."""
+    if node is None:
+        return None
+    if isinstance(node.value, dict):
+        return {k: to_plain(v) for k, v in node.value.items()}
+    if isinstance(node.value, list):
+        return [to_plain(v) for v in node.value]
+    return node.value
+
+
+def from_plain(value: Any, loc: Location | None = None) -> Node:
+    """Wrap a plain value (recursively) in nodes that all carry ``loc``."""
+    if isinstance(value, Node):
+        return value
+    if isinstance(value, dict):
+        return Node({str(k): from_plain(v, loc) for k, v in value.items()}, loc)
+    if isinstance(value, (list, tuple)):
+        return Node([from_plain(v, loc) for v in value], loc)
+    return Node(value, loc)
+
+
+def format_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """``['resources', 'jobs', 'x', 'tasks', 0]`` -> ``resources.jobs.x.tasks[0]``."""
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + p
+    return out
+
+
+def walk(node: Node, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Node]]:
+    """Yield ``(path, node)`` for ``node`` and every node below it, depth first."""
+    stack: list[tuple[tuple[str | int, ...], Node]] = [(path, node)]
+    while stack:
+        p, n = stack.pop()
+        yield p, n
+        if isinstance(n.value, dict):
+            stack.extend((p + (k,), v) for k, v in reversed(list(n.value.items())))
+        elif isinstance(n.value, list):
+            stack.extend((p + (i,), v) for i, v in reversed(list(enumerate(n.value))))

@@ -1,0 +1,1 @@
+"""The ``mlops-stacks`` command line: one module per command, thin bodies over the library."""

@@ -1,0 +1,92 @@
+"""The ``mlops-stacks`` application: command registration and the error edge.
+
+Errors are mapped to exit codes here and only here: an ``MlopsStacksError``
+prints its message (no traceback unless ``--debug``) and exits with its
+``exit_code`` (1 for user errors, 2 for usage errors); click's own usage
+errors exit 2; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from mlops_stacks import __version__
+from mlops_stacks.cli import terminal
+from mlops_stacks.errors import MlopsStacksError
+
+# (module under mlops_stacks.cli, command name) in the order ``--help`` lists them.
+COMMANDS: list[tuple[str, str]] = [
+]
+
+
+class _Group(TyperGroup):
+    """Maps our exceptions to messages and exit codes for every command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for _, name in COMMANDS if name in self.commands]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MlopsStacksError as exc:
+            if terminal.DEBUG:
+                raise
+            terminal.current().fail(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            terminal.current().error("Interrupted.")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="mlops-stacks",
+    help=(
+        "Create, validate, deploy and run production-grade MLOps projects.\n\n"
+        "Start with `mlops-stacks init`, then `validate`, `deploy` and `run` a job on the "
+        "local workspace (no account needed), or on Databricks with `-t staging`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="markdown",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlops-stacks {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show full tracebacks for errors (for bug reports)."
+    ),
+) -> None:
+    terminal.DEBUG = debug
+
+
+for _module, _name in COMMANDS:
+    importlib.import_module(f"mlops_stacks.cli.{_module}").register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="mlops-stacks")
+    except SystemExit as exc:
+        code = exc.code
+        # click reports usage errors with exit code 2; keep it.
+        sys.exit(code if isinstance(code, int) else (0 if code is None else 1))

@@ -1,0 +1,114 @@
+"""One output object for every command: messages, tables, progress, prompts.
+
+People get rich formatting on a terminal; pipes, CI and tests get plain,
+deterministic text (no colour, no spinners). ``--output json`` commands print
+exactly one JSON document on stdout and send everything else to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from mlops_stacks.errors import MlopsStacksError
+
+DEBUG = False
+_current: Terminal | None = None
+
+
+def is_interactive() -> bool:
+    """True when a person is at a terminal (stdin and stdout are TTYs)."""
+    if os.environ.get("MLOPS_STACKS_NO_INPUT"):
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+class Terminal:
+    def __init__(self, *, json_mode: bool = False) -> None:
+        plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
+        self.json_mode = json_mode
+        # In JSON mode, human messages go to stderr so stdout stays parseable.
+        self.out = Console(
+            file=sys.stderr if json_mode else sys.stdout,
+            no_color=plain,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
+        self.err = Console(file=sys.stderr, no_color=plain, highlight=False, soft_wrap=True)
+        self.interactive = is_interactive()
+
+    # -- messages -------------------------------------------------------------
+    def print(self, text: str = "", **kwargs: Any) -> None:
+        self.out.print(text, markup=False, **kwargs)
+
+    def rich(self, renderable: Any) -> None:
+        self.out.print(renderable)
+
+    def info(self, text: str) -> None:
+        self.out.print(text, markup=False, style="dim")
+
+    def success(self, text: str) -> None:
+        self.out.print(text, markup=False, style="green")
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"Warning: {text}", markup=False, style="yellow")
+
+    def error(self, text: str) -> None:
+        self.err.print(f"Error: {text}", markup=False, style="red")
+
+    def fail(self, exc: MlopsStacksError) -> None:
+        """Print an error for the user: the message, then the hint on how to fix it."""
+        self.err.print(f"Error: {exc.message}", markup=False, style="red")
+        if exc.hint:
+            self.err.print(exc.hint, markup=False)
+
+    def json(self, data: Any) -> None:
+        """Print one JSON document on stdout (always stdout, whatever the mode)."""
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        sys.stdout.flush()
+
+    def table(self, columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+        t = Table(title=title, show_edge=False, header_style="bold")
+        for c in columns:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*[str(x) for x in r])
+        self.out.print(t)
+
+    # -- progress -------------------------------------------------------------
+    @contextlib.contextmanager
+    def status(self, text: str) -> Iterator[None]:
+        """A spinner while work runs; silent when not on a terminal."""
+        if self.out.is_terminal and not self.json_mode:
+            with self.out.status(text):
+                yield
+        else:
+            yield
+
+    # -- prompts --------------------------------------------------------------
+    def confirm(self, question: str, default: bool = False) -> bool:
+        from rich.prompt import Confirm
+
+        return Confirm.ask(question, default=default, console=self.err)
+
+
+def current(*, json_mode: bool | None = None) -> Terminal:
+    """The process-wide terminal; ``json_mode`` (re)configures it for a command."""
+    global _current
+    if _current is None or (json_mode is not None and json_mode != _current.json_mode):
+        _current = Terminal(json_mode=bool(json_mode))
+    return _current
+
+
+def reset() -> None:
+    """Forget the current terminal (tests swap stdout between invocations)."""
+    global _current
+    _current = None

@@ -1,0 +1,95 @@
+"""The exception family of mlops-stacks.
+
+Every error a user can cause is an ``MlopsStacksError``. The CLI prints its
+message (never a traceback, unless ``--debug``) and exits with its
+``exit_code``::
+
+    MlopsStacksError            exit 1: something the user can fix
+    ├── UsageError              exit 2: bad command-line usage or missing answers
+    ├── AnswerError             a bad template answer or answers file (init/update)
+    ├── ConfigError             bundle configuration has errors; carries diagnostics
+    ├── MissingDependencyError  an optional extra (e.g. [local]) is not installed
+    ├── WorkspaceError          a workspace (local or Databricks) refused an operation
+    │   ├── LockError           the deployment lock is held by someone else
+    │   └── AuthError           no usable credentials for a remote workspace
+    └── RunError                a job run failed
+
+Messages say what went wrong, where, and how to fix it. Constructors never
+print; rendering is the CLI's job.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops_stacks.diagnostics import Diagnostics
+
+
+class MlopsStacksError(Exception):
+    """Base class of every error mlops-stacks reports to its users."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n{self.hint}"
+        return self.message
+
+
+class UsageError(MlopsStacksError):
+    """Wrong command-line usage, or required input missing without a terminal."""
+
+    exit_code = 2
+
+
+class AnswerError(MlopsStacksError):
+    """A template answer (or answers file) is invalid."""
+
+
+class ConfigError(MlopsStacksError):
+    """The bundle configuration has errors; ``diagnostics`` holds them all."""
+
+    def __init__(
+        self, message: str, diagnostics: Diagnostics | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        from mlops_stacks.diagnostics import Diagnostics
+
+        self.diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+
+
+class MissingDependencyError(MlopsStacksError):
+    """A command needs an optional dependency that is not installed."""
+
+
+class WorkspaceError(MlopsStacksError):
+    """A workspace operation failed."""
+
+
+class LockError(WorkspaceError):
+    """The deployment lock for a target is held by another deploy."""
+
+
+class AuthError(WorkspaceError):
+    """No usable credentials for a remote workspace."""
+
+
+class RunError(MlopsStacksError):
+    """A job run failed or could not start."""
+
+
+def require_extra(module: str, extra: str = "local", purpose: str = "this command") -> None:
+    """Raise ``MissingDependencyError`` naming the install command if ``module`` is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingDependencyError(
+            f"{purpose} needs the Python package '{module}', which is not installed.",
+            hint=f'Install it with: pip install "mlops-stacks[{extra}]"',
+        )
