@@ -20,3 +20,30 @@ def _no_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("BUNDLE_VAR_"):
             monkeypatch.delenv(key)
+
+
+def render_template(dest: Path, **answers: object) -> Path:
+    """Render the built-in template into ``dest`` with ``answers`` (defaults for the rest).
+
+    Goes through copier directly, like a bare ``copier copy``, so template tests
+    do not depend on the ``init`` command.
+    """
+    from copier import run_copy
+
+    from mlops_stacks.templates import builtin_template
+
+    run_copy(
+        str(builtin_template()),
+        str(dest),
+        data=dict(answers),
+        defaults=True,
+        quiet=True,
+        overwrite=True,
+    )
+    return dest
+
+
+@pytest.fixture
+def render() -> object:
+    """The ``render_template`` function, as a fixture."""
+    return render_template
