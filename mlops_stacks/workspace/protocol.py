@@ -1,0 +1,250 @@
+"""The ``Workspace`` protocol: everything ``deploy/`` and ``run`` need from a workspace.
+
+A workspace is where one target of a bundle is deployed: the embedded local
+workspace (``workspace/local.py``) or a Databricks workspace. ``deploy/``
+talks only to this protocol, so it knows nothing of disks or REST APIs.
+
+Five groups of operations:
+
+- **files**: the synced copy of the bundle root. Paths are POSIX paths
+  relative to the bundle root (``training/notebooks/Train.py``).
+- **state**: one JSON document per target (``deploy/state.py`` owns its
+  shape). ``write_state`` must be atomic: a reader sees the old document or
+  the new one, never a mix.
+- **lock**: one deploy (or destroy) at a time per target. ``acquire_lock``
+  fails fast with ``LockError`` naming the holder and since when.
+- **resources** by kind (``jobs``, ``experiments``, ``registered_models``,
+  ``models``, ``model_serving_endpoints``, ``quality_monitors``): create,
+  update, delete, get. IDs are strings.
+- **job runs**: run a deployed job, list runs, get one run.
+
+Rules every backend follows so that an interrupted deploy converges:
+
+- ``create_resource`` is idempotent by identity: when a resource with the
+  same identity already exists (the experiment or registered model name, the
+  job key of this bundle), it is adopted (updated to ``config``) and its ID
+  returned, instead of creating a duplicate or failing. A deploy killed
+  between creating a resource and recording it in state relies on this.
+- ``delete_resource`` and ``delete_file`` succeed when the thing is already
+  gone.
+- Errors are raised as ``WorkspaceError`` (or a subclass) with a message that
+  names the resource and says what to do.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+#: Resource kinds whose deletion destroys user data (runs, model versions).
+#: ``deploy`` and ``destroy`` ask before deleting them unless ``--auto-approve``.
+DATA_HOLDING_KINDS = frozenset({"experiments", "registered_models", "models"})
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One synced file: its path relative to the bundle root and content hash."""
+
+    path: str
+    sha256: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """Where a deployed resource lives: its kind, bundle key and workspace ID."""
+
+    kind: str
+    key: str
+    id: str
+    name: str | None = None
+    """The display name in the workspace (experiment name, model full name), if any."""
+    url: str | None = None
+    """A link or locator a user can open, if the workspace has one."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a target's deployment lock, and since when."""
+
+    user: str
+    host: str
+    pid: int
+    since: str
+    """ISO 8601 time (UTC) the lock was taken."""
+    token: str = ""
+    """Random value identifying this acquisition (release only removes one's own lock)."""
+
+    @property
+    def holder(self) -> str:
+        return f"{self.user}@{self.host} (pid {self.pid})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"holder": f"{self.user}@{self.host}", **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LockInfo:
+        return cls(
+            user=str(data.get("user", "?")),
+            host=str(data.get("host", "?")),
+            pid=int(data.get("pid", 0) or 0),
+            since=str(data.get("since", "?")),
+            token=str(data.get("token", "")),
+        )
+
+    @classmethod
+    def for_this_process(cls, token: str) -> LockInfo:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no user name in some containers
+            user = "unknown"
+        return cls(
+            user=user,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            token=token,
+        )
+
+
+@dataclass
+class LockResult:
+    """What ``acquire_lock`` did: the lock now held, and any lock it broke."""
+
+    lock: LockInfo
+    broken: LockInfo | None = None
+    reason: str = ""
+    """Why a previous lock was broken (``stale``: its process is gone; ``forced``)."""
+
+
+@dataclass
+class WorkspaceInfo:
+    """What ``summary`` shows about a workspace."""
+
+    kind: str
+    """``local`` or ``databricks``."""
+    host: str
+    root_path: str
+    file_path: str
+    details: dict[str, str] = field(default_factory=dict)
+    """Backend-specific facts (local directory, MLflow URIs, UI command, ...)."""
+
+
+@runtime_checkable
+class Workspace(Protocol):
+    """One deployment target's workspace. See the module docstring for the rules."""
+
+    # -- description ----------------------------------------------------------
+    def info(self) -> WorkspaceInfo:
+        """Host, paths and backend details, for ``summary``."""
+        ...
+
+    def resource_locator(self, ref: ResourceRef) -> str:
+        """How a user opens this resource (a URL, or a command for local)."""
+        ...
+
+    # -- files ------------------------------------------------------------------
+    def list_files(self) -> dict[str, FileInfo]:
+        """Every synced file, by relative path, with its content hash."""
+        ...
+
+    def upload_file(self, path: str, source: Path) -> None:
+        """Copy the local file ``source`` to the synced ``path`` (replacing it)."""
+        ...
+
+    def delete_file(self, path: str) -> None:
+        """Remove a synced file; no error when it is already gone."""
+        ...
+
+    def delete_all_files(self) -> None:
+        """Remove the whole synced copy (``destroy``)."""
+        ...
+
+    # -- state ------------------------------------------------------------------
+    def read_state(self) -> dict[str, Any] | None:
+        """The deployment state document, or ``None`` before the first deploy.
+
+        A state that exists but cannot be read raises ``WorkspaceError`` with a fix.
+        """
+        ...
+
+    def write_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the state document atomically."""
+        ...
+
+    def delete_state(self) -> None:
+        """Forget the deployment state (``destroy``)."""
+        ...
+
+    # -- lock -------------------------------------------------------------------
+    def acquire_lock(self, *, force: bool = False) -> LockResult:
+        """Take the target's deployment lock or raise ``LockError`` naming its holder.
+
+        A lock left by a process that is gone may be broken automatically (the
+        result says so); ``force=True`` breaks any lock.
+        """
+        ...
+
+    def release_lock(self, lock: LockInfo) -> None:
+        """Release ``lock`` if it is still ours (never someone else's)."""
+        ...
+
+    def read_lock(self) -> LockInfo | None:
+        """The current holder, if the target is locked."""
+        ...
+
+    # -- resources --------------------------------------------------------------
+    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        """Create (or adopt, see the rules) a resource; returns its reference with ID."""
+        ...
+
+    def update_resource(
+        self,
+        kind: str,
+        key: str,
+        resource_id: str,
+        config: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+    ) -> ResourceRef:
+        """Bring an existing resource to ``config``; ``previous`` is what was deployed.
+
+        May return a new ID when the backend had to recreate the resource.
+        """
+        ...
+
+    def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
+        """Delete a resource; no error when it is already gone."""
+        ...
+
+    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+        """The resource as the workspace sees it, or ``None`` when it does not exist."""
+        ...
+
+    # -- job runs ---------------------------------------------------------------
+    def run_job(
+        self,
+        key: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        only: list[str] | None = None,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Run the deployed job ``key`` and wait for it; returns a ``runner.RunRecord``."""
+        ...
+
+    def list_runs(self, key: str | None = None) -> list[Any]:
+        """Run records, newest first, optionally of one job."""
+        ...
+
+    def get_run(self, run_id: str) -> Any:
+        """One run record by ID; ``WorkspaceError`` when unknown."""
+        ...
