@@ -1,0 +1,192 @@
+"""Resolve ``models:/<name>@<alias>`` in an MLflow store and run MLflow's scoring server for it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import MlopsStacksError, UsageError, require_extra
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The model version an alias points at, in a given MLflow store."""
+
+    name: str
+    alias: str
+    version: str
+    tracking_uri: str
+    registry_uri: str
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+def resolve_alias(name: str, alias: str, *, tracking_uri: str, registry_uri: str) -> ServedModel:
+    """Find the version of registered model ``name`` behind ``alias``.
+
+    Raises ``MlopsStacksError`` naming the model and what to run when the model
+    or the alias does not exist.
+    """
+    require_extra("mlflow", purpose="Serving a model")
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException as exc:
+        code = getattr(exc, "error_code", "")
+        if code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND") or (
+            "not found" in str(exc).lower() or "does not exist" in str(exc).lower()
+        ):
+            raise MlopsStacksError(
+                f"Registered model '{name}' has no version with alias '{alias}'.",
+                hint="Deploy and run the training job first (`mlops-stacks deploy` then "
+                "`mlops-stacks run model_training_job`), or pick another alias with --alias.",
+            ) from None
+        raise MlopsStacksError(
+            f"Could not read model '{name}' from the MLflow store: {exc}"
+        ) from None
+    return ServedModel(name, alias, str(version.version), tracking_uri, registry_uri)
+
+
+def example_request(model: ServedModel, max_rows: int = 3) -> dict[str, Any] | None:
+    """A ``dataframe_split`` request body built from the model's logged input example."""
+    require_extra("mlflow", purpose="Serving a model")
+    import mlflow
+    from mlflow.models import Model
+
+    os.environ.setdefault("MLFLOW_TRACKING_URI", model.tracking_uri)
+    mlflow.set_tracking_uri(model.tracking_uri)
+    mlflow.set_registry_uri(model.registry_uri)
+    try:
+        local = mlflow.artifacts.download_artifacts(model.uri)
+        example = Model.load(local).load_input_example(local)
+    except Exception:  # an example is a convenience; serving works without one
+        return None
+    if example is None:
+        return None
+    try:
+        import pandas as pd
+
+        frame = example if isinstance(example, pd.DataFrame) else pd.DataFrame(example)
+        split = json.loads(frame.head(max_rows).to_json(orient="split", index=False))
+    except Exception:
+        return None
+    return {"dataframe_split": {"columns": split["columns"], "data": split["data"]}}
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class ModelServer:
+    """A running scoring server process."""
+
+    model: ServedModel
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Block until ``GET /ping`` answers 200; fail if the process dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise MlopsStacksError(
+                    f"The scoring server for {self.model.uri} exited with code "
+                    f"{self.process.returncode} before it was ready.",
+                    hint=self._log_tail(),
+                )
+            try:
+                with urllib.request.urlopen(self.url + "/ping", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise MlopsStacksError(
+            f"The scoring server for {self.model.uri} did not become ready in {timeout:.0f} s."
+        )
+
+    def _log_tail(self, lines: int = 20) -> str | None:
+        if self.log_path is None or not self.log_path.exists():
+            return None
+        tail = self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        return "Server output (last lines):\n" + "\n".join(tail) if tail else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(
+    model: ServedModel,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    quiet: bool = False,
+) -> ModelServer:
+    """Start MLflow's scoring server for ``model`` in a child process (not yet ready)."""
+    require_extra("mlflow", purpose="Serving a model")
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, got {port}.")
+    if not _port_free(host, port):
+        raise MlopsStacksError(
+            f"Port {port} on {host} is already in use.", hint="Choose another with --port N."
+        )
+    env = dict(os.environ)
+    env["MLFLOW_TRACKING_URI"] = model.tracking_uri
+    env["MLFLOW_REGISTRY_URI"] = model.registry_uri
+    # MLflow starts ``uvicorn`` by name: make this interpreter's scripts findable.
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    cmd = [
+        sys.executable, "-m", "mlflow", "models", "serve",
+        "--model-uri", model.uri,
+        "--env-manager", "local",
+        "--host", host,
+        "--port", str(port),
+        "--workers", "1",
+    ]
+    log = tempfile.NamedTemporaryFile(prefix="mlops-stacks-serve-", suffix=".log", delete=False)
+    # Quiet: all output to the log. Otherwise the server's access log shows on the
+    # terminal and its errors are also kept for the failure message.
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=log if quiet else None,
+        stderr=log,
+        start_new_session=True,  # our Ctrl-C handling stops it, once
+    )
+    log.close()
+    return ModelServer(model, host, port, proc, Path(log.name))
