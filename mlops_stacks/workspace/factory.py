@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import WorkspaceError
@@ -18,15 +20,21 @@ def open_workspace(bundle: Bundle) -> Workspace:
         from mlops_stacks.workspace.local import LocalWorkspace
 
         return LocalWorkspace.for_bundle(bundle)
-    if importlib.util.find_spec("mlops_stacks.workspace.databricks") is None:
+    opener = _databricks_opener()
+    if opener is None:
         raise WorkspaceError(
             f"Target '{bundle.target}' deploys to {bundle.host or 'a Databricks workspace'}: "
-            "Databricks targets need the Databricks backend, which this version of "
-            "mlops-stacks does not include.",
+            "Databricks targets need the Databricks backend, which this installation of "
+            "mlops-stacks does not provide yet.",
             hint="Use the local target (`-t local`, workspace.host: local), or deploy this "
-            "target with the Databricks CLI (`databricks bundle deploy -t "
-            f"{bundle.target}`).",
+            f"target with the Databricks CLI (`databricks bundle deploy -t {bundle.target}`).",
         )
-    from mlops_stacks.workspace.databricks import open_databricks_workspace
+    return opener(bundle)
 
-    return open_databricks_workspace(bundle)
+
+def _databricks_opener() -> Callable[[Bundle], Workspace] | None:
+    """``workspace.databricks.open_databricks_workspace`` when that backend is present."""
+    if importlib.util.find_spec("mlops_stacks.workspace.databricks") is None:
+        return None
+    module = importlib.import_module("mlops_stacks.workspace.databricks")
+    return getattr(module, "open_databricks_workspace", None)

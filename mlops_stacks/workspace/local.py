@@ -1,0 +1,418 @@
+"""The embedded local workspace: one directory per target under the bundle root.
+
+::
+
+    <bundle root>/.mlops-stacks/<target>/
+      files/          synced copy of the bundle (``workspace.file_path`` maps here)
+      state.json      deployment state (written atomically)
+      deploy.lock     who is deploying, since when (see ``local_lock``)
+      jobs/<key>.json deployed job definitions with their IDs
+      resources/<kind>/<key>.json   other resources (serving endpoints, monitors)
+      runs/           job run records (written by ``mlops_stacks.runner``)
+      mlflow/         MLflow store: ``mlflow.db`` (tracking + registry), ``artifacts/``
+
+Nothing here imports MLflow at module level; see ``local_mlflow``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shlex
+import shutil
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.workspace import local_lock
+from mlops_stacks.workspace.atomic import atomic_copy, atomic_write_json
+from mlops_stacks.workspace.local_mlflow import MlflowResources, registered_model_name
+from mlops_stacks.workspace.protocol import (
+    FileInfo,
+    LockInfo,
+    LockResult,
+    ResourceRef,
+    WorkspaceInfo,
+)
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+
+#: Folder (under the bundle root) that holds every local target.
+LOCAL_DIR = ".mlops-stacks"
+#: Suffixes a notebook path may have dropped (workspace paths omit them).
+_NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_root_path(bundle_name: str, target: str, user: str | None = None) -> str:
+    """``/Workspace/Users/<user>/.bundle/<bundle>/<target>``, as Databricks defaults it."""
+    if user is None:
+        import getpass
+
+        try:
+            user = getpass.getuser()
+        except Exception:
+            user = "unknown"
+    return f"/Workspace/Users/{user}/.bundle/{bundle_name}/{target}"
+
+
+class LocalWorkspace:
+    """The ``Workspace`` protocol on the local disk. See the module docstring for the layout."""
+
+    def __init__(
+        self, bundle_root: Path, target: str, *, bundle_name: str = "",
+        root_path: str | None = None, file_path: str | None = None,
+    ) -> None:
+        self.bundle_root = Path(bundle_root).resolve()
+        self.target = target
+        self.bundle_name = bundle_name
+        self.dir = self.bundle_root / LOCAL_DIR / target
+        self.root_path = (root_path or default_root_path(bundle_name, target)).rstrip("/")
+        self.file_path = (file_path or f"{self.root_path}/files").rstrip("/")
+        self.mlflow = MlflowResources(self.dir / "mlflow")
+
+    @classmethod
+    def for_bundle(cls, bundle: Bundle) -> LocalWorkspace:
+        ws = bundle.workspace
+        return cls(
+            bundle.root, bundle.target, bundle_name=bundle.name,
+            root_path=ws.get("root_path"), file_path=ws.get("file_path"),
+        )
+
+    # -- layout -------------------------------------------------------------------
+    @property
+    def files_dir(self) -> Path:
+        return self.dir / "files"
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.dir / "deploy.lock"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.dir / "jobs"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.dir / "runs"
+
+    @property
+    def tracking_uri(self) -> str:
+        """``sqlite:///.../mlflow.db``: the MLflow tracking URI of this target."""
+        return self.mlflow.tracking_uri
+
+    @property
+    def registry_uri(self) -> str:
+        """The model registry URI (the same sqlite store as tracking)."""
+        return self.mlflow.tracking_uri
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.mlflow.artifact_root
+
+    def mlflow_env(self) -> dict[str, str]:
+        """Environment for job tasks: where MLflow tracks and registers."""
+        return {
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_REGISTRY_URI": self.registry_uri,
+            "MLOPS_STACKS_TARGET": self.target,
+        }
+
+    def mlflow_ui_command(self) -> str:
+        """The ``mlflow ui`` command that opens this target's tracking store and registry."""
+        return (
+            f"mlflow ui --backend-store-uri {shlex.quote(self.tracking_uri)} "
+            f"--default-artifact-root {shlex.quote(str(self.artifact_root))}"
+        )
+
+    def local_path(self, workspace_path: str) -> Path:
+        """The synced local file behind a workspace path (e.g. a task's ``notebook_path``).
+
+        ``<file_path>/training/notebooks/Train`` -> ``files/training/notebooks/Train.py``.
+        Relative paths are taken relative to the synced bundle root.
+        """
+        path = str(workspace_path)
+        prefix = self.file_path + "/"
+        if path.startswith(prefix):
+            rel = path[len(prefix):]
+        elif path.startswith("/"):
+            if Path(path).is_file():
+                return Path(path)
+            raise WorkspaceError(
+                f"Path {path} is outside the bundle's synced files ({self.file_path}).",
+                hint="Refer to files of the bundle (relative paths in the bundle's YAML), "
+                "and run `mlops-stacks deploy` first.",
+            )
+        else:
+            rel = path[2:] if path.startswith("./") else path
+        base = self.files_dir / PurePosixPath(rel)
+        for candidate in (base, *(base.with_name(base.name + s) for s in _NOTEBOOK_SUFFIXES)):
+            if candidate.is_file():
+                return candidate
+        raise WorkspaceError(
+            f"{path} is not in the deployed files of target '{self.target}'.",
+            hint="Run `mlops-stacks deploy` to sync the bundle's files, and check the path.",
+        )
+
+    # -- description ----------------------------------------------------------------
+    def info(self) -> WorkspaceInfo:
+        return WorkspaceInfo(
+            kind="local",
+            host="local",
+            root_path=self.root_path,
+            file_path=self.file_path,
+            details={
+                "directory": str(self.dir),
+                "files": str(self.files_dir),
+                "state": str(self.state_file),
+                "mlflow_tracking_uri": self.tracking_uri,
+                "mlflow_registry_uri": self.registry_uri,
+                "mlflow_artifact_root": str(self.artifact_root),
+                "mlflow_ui": self.mlflow_ui_command(),
+            },
+        )
+
+    def resource_locator(self, ref: ResourceRef) -> str:
+        if ref.kind == "jobs":
+            return f"mlops-stacks run {ref.key} -t {self.target}"
+        if ref.kind in ("experiments", "registered_models", "models"):
+            return self.mlflow_ui_command()
+        return str(self._record_file(ref.kind, ref.key))
+
+    # -- files ------------------------------------------------------------------------
+    def _file(self, path: str) -> Path:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise WorkspaceError(f"Refusing to sync {path!r}: not inside the bundle root.")
+        return self.files_dir / rel
+
+    def list_files(self) -> dict[str, FileInfo]:
+        out: dict[str, FileInfo] = {}
+        if not self.files_dir.is_dir():
+            return out
+        for dirpath, _dirs, names in os.walk(self.files_dir):
+            for name in names:
+                full = Path(dirpath) / name
+                rel = full.relative_to(self.files_dir).as_posix()
+                out[rel] = FileInfo(rel, sha256_file(full), full.stat().st_size)
+        return out
+
+    def upload_file(self, path: str, source: Path) -> None:
+        dest = self._file(path)
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        atomic_copy(source, dest)
+
+    def delete_file(self, path: str) -> None:
+        dest = self._file(path)
+        with contextlib.suppress(FileNotFoundError):
+            dest.unlink()
+        # Remove folders left empty, up to files/.
+        parent = dest.parent
+        while parent != self.files_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+    def delete_all_files(self) -> None:
+        shutil.rmtree(self.files_dir, ignore_errors=True)
+
+    # -- state ------------------------------------------------------------------------
+    def read_state(self) -> dict[str, Any] | None:
+        try:
+            text = self.state_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise WorkspaceError(
+                f"The deployment state {self.state_file} is corrupt: {exc}.",
+                hint="Restore it from a backup, or delete it and run `mlops-stacks deploy` "
+                "again: existing jobs, experiments and models are adopted by name.",
+            ) from None
+        if not isinstance(data, dict):
+            raise WorkspaceError(
+                f"The deployment state {self.state_file} is not a JSON object.",
+                hint="Delete it and run `mlops-stacks deploy` again: existing jobs, "
+                "experiments and models are adopted by name.",
+            )
+        return data
+
+    def write_state(self, state: Mapping[str, Any]) -> None:
+        atomic_write_json(self.state_file, dict(state))
+
+    def delete_state(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.state_file.unlink()
+
+    # -- lock -------------------------------------------------------------------------
+    def acquire_lock(self, *, force: bool = False) -> LockResult:
+        return local_lock.acquire(self.lock_file, force=force, target=self.target)
+
+    def release_lock(self, lock: LockInfo) -> None:
+        local_lock.release(self.lock_file, lock)
+
+    def read_lock(self) -> LockInfo | None:
+        return local_lock.read_lock(self.lock_file)
+
+    # -- resources ----------------------------------------------------------------------
+    def _record_file(self, kind: str, key: str) -> Path:
+        if kind == "jobs":
+            return self.jobs_dir / f"{key}.json"
+        return self.dir / "resources" / kind / f"{key}.json"
+
+    def _read_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._record_file(kind, key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return None  # a garbled record is rewritten by the next create
+
+    def _next_job_id(self) -> str:
+        highest = 0
+        if self.jobs_dir.is_dir():
+            for f in self.jobs_dir.glob("*.json"):
+                with contextlib.suppress(ValueError, OSError, TypeError):
+                    highest = max(highest, int(json.loads(f.read_text())["job_id"]))
+        return str(highest + 1)
+
+    def _write_record(self, kind: str, key: str, config: Mapping[str, Any],
+                      resource_id: str | None = None) -> ResourceRef:
+        existing = self._read_record(kind, key) or {}
+        if kind == "jobs":
+            rid = resource_id or existing.get("job_id") or self._next_job_id()
+            record = {"job_id": str(rid), "key": key, "settings": dict(config)}
+        else:
+            rid = resource_id or existing.get("id") or str(config.get("name") or key)
+            record = {"id": str(rid), "key": key, "kind": kind, "config": dict(config)}
+        record["created_time"] = existing.get("created_time", _now())
+        record["updated_time"] = _now()
+        atomic_write_json(self._record_file(kind, key), record)
+        return ResourceRef(kind, key, str(rid), name=config.get("name"))
+
+    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        if kind == "experiments":
+            exp_id, name = self.mlflow.create_experiment(config)
+            return ResourceRef(kind, key, exp_id, name=name)
+        if kind in ("registered_models", "models"):
+            name = registered_model_name(config) if kind == "registered_models" else str(
+                config["name"])
+            desc = config.get("comment") if kind == "registered_models" else config.get(
+                "description")
+            self.mlflow.create_model(name, desc, _kv_tags(config))
+            return ResourceRef(kind, key, name, name=name)
+        return self._write_record(kind, key, config)
+
+    def update_resource(
+        self, kind: str, key: str, resource_id: str, config: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+    ) -> ResourceRef:
+        if kind == "experiments":
+            exp_id, name = self.mlflow.update_experiment(resource_id, config, previous)
+            return ResourceRef(kind, key, exp_id, name=name)
+        if kind in ("registered_models", "models"):
+            name = registered_model_name(config) if kind == "registered_models" else str(
+                config["name"])
+            desc = config.get("comment") if kind == "registered_models" else config.get(
+                "description")
+            self.mlflow.update_model(resource_id, name, desc, _kv_tags(config))
+            return ResourceRef(kind, key, name, name=name)
+        return self._write_record(kind, key, config, resource_id)
+
+    def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
+        if kind == "experiments":
+            self.mlflow.delete_experiment(resource_id)
+        elif kind in ("registered_models", "models"):
+            self.mlflow.delete_model(resource_id)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                self._record_file(kind, key).unlink()
+
+    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+        if kind == "experiments":
+            return self.mlflow.get_experiment(resource_id)
+        if kind in ("registered_models", "models"):
+            return self.mlflow.get_model(resource_id)
+        record = self._read_record(kind, key)
+        if record is None:
+            return None
+        rid = record.get("job_id", record.get("id"))
+        return record if str(rid) == str(resource_id) else None
+
+    # -- job runs ----------------------------------------------------------------------
+    def job_settings(self, key: str) -> dict[str, Any]:
+        """The deployed settings of job ``key``; ``WorkspaceError`` if it is not deployed."""
+        record = self._read_record("jobs", key)
+        if record is None:
+            deployed = sorted(p.stem for p in self.jobs_dir.glob("*.json"))
+            raise WorkspaceError(
+                f"Job '{key}' is not deployed to target '{self.target}'.",
+                hint=(f"Deployed jobs: {', '.join(deployed)}. " if deployed else "")
+                + "Run `mlops-stacks deploy` after adding it to the bundle.",
+            )
+        settings = dict(record.get("settings") or {})
+        settings.setdefault("job_id", record.get("job_id"))
+        return settings
+
+    def run_job(
+        self, key: str, *, params: Mapping[str, str] | None = None,
+        only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        from mlops_stacks.runner import run_job
+
+        def run_other(ref: str, other_params: dict[str, Any]) -> Any:
+            other = ref
+            if self._read_record("jobs", ref) is None:  # a job ID, not a key
+                for f in self.jobs_dir.glob("*.json"):
+                    rec = self._read_record("jobs", f.stem) or {}
+                    if str(rec.get("job_id")) == str(ref):
+                        other = f.stem
+            return self.run_job(other, params=other_params, on_event=on_event)
+
+        return run_job(
+            self.job_settings(key), job_key=key, runs_dir=self.runs_dir,
+            resolve_path=self.local_path, env=self.mlflow_env(),
+            params=dict(params) if params else None, only=only, on_event=on_event,
+            run_other_job=run_other,
+        )
+
+    def list_runs(self, key: str | None = None) -> list[Any]:
+        from mlops_stacks.runner import list_runs
+
+        runs = list_runs(self.runs_dir)
+        if key is not None:
+            runs = [r for r in runs if getattr(r, "job_key", None) == key]
+        return runs
+
+    def get_run(self, run_id: str) -> Any:
+        from mlops_stacks.runner import load_run
+
+        return load_run(self.runs_dir, run_id)
+
+
+def _kv_tags(config: Mapping[str, Any]) -> dict[str, str]:
+    tags = config.get("tags") or []
+    if isinstance(tags, Mapping):
+        return {str(k): str(v) for k, v in tags.items()}
+    return {str(t["key"]): str(t.get("value", "")) for t in tags if isinstance(t, Mapping)}

@@ -1,0 +1,186 @@
+"""MLflow-backed resources of the local workspace: experiments and registered models.
+
+They are created for real in the target's MLflow store (``mlflow/mlflow.db``,
+a sqlite database used for tracking and the model registry, with artifacts
+under ``mlflow/artifacts/``). ``mlflow`` is imported only when one of these
+resources changes, so a deploy with nothing to do stays fast.
+
+Names in the store:
+
+- ``experiments``: the experiment ``name`` as configured.
+- ``registered_models`` (Unity Catalog style): ``<catalog_name>.<schema_name>.<name>``,
+  the same three-level name Databricks uses, so project code that loads
+  ``models:/catalog.schema.model@champion`` works unchanged; when
+  ``catalog_name``/``schema_name`` are absent, just ``name``.
+- ``models`` (workspace registry): ``name``.
+
+Creating adopts an existing experiment or model of the same name (restoring a
+deleted experiment), so a deploy that was interrupted converges instead of
+failing or duplicating. Deleting something already gone is not an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import WorkspaceError, require_extra
+
+_MISSING = "RESOURCE_DOES_NOT_EXIST"
+
+
+def registered_model_name(config: Mapping[str, Any]) -> str:
+    """The registry name of a ``registered_models`` resource: ``catalog.schema.name``."""
+    parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
+    return ".".join(str(p) for p in parts if p)
+
+
+def _tags(config: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tag in config.get("tags") or []:
+        if isinstance(tag, Mapping) and "key" in tag:
+            out[str(tag["key"])] = str(tag.get("value", ""))
+    return out
+
+
+class MlflowResources:
+    """Creates, updates and deletes MLflow resources in one sqlite-backed store."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self.store_dir = store_dir
+        self._client: Any = None
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.store_dir / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.store_dir / "artifacts"
+
+    # -- client -----------------------------------------------------------------
+    def client(self) -> Any:
+        if self._client is None:
+            require_extra("mlflow", purpose="Deploying MLflow experiments and models locally")
+            for name in ("mlflow.store.db.utils", "alembic", "alembic.runtime.migration"):
+                logging.getLogger(name).setLevel(logging.WARNING)
+            from mlflow import MlflowClient
+
+            self.store_dir.mkdir(parents=True, exist_ok=True)
+            self.artifact_root.mkdir(parents=True, exist_ok=True)
+            self._client = MlflowClient(
+                tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+            )
+        return self._client
+
+    def _call(self, what: str, fn: Any, *args: Any, missing_ok: bool = False, **kw: Any) -> Any:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return fn(*args, **kw)
+        except MlflowException as exc:
+            if missing_ok and getattr(exc, "error_code", "") == _MISSING:
+                return None
+            raise WorkspaceError(
+                f"MLflow store {self.tracking_uri} refused to {what}: {exc.message}",
+                hint="Check the resource's configuration; `mlops-stacks summary` shows "
+                "what is deployed.",
+            ) from None
+
+    # -- experiments -------------------------------------------------------------
+    def create_experiment(self, config: Mapping[str, Any]) -> tuple[str, str]:
+        client = self.client()
+        name = str(config["name"])
+        tags = _tags(config)
+        existing = client.get_experiment_by_name(name)
+        if existing is not None:
+            if existing.lifecycle_stage == "deleted":
+                self._call(f"restore experiment {name!r}", client.restore_experiment,
+                           existing.experiment_id)
+            for k, v in tags.items():
+                client.set_experiment_tag(existing.experiment_id, k, v)
+            return str(existing.experiment_id), name
+        location = config.get("artifact_location") or (
+            self.artifact_root / hashlib.sha256(name.encode()).hexdigest()[:16]
+        ).as_uri()
+        exp_id = self._call(
+            f"create experiment {name!r}", client.create_experiment, name,
+            artifact_location=str(location), tags=tags or None,
+        )
+        return str(exp_id), name
+
+    def update_experiment(
+        self, exp_id: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> tuple[str, str]:
+        client = self.client()
+        name = str(config["name"])
+        current = self._call("read experiment", client.get_experiment, exp_id, missing_ok=True)
+        if current is None or current.lifecycle_stage == "deleted":
+            return self.create_experiment(config)
+        if current.name != name:
+            self._call(f"rename experiment {current.name!r} to {name!r}",
+                       client.rename_experiment, exp_id, name)
+        for k, v in _tags(config).items():
+            client.set_experiment_tag(exp_id, k, v)
+        for k in set(_tags(previous or {})) - set(_tags(config)):
+            self._call(f"remove tag {k!r}", client.delete_experiment_tag, exp_id, k,
+                       missing_ok=True)
+        return exp_id, name
+
+    def delete_experiment(self, exp_id: str) -> None:
+        client = self.client()
+        current = self._call("read experiment", client.get_experiment, exp_id, missing_ok=True)
+        if current is None or current.lifecycle_stage == "deleted":
+            return
+        self._call(f"delete experiment {exp_id}", client.delete_experiment, exp_id,
+                   missing_ok=True)
+
+    def get_experiment(self, exp_id: str) -> dict[str, Any] | None:
+        client = self.client()
+        exp = self._call("read experiment", client.get_experiment, exp_id, missing_ok=True)
+        if exp is None or exp.lifecycle_stage == "deleted":
+            return None
+        return {"id": exp.experiment_id, "name": exp.name, "tags": dict(exp.tags),
+                "artifact_location": exp.artifact_location}
+
+    # -- registered models --------------------------------------------------------
+    def create_model(self, name: str, description: str | None,
+                     tags: Mapping[str, str]) -> str:
+        client = self.client()
+        existing = self._call("read model", client.get_registered_model, name, missing_ok=True)
+        if existing is None:
+            self._call(f"create registered model {name!r}", client.create_registered_model,
+                       name, tags=dict(tags) or None, description=description)
+        else:
+            if description is not None and existing.description != description:
+                client.update_registered_model(name, description=description)
+            for k, v in tags.items():
+                client.set_registered_model_tag(name, k, v)
+        return name
+
+    def update_model(self, old_name: str, name: str, description: str | None,
+                     tags: Mapping[str, str]) -> str:
+        client = self.client()
+        if old_name != name:
+            current = self._call("read model", client.get_registered_model, old_name,
+                                 missing_ok=True)
+            if current is not None:
+                self._call(f"rename registered model {old_name!r} to {name!r}",
+                           client.rename_registered_model, old_name, name)
+        return self.create_model(name, description, tags)
+
+    def delete_model(self, name: str) -> None:
+        client = self.client()
+        self._call(f"delete registered model {name!r}", client.delete_registered_model, name,
+                   missing_ok=True)
+
+    def get_model(self, name: str) -> dict[str, Any] | None:
+        client = self.client()
+        model = self._call("read model", client.get_registered_model, name, missing_ok=True)
+        if model is None:
+            return None
+        return {"id": model.name, "name": model.name, "description": model.description,
+                "tags": dict(model.tags)}
