@@ -1,0 +1,39 @@
+"""Semantic checks of a bundle: what a schema cannot say.
+
+``check_bundle(tree)`` runs every check on the resolved configuration tree
+and returns diagnostics located at the offending nodes:
+
+- ``jobs``: duplicate task keys, unknown or cyclic ``depends_on``, undefined
+  ``job_cluster_key``/``environment_key``, tasks with no or several kinds of work,
+  duplicate job parameters, invalid schedules (``cron``: a Quartz validator);
+- ``ml_resources``: Unity Catalog model names, absolute experiment paths,
+  serving endpoint names and traffic routes, quality monitor schedules;
+- ``references``: ``${resources...}`` references to resources that do not exist.
+"""
+
+from __future__ import annotations
+
+from mlops_stacks.bundle.checks.jobs import check_jobs
+from mlops_stacks.bundle.checks.ml_resources import check_ml_resources
+from mlops_stacks.bundle.checks.references import check_resource_references
+from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.diagnostics import Diagnostic, Diagnostics
+
+__all__ = ["check_bundle"]
+
+
+def check_bundle(tree: Node | None) -> Diagnostics:
+    """All semantic checks of a resolved bundle configuration tree."""
+    diags = Diagnostics()
+    if tree is None or not tree.is_map:
+        return diags
+    diags.extend(check_jobs(tree))
+    diags.extend(check_ml_resources(tree))
+    diags.extend(check_resource_references(tree))
+    diags.sort(key=_order)
+    return diags
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int]:
+    loc = d.location
+    return (loc.file, loc.line, loc.column) if loc else ("", 0, 0)
