@@ -1,0 +1,30 @@
+"""Deploying a bundle to a workspace: plan, file sync, apply, state.
+
+- ``state.py``: what is deployed (resources with IDs and config fingerprints,
+  files with content hashes), persisted atomically through the workspace.
+- ``plan.py`` (+ ``diff.py``): desired vs deployed -> create/update/delete/unchanged.
+- ``sync.py``: which files to sync and which changed, by content hash.
+- ``apply.py``: lock, sync files, apply actions one at a time saving state, unlock.
+- ``faults.py``: a test-only pause point for interrupted-deploy tests.
+
+Only the ``Workspace`` protocol is used; no Databricks or disk specifics here.
+"""
+
+from __future__ import annotations
+
+from mlops_stacks.deploy.apply import ApplyResult, NotApproved, deploy, destroy, preview
+from mlops_stacks.deploy.plan import Action, Plan, compute_plan
+from mlops_stacks.deploy.state import DeploymentState, load_state
+
+__all__ = [
+    "Action",
+    "ApplyResult",
+    "DeploymentState",
+    "NotApproved",
+    "Plan",
+    "compute_plan",
+    "deploy",
+    "destroy",
+    "load_state",
+    "preview",
+]

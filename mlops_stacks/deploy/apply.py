@@ -1,0 +1,228 @@
+"""Apply a deployment: lock, plan, sync files, then one resource action at a time.
+
+``deploy`` and ``destroy`` both:
+
+1. take the target's lock (``LockError`` names the holder; a stale lock is
+   broken with a note; ``force_lock`` breaks any);
+2. read the state and plan against it;
+3. ask ``approve`` before deleting resources that hold data;
+4. change things one at a time, saving the state after each change, so a
+   crash leaves a state the next run converges from;
+5. always release the lock.
+
+Everything goes through the ``Workspace`` protocol; nothing here knows whether
+the workspace is a local folder or Databricks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlops_stacks.deploy.faults import pause_point
+from mlops_stacks.deploy.plan import (
+    CREATE,
+    DELETE,
+    UNCHANGED,
+    UPDATE,
+    Action,
+    Plan,
+    compute_plan,
+    resolve_ids,
+)
+from mlops_stacks.deploy.state import (
+    DeploymentState,
+    ResourceState,
+    fingerprint,
+    load_state,
+    save_state,
+)
+from mlops_stacks.deploy.sync import SyncPlan, plan_sync
+from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+
+#: Called with a progress message.
+Progress = Callable[[str], None]
+#: Called with the actions that need approval; returns True to go ahead.
+Approve = Callable[[list[Action]], bool]
+
+
+class NotApproved(MlopsStacksError):
+    """The user (or the lack of ``--auto-approve``) declined a destructive change."""
+
+
+@dataclass
+class ApplyResult:
+    plan: Plan
+    files: SyncPlan | None = None
+    notes: list[str] = field(default_factory=list)
+    done: dict[str, list[str]] = field(default_factory=dict)
+    """op -> addresses actually applied."""
+
+    def count(self, op: str) -> int:
+        return len(self.done.get(op, []))
+
+    def summary_line(self) -> str:
+        return (f"Resources: {self.count(CREATE)} created, {self.count(UPDATE)} changed, "
+                f"{self.count(DELETE)} deleted, {self.count(UNCHANGED)} unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "resources": {"created": self.count(CREATE), "changed": self.count(UPDATE),
+                          "deleted": self.count(DELETE), "unchanged": self.count(UNCHANGED)},
+            "actions": self.plan.to_dict()["actions"],
+            "notes": self.notes,
+        }
+        if self.files is not None:
+            out["files"] = {"uploaded": len(self.files.upload),
+                            "deleted": len(self.files.delete),
+                            "unchanged": len(self.files.unchanged)}
+        return out
+
+
+def data_holding(actions: list[Action]) -> list[Action]:
+    """Deletions that would destroy data (experiments' runs, model versions)."""
+    return [a for a in actions if a.op == DELETE and a.kind in DATA_HOLDING_KINDS]
+
+
+def _lock_note(result: LockResult) -> str | None:
+    if result.broken is None:
+        return None
+    why = ("its process is no longer running" if result.reason == "stale"
+           else "--force-lock was given")
+    return (f"Broke the deployment lock held by {result.broken.holder} since "
+            f"{result.broken.since} ({why}).")
+
+
+def apply_action(workspace: Workspace, state: DeploymentState, action: Action) -> None:
+    """Carry out one action in the workspace and record it in ``state`` (not saved)."""
+    if action.op == DELETE:
+        assert action.deployed is not None
+        workspace.delete_resource(action.kind, action.key, action.deployed.id)
+        state.remove(action.kind, action.key)
+        return
+    config = resolve_ids(action.config or {}, state.ids())
+    if action.op == CREATE:
+        ref = workspace.create_resource(action.kind, action.key, config)
+    else:
+        assert action.deployed is not None
+        ref = workspace.update_resource(
+            action.kind, action.key, action.deployed.id, config, action.deployed.config)
+    state.put(action.kind, action.key,
+              ResourceState(id=ref.id, fingerprint=fingerprint(config), config=config,
+                            name=ref.name))
+
+
+def _apply_all(workspace: Workspace, state: DeploymentState, plan: Plan,
+               result: ApplyResult, progress: Progress) -> None:
+    done = 0
+    for action in plan.actions:
+        if action.op == UNCHANGED:
+            result.done.setdefault(UNCHANGED, []).append(action.address)
+            continue
+        verb = {CREATE: "Creating", UPDATE: "Updating", DELETE: "Deleting"}[action.op]
+        progress(f"{verb} {action.address}")
+        apply_action(workspace, state, action)
+        done += 1
+        pause_point(done, saved=False)
+        save_state(workspace, state)
+        result.done.setdefault(action.op, []).append(action.address)
+        pause_point(done)
+
+
+def _approve(plan: Plan, approve: Approve | None) -> None:
+    risky = data_holding(plan.actions)
+    if risky and (approve is None or not approve(risky)):
+        listed = ", ".join(f"{a.address} ({a.name or a.deployed.id if a.deployed else ''})"
+                           for a in risky)
+        raise NotApproved(
+            f"Not deleting resources that hold data without approval: {listed}.",
+            hint="Re-run with --auto-approve to delete them, or put them back in the bundle.",
+        )
+
+
+def deploy(
+    bundle: Bundle,
+    workspace: Workspace,
+    *,
+    force_lock: bool = False,
+    approve: Approve | None = None,
+    progress: Progress = lambda _msg: None,
+) -> ApplyResult:
+    """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring."""
+    lock = workspace.acquire_lock(force=force_lock)
+    try:
+        result = ApplyResult(plan=Plan([]))
+        note = _lock_note(lock)
+        if note:
+            result.notes.append(note)
+            progress(note)
+        state = load_state(workspace, bundle.name, bundle.target)
+        state.bundle, state.target = bundle.name, bundle.target
+        result.plan = compute_plan(bundle.all_resources(), state)
+        _approve(result.plan, approve)
+
+        progress("Syncing files")
+        files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
+        result.files = files
+        for rel in files.delete:
+            workspace.delete_file(rel)
+        for rel in files.upload:
+            workspace.upload_file(rel, files.sources[rel])
+        if files.upload or files.delete or state.files != files.hashes:
+            state.files = files.hashes
+            save_state(workspace, state)
+        pause_point(0)
+
+        _apply_all(workspace, state, result.plan, result, progress)
+        return result
+    finally:
+        workspace.release_lock(lock.lock)
+
+
+def destroy(
+    bundle: Bundle,
+    workspace: Workspace,
+    *,
+    force_lock: bool = False,
+    approve: Approve | None = None,
+    progress: Progress = lambda _msg: None,
+) -> ApplyResult:
+    """Delete every deployed resource, the synced files and the state of the target.
+
+    ``approve`` is called with *all* deletions (not only data-holding ones).
+    """
+    lock = workspace.acquire_lock(force=force_lock)
+    try:
+        result = ApplyResult(plan=Plan([]))
+        note = _lock_note(lock)
+        if note:
+            result.notes.append(note)
+            progress(note)
+        state = load_state(workspace, bundle.name, bundle.target)
+        result.plan = compute_plan([], state)
+        if result.plan.actions and (approve is None or not approve(result.plan.actions)):
+            raise NotApproved(
+                "Destroy was not approved; nothing was deleted.",
+                hint="Re-run with --auto-approve to delete without asking.",
+            )
+        _apply_all(workspace, state, result.plan, result, progress)
+        progress("Deleting synced files")
+        result.files = SyncPlan(delete=sorted(state.files))
+        workspace.delete_all_files()
+        workspace.delete_state()
+        return result
+    finally:
+        workspace.release_lock(lock.lock)
+
+
+def preview(bundle: Bundle, workspace: Workspace) -> tuple[Plan, SyncPlan, DeploymentState]:
+    """What ``deploy`` would do now (no lock, no changes): the plan and the file sync."""
+    state = load_state(workspace, bundle.name, bundle.target)
+    plan = compute_plan(bundle.all_resources(), state)
+    files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
+    return plan, files, state

@@ -1,0 +1,145 @@
+"""Plan a deployment: the bundle's resources (desired) against the state (deployed).
+
+Each resource gets one action: ``create`` (not deployed yet), ``update``
+(deployed with a different configuration; ``changes`` lists the fields),
+``delete`` (deployed but no longer in the bundle) or ``unchanged``. Planning
+only reads the state, never the workspace, so it is fast and needs no MLflow.
+
+``${resources.<kind>.<key>.id}`` references (deploy-time IDs the bundle loader
+leaves in place) are filled in from the state; a reference to a resource that
+is not deployed yet is filled in at apply time, right before it is needed.
+
+Order of execution: deletions first (jobs before the experiments and models
+they use), then creations and updates in ``RESOURCE_KINDS`` order
+(experiments and models before the jobs that refer to them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops_stacks.bundle.model import RESOURCE_KINDS
+from mlops_stacks.deploy.diff import Change, diff
+from mlops_stacks.deploy.state import DeploymentState, ResourceState, fingerprint
+
+CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
+
+_REF = re.compile(r"\$\{resources\.([A-Za-z0-9_]+)\.([A-Za-z0-9_\-]+)\.id\}")
+
+
+def resolve_ids(value: Any, ids: dict[tuple[str, str], str]) -> Any:
+    """``value`` with every known ``${resources.<kind>.<key>.id}`` replaced by its ID."""
+    if isinstance(value, str):
+        if "${resources." not in value:
+            return value
+        return _REF.sub(lambda m: ids.get((m.group(1), m.group(2)), m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: resolve_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_ids(v, ids) for v in value]
+    return value
+
+
+def has_unresolved_ids(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_REF.search(value))
+    if isinstance(value, dict):
+        return any(has_unresolved_ids(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unresolved_ids(v) for v in value)
+    return False
+
+
+@dataclass
+class Action:
+    op: str
+    kind: str
+    key: str
+    config: dict[str, Any] | None = None
+    """Desired configuration (``None`` for a deletion)."""
+    deployed: ResourceState | None = None
+    """What the state says is deployed (``None`` for a creation)."""
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.key}"
+
+    @property
+    def name(self) -> str | None:
+        cfg = self.config if self.config is not None else (
+            self.deployed.config if self.deployed else {})
+        name = cfg.get("name") if isinstance(cfg, dict) else None
+        return str(name) if name is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.op, "kind": self.kind, "key": self.key,
+                               "name": self.name}
+        if self.deployed is not None:
+            out["id"] = self.deployed.id
+        if self.op == UPDATE:
+            out["changes"] = [c.to_dict() for c in self.changes]
+        return out
+
+
+@dataclass
+class Plan:
+    actions: list[Action]
+
+    def of(self, op: str) -> list[Action]:
+        return [a for a in self.actions if a.op == op]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {op: len(self.of(op)) for op in (CREATE, UPDATE, DELETE, UNCHANGED)}
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.op != UNCHANGED for a in self.actions)
+
+    def summary_line(self) -> str:
+        c = self.counts
+        return (f"Plan: {c[CREATE]} to add, {c[UPDATE]} to change, {c[DELETE]} to delete, "
+                f"{c[UNCHANGED]} unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actions": [a.to_dict() for a in self.actions],
+                "summary": {"add": self.counts[CREATE], "change": self.counts[UPDATE],
+                            "delete": self.counts[DELETE], "unchanged": self.counts[UNCHANGED]}}
+
+
+def _kind_rank(kind: str) -> int:
+    return RESOURCE_KINDS.index(kind) if kind in RESOURCE_KINDS else len(RESOURCE_KINDS)
+
+
+def compute_plan(
+    desired: Iterable[tuple[str, str, dict[str, Any]]], state: DeploymentState
+) -> Plan:
+    """Compare ``(kind, key, config)`` resources with ``state``; see the module docstring."""
+    ids = state.ids()
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, key, config in desired:
+        wanted[(kind, key)] = resolve_ids(config or {}, ids)
+
+    deletes = [
+        Action(DELETE, kind, key, None, res)
+        for kind, key, res in state.all()
+        if (kind, key) not in wanted
+    ]
+    deletes.sort(key=lambda a: (-_kind_rank(a.kind), a.key))
+
+    others: list[Action] = []
+    for (kind, key), config in wanted.items():
+        deployed = state.get(kind, key)
+        if deployed is None:
+            others.append(Action(CREATE, kind, key, config))
+        elif deployed.fingerprint == fingerprint(config):
+            others.append(Action(UNCHANGED, kind, key, config, deployed))
+        else:
+            changes = diff(deployed.config, config)
+            others.append(Action(UPDATE, kind, key, config, deployed, changes))
+    others.sort(key=lambda a: (_kind_rank(a.kind), a.key))
+    return Plan(deletes + others)

@@ -1,0 +1,160 @@
+"""Deployment state: what is deployed to a target, persisted through the workspace.
+
+One JSON document per target::
+
+    {
+      "version": 1,
+      "bundle": "my-project", "target": "local",
+      "serial": 7, "updated_at": "2025-01-01T12:00:00+00:00",
+      "files": {"training/notebooks/Train.py": "<sha256>", ...},
+      "resources": {
+        "jobs": {"model_training_job": {"id": "1", "name": "...",
+                                        "fingerprint": "<sha256>", "config": {...}}},
+        ...
+      }
+    }
+
+``fingerprint`` is the hash of the resource's deployed configuration, so a plan
+can tell unchanged resources apart without asking the workspace; ``config`` is
+kept so updates can show a field-level diff. The workspace writes the document
+atomically; ``save`` is called after every change so an interrupted deploy
+leaves state the next one converges from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.workspace.protocol import Workspace
+
+STATE_VERSION = 1
+
+
+def fingerprint(config: Any) -> str:
+    """A stable hash of a configuration value (key order does not matter)."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ResourceState:
+    """One deployed resource."""
+
+    id: str
+    fingerprint: str
+    config: dict[str, Any]
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "fingerprint": self.fingerprint,
+                               "config": self.config}
+        if self.name is not None:
+            out["name"] = self.name
+        return out
+
+
+@dataclass
+class DeploymentState:
+    bundle: str = ""
+    target: str = ""
+    serial: int = 0
+    updated_at: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    """Synced files: relative path -> sha256 of the content."""
+    resources: dict[str, dict[str, ResourceState]] = field(default_factory=dict)
+    """kind -> key -> deployed resource."""
+
+    # -- queries ----------------------------------------------------------------
+    def get(self, kind: str, key: str) -> ResourceState | None:
+        return self.resources.get(kind, {}).get(key)
+
+    def all(self) -> list[tuple[str, str, ResourceState]]:
+        return [(k, key, r) for k, items in self.resources.items() for key, r in items.items()]
+
+    def ids(self) -> dict[tuple[str, str], str]:
+        return {(kind, key): r.id for kind, key, r in self.all()}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.files and not any(self.resources.values())
+
+    # -- changes -----------------------------------------------------------------
+    def put(self, kind: str, key: str, resource: ResourceState) -> None:
+        self.resources.setdefault(kind, {})[key] = resource
+
+    def remove(self, kind: str, key: str) -> None:
+        items = self.resources.get(kind, {})
+        items.pop(key, None)
+        if not items:
+            self.resources.pop(kind, None)
+
+    # -- (de)serialisation ------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "bundle": self.bundle,
+            "target": self.target,
+            "serial": self.serial,
+            "updated_at": self.updated_at,
+            "files": dict(sorted(self.files.items())),
+            "resources": {
+                kind: {key: r.to_dict() for key, r in sorted(items.items())}
+                for kind, items in sorted(self.resources.items())
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "the deployment state") -> (
+            DeploymentState):
+        version = data.get("version", STATE_VERSION)
+        if not isinstance(version, int) or version > STATE_VERSION:
+            raise WorkspaceError(
+                f"{where} has version {version!r}, newer than this mlops-stacks understands.",
+                hint="Upgrade mlops-stacks (pip install -U mlops-stacks).",
+            )
+        try:
+            resources = {
+                str(kind): {
+                    str(key): ResourceState(
+                        id=str(r["id"]), fingerprint=str(r.get("fingerprint", "")),
+                        config=dict(r.get("config") or {}), name=r.get("name"),
+                    )
+                    for key, r in (items or {}).items()
+                }
+                for kind, items in (data.get("resources") or {}).items()
+            }
+            files = {str(p): str(h) for p, h in (data.get("files") or {}).items()}
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise WorkspaceError(
+                f"{where} is malformed ({type(exc).__name__}: {exc}).",
+                hint="Delete it and run `mlops-stacks deploy` again: existing jobs, "
+                "experiments and models are adopted by name.",
+            ) from None
+        return cls(
+            bundle=str(data.get("bundle", "")), target=str(data.get("target", "")),
+            serial=int(data.get("serial", 0) or 0), updated_at=str(data.get("updated_at", "")),
+            files=files, resources=resources,
+        )
+
+
+def load_state(workspace: Workspace, bundle: str = "", target: str = "") -> DeploymentState:
+    """The target's state, or an empty one before the first deploy."""
+    data = workspace.read_state()
+    if data is None:
+        return DeploymentState(bundle=bundle, target=target)
+    state = DeploymentState.from_dict(data)
+    state.bundle = state.bundle or bundle
+    state.target = state.target or target
+    return state
+
+
+def save_state(workspace: Workspace, state: DeploymentState) -> None:
+    """Persist ``state`` (atomically, through the workspace), bumping its serial."""
+    state.serial += 1
+    state.updated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    workspace.write_state(state.to_dict())

@@ -1,0 +1,177 @@
+"""Which files of the bundle root to sync, and what changed since the last deploy.
+
+Selection, in order:
+
+1. Candidates: in a git repository, ``git ls-files --cached --others
+   --exclude-standard`` (so every ``.gitignore``, ``.git/info/exclude`` and the
+   global excludes apply, as git sees them); outside git, a walk of the bundle
+   root that honours ``.gitignore`` files (gitignore semantics via ``pathspec``).
+2. ``sync.include`` patterns (gitignore-style, relative to the bundle root) add
+   files even when they are git-ignored.
+3. ``sync.exclude`` patterns remove files.
+4. Never synced, whatever the patterns say: ``.git/``, ``.mlops-stacks/``
+   (the local workspace itself), ``__pycache__/`` and virtual environments
+   (any folder holding a ``pyvenv.cfg``).
+
+Changes are found by content hash (sha256) against the hashes recorded in the
+deployment state: new or modified files are uploaded, files that disappeared
+are deleted, the rest are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+NEVER_SYNCED = frozenset({".git", ".mlops-stacks", "__pycache__"})
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class SyncPlan:
+    """Files to upload, delete and leave alone, with the hashes of the local files."""
+
+    upload: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def summary_line(self, done: bool = False) -> str:
+        if done:
+            return (f"Files: {len(self.upload)} uploaded, {len(self.delete)} deleted, "
+                    f"{len(self.unchanged)} unchanged")
+        return (f"Files: {len(self.upload)} to upload, {len(self.delete)} to delete, "
+                f"{len(self.unchanged)} unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged)}
+
+
+def _spec(patterns: Iterable[str]) -> Any:
+    import pathspec
+
+    lines = [str(p) for p in patterns if str(p).strip()]
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Non-ignored files under ``root`` as git sees them; ``None`` outside a git work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard"],
+            cwd=root, capture_output=True, check=False,
+        )
+    except (OSError, ValueError):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+    return sorted(set(names))
+
+
+class _Walker:
+    """Walks the bundle root, skipping never-synced folders and (optionally) ignored paths."""
+
+    def __init__(self, root: Path, honour_gitignore: bool) -> None:
+        self.root = root
+        self.honour_gitignore = honour_gitignore
+
+    def files(self) -> list[str]:
+        out: list[str] = []
+        self._walk(self.root, "", [], out)
+        return sorted(out)
+
+    def _ignored(self, rel: str, is_dir: bool, specs: list[tuple[str, Any]]) -> bool:
+        ignored = False
+        for base, spec in specs:
+            sub = rel[len(base) + 1:] if base else rel
+            result = spec.check_file(sub + ("/" if is_dir else ""))
+            if result.include is not None:
+                ignored = bool(result.include)
+        return ignored
+
+    def _walk(self, path: Path, rel: str, specs: list[tuple[str, Any]], out: list[str]) -> None:
+        if self.honour_gitignore and (path / ".gitignore").is_file():
+            spec = _spec((path / ".gitignore").read_text(encoding="utf-8",
+                                                         errors="replace").splitlines())
+            if spec is not None:
+                specs = [*specs, (rel, spec)]
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in NEVER_SYNCED or (Path(entry.path) / "pyvenv.cfg").exists():
+                    continue
+                if self.honour_gitignore and self._ignored(child, True, specs):
+                    continue
+                self._walk(Path(entry.path), child, specs, out)
+            elif entry.is_file():
+                if self.honour_gitignore and self._ignored(child, False, specs):
+                    continue
+                out.append(child)
+
+
+def _never_synced(rel: str, root: Path, venv_cache: dict[str, bool]) -> bool:
+    parts = rel.split("/")
+    if any(p in NEVER_SYNCED for p in parts[:-1]) or parts[-1] == ".git":
+        return True
+    for i in range(1, len(parts)):
+        folder = "/".join(parts[:i])
+        if folder not in venv_cache:
+            venv_cache[folder] = (root / folder / "pyvenv.cfg").is_file()
+        if venv_cache[folder]:
+            return True
+    return False
+
+
+def select_files(root: Path, sync: Mapping[str, Any] | None = None) -> list[str]:
+    """Relative POSIX paths of the files to sync from ``root`` (see the module docstring)."""
+    root = Path(root)
+    sync = sync or {}
+    candidates = _git_files(root)
+    if candidates is None:
+        candidates = _Walker(root, honour_gitignore=True).files()
+    cache: dict[str, bool] = {}
+    selected = {
+        rel for rel in candidates
+        if not _never_synced(rel, root, cache) and (root / rel).is_file()
+    }
+    include = _spec(sync.get("include") or [])
+    if include is not None:
+        selected.update(r for r in _Walker(root, honour_gitignore=False).files()
+                        if include.match_file(r))
+    exclude = _spec(sync.get("exclude") or [])
+    if exclude is not None:
+        selected = {r for r in selected if not exclude.match_file(r)}
+    return sorted(selected)
+
+
+def plan_sync(root: Path, sync: Mapping[str, Any] | None,
+              deployed: Mapping[str, str]) -> SyncPlan:
+    """Hash the selected files and compare them with ``deployed`` (path -> sha256)."""
+    plan = SyncPlan()
+    for rel in select_files(root, sync):
+        source = Path(root) / rel
+        digest = sha256_file(source)
+        plan.hashes[rel] = digest
+        plan.sources[rel] = source
+        (plan.unchanged if deployed.get(rel) == digest else plan.upload).append(rel)
+    plan.delete = sorted(set(deployed) - set(plan.hashes))
+    return plan
