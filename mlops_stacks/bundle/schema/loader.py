@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from importlib import resources
@@ -31,19 +30,33 @@ def editor_schema() -> dict[str, Any]:
     references are resolved, so typed fields must accept reference strings.
     """
     schema = load_schema()
-    return _allow_references(copy.deepcopy(schema))
+    top = {k: v for k, v in schema.items() if k not in ("properties", "definitions")}
+    top["properties"] = _allow_references_in_map(schema["properties"])
+    top["definitions"] = _allow_references_in_map(schema["definitions"])
+    return top
 
 
-def _allow_references(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_allow_references(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _allow_references(v) for k, v in node.items()}
+def _allow_references_in_map(schemas: dict[str, Any]) -> dict[str, Any]:
+    """Apply ``_allow_references`` to each schema of a name -> schema mapping."""
+    return {name: _allow_references(sub) for name, sub in schemas.items()}
+
+
+def _allow_references(schema: Any) -> Any:
+    """``schema`` with every non-string typed subschema also accepting a reference string."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in ("properties", "definitions", "patternProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = _allow_references_in_map(out[key])
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(out.get(key), dict):
+            out[key] = _allow_references(out[key])
+    for key in ("anyOf", "allOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [_allow_references(s) for s in out[key]]
     types = out.get("type")
-    if types is None or types == "string":
-        return out
-    if isinstance(types, list) and "string" in types:
+    if types is None or types == "string" or (isinstance(types, list) and "string" in types):
         return out
     reference = {"type": "string", "pattern": REFERENCE_PATTERN}
     description = out.pop("description", None)

@@ -1,0 +1,170 @@
+"""``mlops-stacks validate``: load a bundle for a target and report every problem.
+
+Text output lists diagnostics (``severity: summary``, ``at <config path>``,
+``in <file>:<line>:<col>``), then a summary of the bundle and
+``Validation OK!`` or ``Found N errors and M warnings``. ``--output json``
+prints the resolved configuration, secrets redacted, with a ``diagnostics``
+list. Exits 1 when there are errors (warnings alone exit 0, unless ``--strict``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import typer
+
+from mlops_stacks.cli import terminal
+from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_pairs
+
+HELP = """Validate the bundle (databricks.yml and its includes) for a target.
+
+Checks YAML syntax, the schema (unknown fields, types, allowed values), variables and
+`${...}` references, and the jobs themselves (task keys, depends_on, cron schedules).
+Every problem names its file:line:col and how to fix it.
+
+Examples:
+
+    mlops-stacks validate                     # the default target (local)
+    mlops-stacks validate -t staging --strict # warnings fail too (for CI)
+    mlops-stacks validate --var catalog=dev -o json | jq .resources
+
+Exit code 0 when valid (warnings allowed), 1 when there are errors.
+With GITHUB_ACTIONS=true, problems are also printed as GitHub annotations.
+"""
+
+#: Keys whose values are never printed.
+SECRET_KEY = re.compile(
+    r"(secret|token|password|passwd|credential|api[_-]?key|private[_-]?key)", re.IGNORECASE
+)
+REDACTED = "***"
+#: Resource keys listed per kind in the text summary.
+_MAX_NAMES = 5
+
+
+def redact_secrets(value: Any) -> Any:
+    """A copy of ``value`` with every secret-looking key's value replaced by ``***``."""
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if SECRET_KEY.search(str(k)) and value[k] not in (None, "")
+                and not isinstance(value[k], (dict, list)) else redact_secrets(value[k]))
+            for k in value
+        }
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value
+
+
+def validate(
+    target: str | None = TARGET,
+    var: list[str] | None = VAR,
+    strict: bool = typer.Option(
+        False, "--strict", help="Treat warnings (e.g. unknown fields) as errors."
+    ),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    from mlops_stacks.bundle import load_bundle
+    from mlops_stacks.diagnostics import Diagnostics
+    from mlops_stacks.errors import ConfigError
+
+    json_mode = output is OutputFormat.json
+    term = terminal.current(json_mode=json_mode)
+    variables = parse_pairs(var, "--var")
+    try:
+        bundle, diags = load_bundle(target=target, variables=variables, strict=strict)
+    except ConfigError as exc:
+        if not exc.diagnostics:
+            raise
+        bundle, diags = None, exc.diagnostics
+    diags = Diagnostics(diags)
+    if strict:
+        diags = diags.strict()
+    root = str(bundle.root) if bundle is not None else _guess_root()
+    _report(term, bundle, diags, root, json_mode)
+    if diags.has_errors():
+        raise typer.Exit(1)
+
+
+def _guess_root() -> str | None:
+    try:
+        from mlops_stacks.bundle import find_bundle_root
+
+        found = find_bundle_root()
+        return str(found) if found else None
+    except Exception:  # noqa: BLE001 - only used to shorten paths in messages
+        return os.getcwd()
+
+
+def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: bool) -> None:
+    from mlops_stacks.diagnostics import render_github, render_text, summary_line
+
+    if os.environ.get("GITHUB_ACTIONS") == "true" and diags:
+        annotations = render_github(diags, root)
+        if json_mode:
+            term.err.print(annotations, markup=False)
+        else:
+            term.print(annotations)
+    if json_mode:
+        config = redact_secrets(bundle.config) if bundle is not None else {}
+        term.json({**config, "diagnostics": [_relative(d, root) for d in diags]})
+        return
+    if diags:
+        term.print(render_text(diags, root))
+        term.print()
+    if bundle is not None:
+        term.print(_summary(bundle))
+        term.print()
+    line = summary_line(diags)
+    if diags.has_errors():
+        term.print(line)
+    else:
+        term.success(line)
+
+
+def _relative(diag: Any, root: str | None) -> dict[str, Any]:
+    data = diag.to_dict()
+    if root:
+        data["locations"] = [loc.relative_to(root).to_dict() for loc in diag.locations]
+    return data
+
+
+def _summary(bundle: Any) -> str:
+    workspace = bundle.workspace
+    user = workspace.get("current_user") or {}
+    lines = [
+        f"Name: {bundle.name}",
+        f"Target: {bundle.target}",
+        "Workspace:",
+        f"  Host: {bundle.host or '(not set)'}",
+    ]
+    if isinstance(user, dict) and user.get("userName"):
+        lines.append(f"  User: {user['userName']}")
+    for label, key in (("Path", "root_path"), ("Files", "file_path"), ("State", "state_path")):
+        if workspace.get(key):
+            lines.append(f"  {label}: {workspace[key]}")
+    resources = [(kind, bundle.resources(kind)) for kind in _kinds()]
+    resources = [(kind, items) for kind, items in resources if items]
+    if resources:
+        lines.append("Resources:")
+        for kind, items in resources:
+            title = kind.replace("_", " ").capitalize()
+            names = sorted(items)
+            shown = ", ".join(names[:_MAX_NAMES]) + (", ..." if len(names) > _MAX_NAMES else "")
+            lines.append(f"  {title} ({len(items)}): {shown}")
+    else:
+        lines.append("Resources: none")
+    return "\n".join(lines)
+
+
+def _kinds() -> tuple[str, ...]:
+    from mlops_stacks.bundle.model import RESOURCE_KINDS
+
+    return RESOURCE_KINDS
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate", help=HELP)(validate)
+
+
+__all__ = ["redact_secrets", "register", "validate"]
