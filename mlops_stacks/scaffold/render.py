@@ -1,0 +1,118 @@
+"""Rendering with copier into a temporary folder, and moving the result into place.
+
+Nothing is ever half-written: copier renders into a temporary folder created
+next to the destination (same file system), and only a complete result is
+moved into place with ``os.replace``. Any failure removes the temporary
+folder and any parent folders this run created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import MlopsStacksError
+
+
+def _copier_error_types() -> tuple[type[BaseException], ...]:
+    import jinja2
+    from copier.errors import CopierError
+
+    return (CopierError, ValueError, jinja2.TemplateError, OSError)
+
+
+def render(
+    template: str,
+    dest: Path,
+    data: dict[str, Any],
+    *,
+    answers_file: str | None = None,
+    trusted: bool = False,
+) -> None:
+    """Render ``template`` into the new folder ``dest`` with ``data`` (defaults for the rest)."""
+    from copier import run_copy
+
+    try:
+        run_copy(
+            template,
+            str(dest),
+            data=data,
+            answers_file=answers_file,
+            defaults=True,
+            quiet=True,
+            overwrite=True,
+            unsafe=trusted,
+            cleanup_on_error=False,
+        )
+    except _copier_error_types() as exc:
+        message = str(exc).strip().splitlines()
+        raise MlopsStacksError(
+            f"rendering the template failed: {message[0] if message else type(exc).__name__}",
+            hint="Nothing was written. Check the answers and the template, or run with --debug.",
+        ) from exc
+
+
+@contextlib.contextmanager
+def staging_area(dest: Path) -> Iterator[Path]:
+    """A temporary folder beside ``dest``; yields ``<tmp>/<dest name>`` (not yet created).
+
+    Parent folders of ``dest`` are created as needed and removed again if the
+    block fails; the temporary folder is always removed.
+    """
+    dest = dest.absolute()
+    created: list[Path] = []
+    parent = dest.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    for folder in reversed(created):
+        folder.mkdir()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mlops-stacks-", dir=dest.parent))
+    try:
+        yield tmp / dest.name
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def place(rendered: Path, dest: Path) -> None:
+    """Move the finished folder ``rendered`` to ``dest`` (absent or an empty folder)."""
+    if dest.is_dir():
+        dest.rmdir()  # empty: checked before rendering
+    os.replace(rendered, dest)
+
+
+def merge(rendered: Path, dest: Path, files: list[Path]) -> None:
+    """Move ``files`` (relative to ``rendered``) into the existing folder ``dest``.
+
+    Callers check for collisions first; if a move still fails, the files moved
+    so far (and folders created for them) are removed again.
+    """
+    moved: list[Path] = []
+    made: list[Path] = []
+    try:
+        for rel in files:
+            target = dest / rel
+            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made.append(folder)
+            os.replace(rendered / rel, target)
+            moved.append(target)
+    except BaseException:
+        for target in moved:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise

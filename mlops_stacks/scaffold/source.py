@@ -1,0 +1,69 @@
+"""Finding the template to render: the built-in one, a local folder, or a git URL.
+
+A git URL (``https://...``, ``git@...``, ``gh:owner/repo``, ``gl:owner/repo``)
+is cloned by copier to read its questions; copier then renders from the URL
+itself, so the recorded ``_src_path`` stays the URL (for later updates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.scaffold.questions import find_config
+from mlops_stacks.templates import builtin_template
+
+_URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "ssh://", "http://", "https://", "file://")
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    src: str  # what copier renders from (absolute path or URL)
+    folder: Path  # local folder holding copier.yml
+    builtin: bool = False
+
+
+def is_url(value: str) -> bool:
+    return value.startswith(_URL_PREFIXES) or value.endswith(".git")
+
+
+def _clone(url: str) -> Path:
+    from copier.vcs import clone, get_repo
+
+    repo = get_repo(url)
+    if repo is None:
+        raise MlopsStacksError(
+            f"--template: {url!r} is not a git URL copier can clone. "
+            "Pass a template folder or a git URL (https://..., gh:owner/repo)."
+        )
+    try:
+        return Path(clone(repo))
+    except Exception as exc:  # git's failures come in many types; report them as one
+        lines = str(exc).strip().splitlines()
+        raise MlopsStacksError(
+            f"--template: cannot clone {url}: {lines[-1] if lines else type(exc).__name__}. "
+            "Check the URL and your network."
+        ) from None
+
+
+def locate_template(template: str | None) -> TemplateSource:
+    """Resolve ``--template`` (``None``: the built-in template)."""
+    if template is None:
+        folder = builtin_template()
+        return TemplateSource(src=str(folder), folder=folder, builtin=True)
+    if is_url(template):
+        return TemplateSource(src=template, folder=_clone(template))
+    folder = Path(template).expanduser()
+    if not folder.exists():
+        raise MlopsStacksError(
+            f"--template: {template!r} does not exist. Pass a folder with a copier.yml, "
+            "a git URL, or omit --template for the built-in template."
+        )
+    if not folder.is_dir() or find_config(folder) is None:
+        raise MlopsStacksError(
+            f"--template: {template!r} is not a copier template (no copier.yml in it). "
+            "Pass the folder that holds copier.yml."
+        )
+    folder = folder.resolve()
+    return TemplateSource(src=str(folder), folder=folder)
