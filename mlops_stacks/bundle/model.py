@@ -70,6 +70,24 @@ class Bundle:
         """Resources of one kind, by key (``{}`` when there are none)."""
         return (self.config.get("resources") or {}).get(kind) or {}
 
+    def local_path(self, workspace_path: str) -> Path | None:
+        """The bundle file behind a path under ``workspace.file_path``, or ``None``.
+
+        Notebook paths carry no extension in the workspace, so ``.py`` and
+        ``.ipynb`` are tried when the path itself is not a file.
+        """
+        base = str(self.workspace.get("file_path") or "").rstrip("/")
+        if not base or not (workspace_path == base or workspace_path.startswith(base + "/")):
+            return None
+        local = self.root / workspace_path[len(base):].lstrip("/")
+        if local.exists():
+            return local
+        for suffix in (".py", ".ipynb"):
+            candidate = local.with_name(local.name + suffix)
+            if candidate.is_file():
+                return candidate
+        return None
+
     def all_resources(self) -> list[tuple[str, str, dict[str, Any]]]:
         """``(kind, key, definition)`` for every resource, in deployment order."""
         return [

@@ -9,11 +9,11 @@ still point at the line a user wrote. ``to_plain`` drops the locations.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any
 
 from mlops_stacks.diagnostics import Location
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 class Node:
@@ -53,7 +53,8 @@ class Node:
             if node is None:
                 return None
             if isinstance(key, int):
-                if not isinstance(node.value, list) or not -len(node.value) <= key < len(node.value):
+                items = node.value
+                if not isinstance(items, list) or not -len(items) <= key < len(items):
                     return None
                 node = node.value[key]
             else:
@@ -109,9 +110,12 @@ def format_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return out
 
 
-def walk(node: Node, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Node]]:
+NodePath = tuple[str | int, ...]
+
+
+def walk(node: Node, path: NodePath = ()) -> Iterator[tuple[NodePath, Node]]:
     """Yield ``(path, node)`` for ``node`` and every node below it, depth first."""
-    stack: list[tuple[tuple[str | int, ...], Node]] = [(path, node)]
+    stack: list[tuple[NodePath, Node]] = [(path, node)]
     while stack:
         p, n = stack.pop()
         yield p, n

@@ -1,0 +1,1 @@
+"""The bundle pipeline's steps, one per module; ``bundle/phases.py`` orders them."""

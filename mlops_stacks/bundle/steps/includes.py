@@ -1,0 +1,112 @@
+"""ProcessIncludes: merge the files listed under ``include:`` into the tree.
+
+Reads: ``include`` of the root file (globs relative to it). Changes:
+``ctx.tree`` (each included file merged in, values keeping their own
+file:line:col; ``include`` removed). Errors: a glob that matches nothing (at
+the entry), an ``include`` in an included file, the same resource key defined
+in two files (both locations named), unreadable YAML.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.merge import merge
+from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.yaml_loader import load_yaml_file
+from mlops_stacks.diagnostics import Diagnostics, error
+
+
+def _expand(pattern: str, base: Path) -> list[Path]:
+    matches = glob.glob(os.path.join(glob.escape(str(base)), pattern), recursive=True)
+    return sorted(Path(m).resolve() for m in matches if os.path.isfile(m))
+
+
+class ProcessIncludes:
+    name = "process_includes"
+
+    def apply(self, ctx: Context) -> Diagnostics:
+        diags = Diagnostics()
+        tree = ctx.tree
+        if tree is None:
+            return diags
+        includes = tree.value.pop("include", None)
+        if includes is None or includes.value is None:
+            return diags
+        entries = includes.value if includes.is_list else [includes]
+        base = ctx.root_file.parent
+        seen: set[Path] = {ctx.root_file.resolve()}
+        files: list[Path] = []
+        for entry in entries:
+            if not isinstance(entry.value, str) or not entry.value.strip():
+                diags.append(error("include entries must be file paths or globs", entry.loc,
+                                   path="include"))
+                continue
+            matched = _expand(entry.value, base)
+            if not matched:
+                diags.append(error(
+                    f'include "{entry.value}" matches no files',
+                    entry.loc, path="include",
+                    detail=f"Paths are relative to {ctx.root_file.name}. Fix the pattern "
+                    "or remove the entry.",
+                ))
+                continue
+            for path in matched:
+                if path not in seen:
+                    seen.add(path)
+                    files.append(path)
+        owners = _resource_owners(tree)
+        for path in files:
+            sub, file_diags = load_yaml_file(path)
+            diags.extend(file_diags)
+            if sub is None or file_diags.has_errors() or sub.value is None:
+                continue
+            if not sub.is_map:
+                diags.append(error(f"{path.name} must be a mapping", sub.loc))
+                continue
+            nested = sub.value.pop("include", None)
+            if nested is not None:
+                diags.append(error(
+                    "include is only allowed in the bundle's root file", nested.loc,
+                    path="include",
+                    detail=f"Move the entries to `include:` in {ctx.root_file.name}.",
+                ))
+            diags.extend(_check_duplicates(sub, owners))
+            merge(tree, sub)
+        return diags
+
+
+def _resource_owners(tree: Node) -> dict[tuple[str, str], Node]:
+    owners = {}
+    resources = tree.get("resources")
+    if resources is not None:
+        for kind, group in resources.items():
+            for key, node in group.items():
+                owners[(kind, key)] = node
+    return owners
+
+
+def _check_duplicates(sub: Node, owners: dict[tuple[str, str], Node]) -> Diagnostics:
+    diags = Diagnostics()
+    resources = sub.get("resources")
+    if resources is None:
+        return diags
+    for kind, group in resources.items():
+        for key, node in list(group.items()):
+            first = owners.get((kind, key))
+            if first is not None:
+                d = error(
+                    f"resource {kind}.{key} is defined in more than one file",
+                    node.loc, path=f"resources.{kind}.{key}",
+                    detail=f"It is also defined at {first.loc}. Rename one of them or "
+                    "delete the duplicate.",
+                )
+                d.locations.append(first.loc)
+                diags.append(d)
+                del group.value[key]
+            else:
+                owners[(kind, key)] = node
+    return diags

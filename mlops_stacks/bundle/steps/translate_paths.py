@@ -1,0 +1,169 @@
+"""TranslatePaths: local file paths in jobs -> workspace paths under ``workspace.file_path``.
+
+Reads: ``workspace.file_path``; in every job task (including
+``for_each_task.task``): ``notebook_task.notebook_path``,
+``spark_python_task.python_file``, ``libraries[].whl`` / ``requirements`` /
+``jar``; in job ``environments[].spec.dependencies``: entries that are
+relative file paths. Each is relative to the YAML file that declares it.
+Changes: the value becomes ``<file_path>/<path relative to the bundle root>``,
+without ``.py``/``.ipynb`` for notebooks (the workspace stores notebooks
+without an extension) and unchanged for other files. ``Bundle.local_path``
+maps such workspace paths back to files. Absolute paths, URLs, paths in a
+``git_source`` job and values with unresolved references are left alone.
+Errors: a file that does not exist (with a "did you mean" for a near miss)
+or that lies outside the bundle root.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.nodes import Node, format_path
+from mlops_stacks.diagnostics import Diagnostics, error
+
+NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
+SKIP_DIRS = {".git", ".mlops-stacks", "__pycache__", ".venv", "venv", "node_modules",
+             ".databricks", ".pytest_cache", ".ruff_cache"}
+MAX_LISTED_FILES = 20000
+
+
+def is_local_path(value: object) -> bool:
+    """True for a relative file path (not absolute, not a URL, no references)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if "${" in value or "://" in value or value.startswith(("/", "~")):
+        return False
+    return True
+
+
+def _is_dependency_path(value: object) -> bool:
+    if not is_local_path(value):
+        return False
+    text = str(value)
+    return text.startswith(("./", "../")) or text.endswith((".whl", ".txt", ".tar.gz"))
+
+
+class TranslatePaths:
+    name = "translate_paths"
+
+    def apply(self, ctx: Context) -> Diagnostics:
+        diags = Diagnostics()
+        tree = ctx.tree
+        jobs = tree.at("resources", "jobs") if tree is not None else None
+        if tree is None or jobs is None or not jobs.is_map:
+            return diags
+        file_path = tree.at("workspace", "file_path")
+        base = str(file_path.value).rstrip("/") if file_path is not None else ""
+        translator = _Translator(ctx.root.resolve(), base, diags)
+        for job_key, job in jobs.items():
+            if not job.is_map or job.get("git_source") is not None:
+                continue
+            prefix = ("resources", "jobs", job_key)
+            tasks = job.get("tasks")
+            for i, task in enumerate(tasks.value if tasks is not None and tasks.is_list else []):
+                translator.task(task, prefix + ("tasks", i))
+            envs = job.get("environments")
+            for i, env in enumerate(envs.value if envs is not None and envs.is_list else []):
+                deps = env.at("spec", "dependencies")
+                for j, dep in enumerate(deps.value if deps is not None and deps.is_list else []):
+                    if _is_dependency_path(dep.value):
+                        translator.file(dep, prefix + ("environments", i, "spec",
+                                                       "dependencies", j))
+        return diags
+
+
+class _Translator:
+    def __init__(self, root: Path, base: str, diags: Diagnostics) -> None:
+        self.root = root
+        self.base = base
+        self.diags = diags
+        self._files: list[str] | None = None
+
+    def task(self, task: Node, path: tuple[str | int, ...]) -> None:
+        if not task.is_map:
+            return
+        nb = task.at("notebook_task", "notebook_path")
+        source = task.at("notebook_task", "source")
+        if nb is not None and is_local_path(nb.value) and (source is None or source.value != "GIT"):
+            self.notebook(nb, path + ("notebook_task", "notebook_path"))
+        py = task.at("spark_python_task", "python_file")
+        source = task.at("spark_python_task", "source")
+        if py is not None and is_local_path(py.value) and (source is None or source.value != "GIT"):
+            self.file(py, path + ("spark_python_task", "python_file"))
+        libs = task.get("libraries")
+        for i, lib in enumerate(libs.value if libs is not None and libs.is_list else []):
+            for kind in ("whl", "requirements", "jar"):
+                node = lib.get(kind) if lib.is_map else None
+                if node is not None and is_local_path(node.value):
+                    self.file(node, path + ("libraries", i, kind))
+        inner = task.at("for_each_task", "task")
+        if inner is not None:
+            self.task(inner, path + ("for_each_task", "task"))
+
+    def _locate(self, node: Node, path: tuple[str | int, ...],
+                suffixes: tuple[str, ...] = ()) -> Path | None:
+        declared_in = Path(node.loc.file).parent if node.loc.line else self.root
+        local = Path(os.path.normpath(declared_in / str(node.value)))
+        found = local if local.is_file() else None
+        if found is None and not local.suffix:
+            found = next((local.with_name(local.name + s) for s in suffixes
+                          if local.with_name(local.name + s).is_file()), None)
+        if found is None:
+            self._missing(node, path, local)
+            return None
+        try:
+            found.relative_to(self.root)
+        except ValueError:
+            self.diags.append(error(
+                f"{node.value} is outside the bundle root", node.loc, path=format_path(path),
+                detail=f"It resolves to {found}; only files under {self.root} are synced "
+                "to the workspace. Move the file into the bundle.",
+            ))
+            return None
+        return found
+
+    def notebook(self, node: Node, path: tuple[str | int, ...]) -> None:
+        found = self._locate(node, path, NOTEBOOK_SUFFIXES)
+        if found is None:
+            return
+        rel = found.relative_to(self.root).as_posix()
+        if found.suffix in NOTEBOOK_SUFFIXES:
+            rel = rel[: -len(found.suffix)]
+        node.value = f"{self.base}/{rel}"
+
+    def file(self, node: Node, path: tuple[str | int, ...]) -> None:
+        found = self._locate(node, path)
+        if found is None:
+            return
+        node.value = f"{self.base}/{found.relative_to(self.root).as_posix()}"
+
+    def _missing(self, node: Node, path: tuple[str | int, ...], local: Path) -> None:
+        detail = f"Paths are relative to the file that declares them ({node.loc.file})."
+        try:
+            rel = local.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = None
+        if rel is not None:
+            match = difflib.get_close_matches(rel, self.files(), n=1, cutoff=0.75)
+            if match:
+                suggestion = os.path.relpath(self.root / match[0], Path(node.loc.file).parent)
+                detail += f' Did you mean "{Path(suggestion).as_posix()}"?'
+        self.diags.append(error(
+            f"file not found: {node.value}", node.loc, path=format_path(path), detail=detail,
+        ))
+
+    def files(self) -> list[str]:
+        """Files under the bundle root (relative, posix), listed once."""
+        if self._files is None:
+            out: list[str] = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+                rel_dir = Path(dirpath).relative_to(self.root)
+                out.extend((rel_dir / f).as_posix() for f in filenames)
+                if len(out) > MAX_LISTED_FILES:
+                    break
+            self._files = out
+        return self._files
