@@ -25,6 +25,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
     ("validate", "validate"),
     ("schema", "schema"),
+    ("plan", "plan"),
+    ("deploy", "deploy"),
+    ("destroy", "destroy"),
+    ("summary", "summary"),
 ]
 
 

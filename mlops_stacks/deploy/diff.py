@@ -44,12 +44,13 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _id_field(items: list[Any]) -> str | None:
+def _id_field(*sides: list[Any]) -> str | None:
+    """The field that identifies items on both sides (unique within each), if any."""
     for name in _ID_FIELDS:
-        if items and all(isinstance(i, dict) and name in i for i in items):
-            values = [str(i[name]) for i in items]
-            if len(set(values)) == len(values):
-                return name
+        if not all(isinstance(i, dict) and name in i for side in sides for i in side):
+            continue
+        if all(len({str(i[name]) for i in side}) == len(side) for side in sides):
+            return name
     return None
 
 
@@ -61,7 +62,7 @@ def diff(old: Any, new: Any, path: str = "") -> list[Change]:
             out.extend(diff(old.get(key, ABSENT), new.get(key, ABSENT), _join(path, key)))
         return out
     if isinstance(old, list) and isinstance(new, list):
-        field = _id_field(old + new)
+        field = _id_field(old, new) if (old or new) else None
         if field is not None:
             olds = {str(i[field]): i for i in old}
             news = {str(i[field]): i for i in new}

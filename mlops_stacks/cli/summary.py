@@ -1,0 +1,126 @@
+"""``mlops-stacks summary``: the deployed bundle, its resources with IDs, and how to open them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from mlops_stacks.cli import terminal
+from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.workspace.protocol import Workspace
+
+HELP = """Show what is deployed to a target and how to open it.
+
+Lists the bundle, the target, the workspace (host, paths; for the local target its
+folder and MLflow store), each resource with its ID (or `not deployed`), and how to
+open it: the `mlflow ui ...` command for the local MLflow store, and
+`mlops-stacks run <key>` for jobs.
+
+Examples:
+
+    mlops-stacks summary
+    mlops-stacks summary -t staging -o json | jq '.resources.jobs'
+"""
+
+
+def summary_data(bundle: Bundle, workspace: Workspace) -> dict[str, Any]:
+    """Everything ``summary`` shows, as plain data."""
+    from mlops_stacks.bundle.model import RESOURCE_KINDS
+    from mlops_stacks.deploy import load_state
+    from mlops_stacks.workspace.protocol import ResourceRef
+
+    state = load_state(workspace, bundle.name, bundle.target)
+    info = workspace.info()
+    resources: dict[str, dict[str, Any]] = {}
+    kinds = list(RESOURCE_KINDS) + sorted(set(state.resources) - set(RESOURCE_KINDS))
+    for kind in kinds:
+        keys = sorted(set(bundle.resources(kind)) | set(state.resources.get(kind, {})))
+        for key in keys:
+            deployed = state.get(kind, key)
+            config = bundle.resources(kind).get(key) or (deployed.config if deployed else {})
+            entry: dict[str, Any] = {
+                "name": (deployed.name if deployed and deployed.name else config.get("name")),
+                "id": deployed.id if deployed else None,
+                "deployed": deployed is not None,
+                "in_bundle": key in bundle.resources(kind),
+            }
+            if deployed is not None:
+                entry["open"] = workspace.resource_locator(
+                    ResourceRef(kind, key, deployed.id, name=deployed.name))
+            resources.setdefault(kind, {})[key] = entry
+    return {
+        "bundle": {"name": bundle.name, "target": bundle.target, "mode": bundle.mode,
+                   "root": str(bundle.root)},
+        "workspace": {"kind": info.kind, "host": info.host, "root_path": info.root_path,
+                      "file_path": info.file_path, **info.details},
+        "deployment": {"serial": state.serial, "updated_at": state.updated_at or None,
+                       "files": len(state.files)},
+        "resources": resources,
+    }
+
+
+def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
+    b, ws, dep = data["bundle"], data["workspace"], data["deployment"]
+    term.print(f"Name: {b['name']}")
+    term.print(f"Target: {b['target']}" + (f" (mode: {b['mode']})" if b.get("mode") else ""))
+    term.print("Workspace:")
+    term.print(f"  Host: {ws['host']}")
+    term.print(f"  Path: {ws['root_path']}")
+    term.print(f"  Files: {ws['file_path']}" + (f" -> {ws['files']}" if ws.get("files") else ""))
+    if ws.get("directory"):
+        term.print(f"  Local directory: {ws['directory']}")
+    if ws.get("mlflow_tracking_uri"):
+        term.print(f"  MLflow tracking/registry URI: {ws['mlflow_tracking_uri']}")
+    if dep["updated_at"]:
+        term.print(f"Last deployed: {dep['updated_at']} ({dep['files']} files)")
+    else:
+        term.print("Last deployed: never (run `mlops-stacks deploy`)")
+    term.print("Resources:")
+    if not data["resources"]:
+        term.print("  none")
+    for kind, items in data["resources"].items():
+        term.print(f"  {kind.replace('_', ' ').capitalize()}:")
+        for key, r in items.items():
+            where = f"id {r['id']}" if r["deployed"] else "not deployed"
+            if r["deployed"] and not r["in_bundle"]:
+                where += ", removed from the bundle (deleted by the next deploy)"
+            name = f" {r['name']}" if r.get("name") else ""
+            term.print(f"    {key}:{name} ({where})")
+    jobs = [k for k, r in data["resources"].get("jobs", {}).items() if r["deployed"]]
+    term.print("Open:")
+    if ws.get("mlflow_ui"):
+        term.print(f"  MLflow UI: {ws['mlflow_ui']}")
+    target = f" -t {b['target']}"
+    for key in jobs:
+        term.print(f"  Run job {key}: mlops-stacks run {key}{target}")
+    if not jobs and not ws.get("mlflow_ui"):
+        term.print("  nothing deployed yet")
+
+
+def summary(
+    target: str | None = TARGET,
+    var: list[str] | None = VAR,
+    output: OutputFormat = OUTPUT,
+) -> None:
+    from mlops_stacks.cli.plan import load_target_bundle
+    from mlops_stacks.workspace import open_workspace
+
+    json_mode = output is OutputFormat.json
+    term = terminal.current(json_mode=json_mode)
+    bundle = load_target_bundle(target, var, term)
+    data = summary_data(bundle, open_workspace(bundle))
+    if json_mode:
+        term.json(data)
+    else:
+        _render(term, data)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("summary", help=HELP)(summary)
+
+
+__all__ = ["register", "summary", "summary_data"]
