@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from mlops_stacks.bundle.checks.jobs import check_schedule
 from mlops_stacks.bundle.nodes import Node, format_path
+from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.schema.suggest import closest
 from mlops_stacks.bundle.schema.validator import is_reference
 from mlops_stacks.diagnostics import Diagnostic, error
@@ -135,7 +136,7 @@ def _serving_endpoints(tree: Node) -> Iterator[Diagnostic]:
         if all_known and routes.value and total != 100:
             yield error(
                 f"traffic percentages add up to {total}, not 100",
-                routes.loc,
+                key_location(config.get("traffic_config"), "routes"),  # type: ignore[arg-type]
                 path=format_path(base + ("config", "traffic_config", "routes")),
                 detail="Split the traffic so the routes' traffic_percentage values sum to 100.",
             )
