@@ -1,0 +1,193 @@
+"""Runs that go on in the background: ``run --no-wait``.
+
+``start_detached`` checks the job in this process (so mistakes are reported
+at once), writes the request to ``runs_dir/<run_id>/request.json`` and a
+PENDING record, then starts ``python -m mlops_stacks.runner.detached
+REQUEST`` in its own session and returns the run id. The background process
+writes the same record a foreground run would; its own output goes to
+``runs_dir/<run_id>/runner.log``. ``cancel_run`` stops it (SIGTERM, which it
+treats like Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import MlopsStacksError, RunError
+from mlops_stacks.runner.record import (
+    CANCELED,
+    FAILED,
+    PENDING,
+    RUNNING,
+    RunRecord,
+    load_run,
+    new_run_id,
+    write_json_atomic,
+)
+
+REQUEST_FILE = "request.json"
+
+
+def start_detached(
+    job: dict[str, Any],
+    *,
+    job_key: str,
+    runs_dir: Path,
+    resolve_path: Callable[[str], Path],
+    env: dict[str, str],
+    params: dict[str, str] | None = None,
+    only: list[str] | None = None,
+    job_id: str | None = None,
+    files_root: Path | None = None,
+) -> str:
+    """Start a run in a background process and return its run id (see ``load_run``)."""
+    from mlops_stacks.runner.engine import prepare_run
+
+    plan = prepare_run(
+        job,
+        job_key=job_key,
+        resolve_path=resolve_path,
+        params=params,
+        only=only,
+        can_run_jobs=False,
+        files_root=files_root,
+        job_id=job_id,
+    )
+    run_id = new_run_id()
+    run_dir = Path(runs_dir) / run_id
+    paths = {k: str(v) for k, v in plan.files.items()}
+    request = {
+        "job": job,
+        "job_key": job_key,
+        "runs_dir": str(Path(runs_dir).resolve()),
+        "env": env,
+        "params": params or {},
+        "only": only,
+        "run_id": run_id,
+        "job_id": plan.job_id,
+        "task_files": paths,
+    }
+    write_json_atomic(run_dir / REQUEST_FILE, request)
+    RunRecord(run_id=run_id, job_key=job_key, state=PENDING, run_dir=str(run_dir)).save(runs_dir)
+    kwargs: dict[str, Any] = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    else:  # pragma: no cover - Windows
+        kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    with open(run_dir / "runner.log", "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "mlops_stacks.runner.detached", str(run_dir / REQUEST_FILE)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            close_fds=True,
+            **kwargs,
+        )
+    return run_id
+
+
+def cancel_run(runs_dir: Path, run_id: str) -> RunRecord:
+    """Ask the process running ``run_id`` to cancel it; returns the record as it is now.
+
+    A run whose process is gone is marked CANCELED directly.
+    """
+    record = load_run(runs_dir, run_id)
+    if record.done:
+        return record
+    if record.pid and _alive(record.pid):
+        os.kill(record.pid, signal.SIGTERM)
+        return record
+    record.state = CANCELED
+    record.error = "the process running this run is gone"
+    for task in record.tasks.values():
+        if task.state in (PENDING, RUNNING):
+            task.state = CANCELED
+    record.save(runs_dir)
+    return record
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mlops_stacks.runner.detached REQUEST.json", file=sys.stderr)
+        return 2
+    request = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    from mlops_stacks.runner.engine import run_job
+
+    files = request["task_files"]
+    by_workspace_path = _workspace_paths(request["job"], files)
+
+    def resolve(path: str) -> Path:
+        if path in by_workspace_path:
+            return Path(by_workspace_path[path])
+        raise RunError(f"no local file for '{path}'")
+
+    runs_dir = Path(request["runs_dir"])
+    try:
+        record = run_job(
+            request["job"],
+            job_key=request["job_key"],
+            runs_dir=runs_dir,
+            resolve_path=resolve,
+            env=request["env"],
+            params=request["params"] or None,
+            only=request["only"],
+            run_id=request["run_id"],
+            job_id=request["job_id"],
+            check_deps=False,
+        )
+    except KeyboardInterrupt:
+        return 130
+    except MlopsStacksError as exc:
+        record = RunRecord(
+            run_id=request["run_id"],
+            job_key=request["job_key"],
+            state=FAILED,
+            error=str(exc),
+            run_dir=str(runs_dir / request["run_id"]),
+        )
+        record.save(runs_dir)
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if record.state == "SUCCESS" else 1
+
+
+def _workspace_paths(job: dict[str, Any], files: dict[str, str]) -> dict[str, str]:
+    """Workspace path -> local file, for the tasks whose files were located up front."""
+    out = {}
+    for task in job.get("tasks") or []:
+        key = task.get("task_key")
+        if key not in files:
+            continue
+        path = (task.get("notebook_task") or {}).get("notebook_path") or (
+            task.get("spark_python_task") or {}
+        ).get("python_file")
+        if path:
+            out[str(path)] = files[key]
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,522 @@
+"""run_job: run a deployed job's tasks on this machine, in dependency order.
+
+Phases: ``prepare_run`` checks everything that can be checked before any
+task starts (graph, ``--only``, ``--params``, task kinds, files, references,
+packages) and raises ``RunError``/``MissingDependencyError``; ``execute``
+then runs ready tasks (up to ``max_parallel`` processes at once), records
+every state change in ``runs_dir/<run_id>/run.json`` and reports it to
+``on_event``.
+
+A failed task fails the run; its dependents end SKIPPED unless their
+``run_if`` says otherwise. Ctrl-C (KeyboardInterrupt) stops the running task
+processes (SIGTERM, SIGKILL after a grace period), marks running and pending
+tasks CANCELED, saves the record with state CANCELED and **re-raises**
+KeyboardInterrupt, so callers exit as interrupted programs do (status 130).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.runner import kinds
+from mlops_stacks.runner.condition import evaluate
+from mlops_stacks.runner.dag import TaskGraph, build_graph, decide, select
+from mlops_stacks.runner.events import (
+    RUN_FINISHED,
+    RUN_STARTED,
+    TASK_FINISHED,
+    TASK_STARTED,
+    EventHandler,
+    RunEvent,
+)
+from mlops_stacks.runner.params import (
+    RefContext,
+    ReferenceError_,
+    check_static_references,
+    job_parameters,
+)
+from mlops_stacks.runner.process import TaskProcess, stop_all
+from mlops_stacks.runner.record import (
+    CANCELED,
+    EXCLUDED,
+    FAILED,
+    PENDING,
+    RUNNING,
+    SUCCESS,
+    TERMINAL_STATES,
+    RunRecord,
+    TaskRecord,
+    new_run_id,
+    read_log_tail,
+    write_json_atomic,
+)
+from mlops_stacks.runner.requirements import check_requirements
+
+RunOtherJob = Callable[[str, dict[str, str]], RunRecord]
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class RunPlan:
+    """A checked job, ready to execute."""
+
+    job: dict[str, Any]
+    job_key: str
+    job_id: str
+    graph: TaskGraph
+    selected: set[str]
+    parameters: dict[str, str]
+    kinds: dict[str, str]
+    files: dict[str, Path]
+
+
+def prepare_run(
+    job: dict[str, Any],
+    *,
+    job_key: str,
+    resolve_path: Callable[[str], Path],
+    params: dict[str, str] | None = None,
+    only: list[str] | None = None,
+    can_run_jobs: bool = True,
+    check_deps: bool = True,
+    files_root: Path | None = None,
+    job_id: str | None = None,
+) -> RunPlan:
+    """Check a job before running it; ``RunError``/``MissingDependencyError`` say what is wrong."""
+    graph = build_graph(job.get("tasks"), job_key)
+    selected = select(graph, only)
+    parameters = job_parameters(job, params, job_key)
+    task_kinds: dict[str, str] = {}
+    files: dict[str, Path] = {}
+    for key in graph.order:
+        settings = graph.nodes[key].settings
+        if key not in selected:
+            task_kinds[key] = kinds.task_kind(settings)
+            continue
+        kind, local = kinds.prepare_task(key, settings, job_key, resolve_path, can_run_jobs)
+        task_kinds[key] = kind
+        if local is not None:
+            files[key] = local
+        check_static_references(key, settings, parameters, set(graph.nodes))
+    if check_deps:
+        check_requirements(
+            job, resolve_path=resolve_path, job_key=job_key, tasks=selected, files_root=files_root
+        )
+    return RunPlan(
+        job=job,
+        job_key=job_key,
+        job_id=str(job_id or job.get("job_id") or job.get("id") or job_key),
+        graph=graph,
+        selected=selected,
+        parameters=parameters,
+        kinds=task_kinds,
+        files=files,
+    )
+
+
+def run_job(
+    job: dict[str, Any],
+    *,
+    job_key: str,
+    runs_dir: Path,
+    resolve_path: Callable[[str], Path],
+    env: dict[str, str],
+    params: dict[str, str] | None = None,
+    only: list[str] | None = None,
+    on_event: EventHandler | None = None,
+    run_other_job: RunOtherJob | None = None,
+    run_id: str | None = None,
+    job_id: str | None = None,
+    parent_run_id: str | None = None,
+    max_parallel: int = 4,
+    check_deps: bool = True,
+    files_root: Path | None = None,
+) -> RunRecord:
+    """Run ``job`` locally and return its record (state SUCCESS, FAILED or CANCELED).
+
+    Raises ``RunError`` / ``MissingDependencyError`` before starting when the
+    job cannot run, and re-raises KeyboardInterrupt after canceling the run.
+    """
+    plan = prepare_run(
+        job,
+        job_key=job_key,
+        resolve_path=resolve_path,
+        params=params,
+        only=only,
+        can_run_jobs=run_other_job is not None,
+        check_deps=check_deps,
+        files_root=files_root,
+        job_id=job_id,
+    )
+    run = _Execution(
+        plan,
+        runs_dir=Path(runs_dir),
+        env=env,
+        on_event=on_event,
+        run_other_job=run_other_job,
+        run_id=run_id or new_run_id(),
+        parent_run_id=parent_run_id,
+        max_parallel=max(1, max_parallel),
+    )
+    return run.execute()
+
+
+@dataclass
+class _Running:
+    process: TaskProcess
+    started: float
+    timeout: float | None
+    timed_out: bool = False
+
+
+@dataclass
+class _Retry:
+    at: float
+
+
+@dataclass
+class _Execution:
+    plan: RunPlan
+    runs_dir: Path
+    env: dict[str, str]
+    on_event: EventHandler | None
+    run_other_job: RunOtherJob | None
+    run_id: str
+    parent_run_id: str | None
+    max_parallel: int
+    running: dict[str, _Running] = field(default_factory=dict)
+    retries: dict[str, _Retry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.run_dir = self.runs_dir / self.run_id
+        self.tasks_dir = self.run_dir / "tasks"
+        now = time.time()
+        self.record = RunRecord(
+            run_id=self.run_id,
+            job_key=self.plan.job_key,
+            state=RUNNING,
+            start_time=now,
+            params=dict(self.plan.parameters),
+            pid=os.getpid(),
+            parent_run_id=self.parent_run_id,
+            run_dir=str(self.run_dir),
+        )
+        for key in self.plan.graph.order:
+            state = PENDING if key in self.plan.selected else EXCLUDED
+            task = TaskRecord(key=key, kind=self.plan.kinds[key], state=state)
+            if state == EXCLUDED:
+                task.error = "not selected (--only)"
+            self.record.tasks[key] = task
+        self.refs = RefContext(
+            job_id=self.plan.job_id,
+            job_name=str(self.plan.job.get("name") or self.plan.job_key),
+            run_id=self.run_id,
+            start_time=now,
+            parameters=self.plan.parameters,
+        )
+
+    # -- bookkeeping --------------------------------------------------------------
+    def _save(self) -> None:
+        self.record.save(self.runs_dir)
+
+    def _emit(self, kind: str, task_key: str | None = None, message: str | None = None) -> None:
+        if self.on_event is None:
+            return
+        state = self.record.tasks[task_key].state if task_key else self.record.state
+        self.on_event(
+            RunEvent(kind=kind, record=self.record, task_key=task_key, state=state, message=message)
+        )
+
+    def _finish_task(self, key: str, state: str, error: str | None = None) -> None:
+        task = self.record.tasks[key]
+        task.state = state
+        task.end_time = time.time()
+        if error:
+            task.error = error
+        if state == FAILED:
+            task.log_tail = read_log_tail(task.log_path)
+        self.refs.task_states[key] = state
+        self._save()
+        self._emit(TASK_FINISHED, key, error)
+
+    def _start_task(self, key: str) -> None:
+        task = self.record.tasks[key]
+        task.state = RUNNING
+        task.attempts += 1
+        if task.start_time is None:
+            task.start_time = time.time()
+        task.log_path = str(self.tasks_dir / f"{key}.log")
+        self._save()
+        self._emit(TASK_STARTED, key)
+
+    # -- the loop -------------------------------------------------------------------
+    def execute(self) -> RunRecord:
+        self.tasks_dir.mkdir(parents=True, exist_ok=True)
+        self._save()
+        self._emit(RUN_STARTED)
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self._cancel("canceled (interrupted)")
+            raise
+        except BaseException as exc:
+            self._cancel(f"the runner stopped: {exc!r}", state=FAILED)
+            raise
+        failed = [t.key for t in self.record.tasks.values() if t.state == FAILED]
+        self.record.state = FAILED if failed else SUCCESS
+        if failed:
+            first = self.record.tasks[failed[0]]
+            self.record.error = f"Task '{first.key}' failed: {first.error or 'see its log'}"
+            if len(failed) > 1:
+                self.record.error += f" (also failed: {', '.join(failed[1:])})"
+        self.record.end_time = time.time()
+        self._save()
+        self._emit(RUN_FINISHED)
+        return self.record
+
+    def _loop(self) -> None:
+        graph = self.plan.graph
+        while True:
+            progressed = self._reap()
+            for key in graph.order:
+                task = self.record.tasks[key]
+                if task.state != PENDING or key in self.retries:
+                    continue
+                deps = [
+                    d.task_key
+                    for d in graph.nodes[key].depends_on
+                    if d.task_key in self.plan.selected
+                ]
+                if any(self.record.tasks[d].state not in TERMINAL_STATES for d in deps):
+                    continue
+                states = {k: t.state for k, t in self.record.tasks.items()}
+                results = {k: t.result for k, t in self.record.tasks.items()}
+                verdict, reason = decide(graph.nodes[key], states, results, self.plan.selected)
+                if verdict is not None:
+                    self._finish_task(key, verdict, reason)
+                    progressed = True
+                    continue
+                if len(self.running) >= self.max_parallel:
+                    continue
+                self._launch(key)
+                progressed = True
+            for key, retry in list(self.retries.items()):
+                if time.time() >= retry.at and len(self.running) < self.max_parallel:
+                    del self.retries[key]
+                    self._launch(key)
+                    progressed = True
+            if (
+                not self.running
+                and not self.retries
+                and not any(t.state in (PENDING, RUNNING) for t in self.record.tasks.values())
+            ):
+                return
+            if not progressed:
+                time.sleep(POLL_SECONDS)
+
+    def _launch(self, key: str) -> None:
+        kind = self.plan.kinds[key]
+        self._start_task(key)
+        try:
+            if kind in kinds.PROCESS_KINDS:
+                self._spawn(key, kind)
+            elif kind == kinds.CONDITION:
+                self._run_condition(key)
+            elif kind == kinds.RUN_JOB:
+                self._run_other_job(key)
+        except ReferenceError_ as exc:
+            self._log(key, f"[mlops-stacks] {exc}")
+            self._finish_task(key, FAILED, str(exc))
+
+    # -- process tasks --------------------------------------------------------------
+    def _spawn(self, key: str, kind: str) -> None:
+        settings = self.plan.graph.nodes[key].settings
+        spec: dict[str, Any] = {
+            "kind": kind,
+            "task_key": key,
+            "run_id": self.run_id,
+            "task_values": {k: dict(v) for k, v in self.refs.task_values.items()},
+            "out_path": str(self.tasks_dir / f"{key}.out.json"),
+        }
+        if kind == kinds.NOTEBOOK:
+            nb = settings["notebook_task"]
+            widgets = {
+                **{k: str(v) for k, v in (nb.get("base_parameters") or {}).items()},
+                **self.plan.parameters,
+            }
+            spec["widgets"] = self.refs.substitute(widgets, key)
+            spec["path"] = str(self.plan.files[key])
+        elif kind == kinds.PYTHON_FILE:
+            py = settings["spark_python_task"]
+            spec["argv"] = self.refs.substitute([str(a) for a in py.get("parameters") or []], key)
+            spec["path"] = str(self.plan.files[key])
+        else:
+            wheel = settings["python_wheel_task"]
+            spec["package_name"] = wheel["package_name"]
+            spec["entry_point"] = wheel["entry_point"]
+            spec["argv"] = self.refs.substitute(kinds.wheel_argv(wheel, self.plan.parameters), key)
+        spec_path = self.tasks_dir / f"{key}.spec.json"
+        write_json_atomic(spec_path, spec)
+        Path(spec["out_path"]).unlink(missing_ok=True)
+        task = self.record.tasks[key]
+        if task.attempts > 1:
+            self._log(key, f"\n[mlops-stacks] attempt {task.attempts}")
+        cwd = Path(spec["path"]).parent if "path" in spec else self.run_dir
+        env = {
+            **os.environ,
+            **self.env,
+            "MLOPS_STACKS_RUN_ID": self.run_id,
+            "MLOPS_STACKS_JOB_KEY": self.plan.job_key,
+            "MLOPS_STACKS_TASK_KEY": key,
+            "PYTHONUNBUFFERED": "1",
+        }
+        timeout = settings.get("timeout_seconds")
+        proc = TaskProcess(spec_path, Path(task.log_path or ""), env, cwd)
+        self.running[key] = _Running(proc, time.monotonic(), float(timeout) if timeout else None)
+
+    def _reap(self) -> bool:
+        """Finish the task processes that ended (or ran out of time)."""
+        progressed = False
+        for key, run in list(self.running.items()):
+            code = run.process.poll()
+            if code is None:
+                if (
+                    run.timeout
+                    and not run.timed_out
+                    and time.monotonic() - run.started > run.timeout
+                ):
+                    run.timed_out = True
+                    self._log(key, f"[mlops-stacks] timed out after {run.timeout:g} s")
+                    run.process.stop()
+                    code = run.process.poll()
+                else:
+                    continue
+            del self.running[key]
+            progressed = True
+            self._process_done(key, code if code is not None else -1, run.timed_out)
+        return progressed
+
+    def _process_done(self, key: str, code: int, timed_out: bool) -> None:
+        task = self.record.tasks[key]
+        out = _read_json(self.tasks_dir / f"{key}.out.json")
+        values = out.get("values") or {}
+        task.values = values
+        self.refs.task_values[key] = values
+        if code == 0 and not timed_out:
+            task.result = out.get("result")
+            self._finish_task(key, SUCCESS)
+            return
+        error = out.get("error") or f"the task process exited with status {code}"
+        if timed_out:
+            error = f"timed out after {self.plan.graph.nodes[key].settings['timeout_seconds']} s"
+        if self._retry(key, timed_out):
+            task.error = error
+            self._save()
+            return
+        self._finish_task(key, FAILED, error)
+
+    def _retry(self, key: str, timed_out: bool) -> bool:
+        settings = self.plan.graph.nodes[key].settings
+        task = self.record.tasks[key]
+        max_retries = int(settings.get("max_retries") or 0)
+        if max_retries == -1:
+            max_retries = 3  # "retry indefinitely" would never end locally
+        if task.attempts > max_retries or (timed_out and not settings.get("retry_on_timeout")):
+            return False
+        task.state = PENDING
+        delay = float(settings.get("min_retry_interval_millis") or 0) / 1000
+        self.retries[key] = _Retry(at=time.time() + delay)
+        return True
+
+    # -- tasks the runner does itself -----------------------------------------------
+    def _run_condition(self, key: str) -> None:
+        cond = self.plan.graph.nodes[key].settings["condition_task"]
+        left = self.refs.substitute(cond.get("left", ""), key)
+        right = self.refs.substitute(cond.get("right", ""), key)
+        op = str(cond.get("op"))
+        try:
+            outcome = evaluate(op, left, right)
+        except ValueError as exc:
+            self._log(key, f"[mlops-stacks] condition failed: {exc}")
+            self._finish_task(key, FAILED, str(exc))
+            return
+        result = "true" if outcome else "false"
+        self._log(key, f"[mlops-stacks] condition {left!r} {op} {right!r} -> {result}")
+        self.record.tasks[key].result = result
+        self._finish_task(key, SUCCESS)
+
+    def _run_other_job(self, key: str) -> None:
+        assert self.run_other_job is not None
+        spec = self.plan.graph.nodes[key].settings["run_job_task"]
+        ref = kinds.job_reference(spec["job_id"])
+        job_params = {
+            str(k): str(v)
+            for k, v in (self.refs.substitute(spec.get("job_parameters") or {}, key)).items()
+        }
+        self._log(key, f"[mlops-stacks] running job '{ref}' with parameters {job_params}")
+        try:
+            child = self.run_other_job(ref, job_params)
+        except MlopsStacksError as exc:
+            self._log(key, f"[mlops-stacks] {exc}")
+            self._finish_task(key, FAILED, exc.message)
+            return
+        task = self.record.tasks[key]
+        task.child_run_id = child.run_id
+        self._log(key, f"[mlops-stacks] run {child.run_id} of job '{ref}' ended {child.state}")
+        if child.state == SUCCESS:
+            self._finish_task(key, SUCCESS)
+            return
+        for failed in child.failed_tasks():
+            self._log(key, f"--- task '{failed.key}' of run {child.run_id}: {failed.error}")
+            self._log(key, "\n".join(failed.log_tail))
+        self._finish_task(
+            key,
+            FAILED,
+            f"job '{ref}' run {child.run_id} ended {child.state}"
+            + (f": {child.error}" if child.error else ""),
+        )
+
+    def _log(self, key: str, line: str) -> None:
+        path = self.record.tasks[key].log_path or str(self.tasks_dir / f"{key}.log")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line.rstrip("\n") + "\n")
+
+    # -- cancel ---------------------------------------------------------------------
+    def _cancel(self, reason: str, state: str = CANCELED) -> None:
+        processes = [r.process for r in self.running.values()]
+        try:
+            stop_all(processes)
+        except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
+            for p in processes:
+                p.kill()
+        for key in self.running:
+            self._log(key, "[mlops-stacks] canceled")
+        self.running.clear()
+        self.retries.clear()
+        now = time.time()
+        for task in self.record.tasks.values():
+            if task.state in (PENDING, RUNNING):
+                task.state = CANCELED
+                task.end_time = now if task.start_time else None
+                task.error = task.error or reason
+        self.record.state = state
+        self.record.error = reason
+        self.record.end_time = now
+        self._save()
+        self._emit(RUN_FINISHED, message=reason)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,235 @@
+"""The task process: ``python -m mlops_stacks.runner.task_main SPEC.json``.
+
+Each task of a local run executes in its own Python process, started by the
+runner with the task's log as stdout/stderr. The spec says what to run:
+
+    {"kind": "notebook" | "python_file" | "python_wheel", "task_key": ...,
+     "path": ..., "widgets": {...}, "argv": [...], "package_name": ...,
+     "entry_point": ..., "task_values": {upstream key: {name: value}},
+     "out_path": ...}
+
+Exit status 0 means success. What the task reports (task values, the
+``dbutils.notebook.exit`` value, an error summary) goes to ``out_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.runner import notebook as nb
+from mlops_stacks.runner.dbutils import DBUtils, NotebookExit, TaskOutput, display, display_html
+
+_RUNNER_DIR = str(Path(__file__).resolve().parent)
+PYTHON_ONLY = ("sql", "scala", "r")
+SKIPPED_MAGICS = ("md", "md-sandbox", "pip", "conda", "restart_python", "skip")
+
+
+class CellError(Exception):
+    """A cell that cannot run locally, or a failing %sh / %run cell."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mlops_stacks.runner.task_main SPEC.json", file=sys.stderr)
+        return 2
+    _stop_on_sigterm()
+    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    out_path = spec.get("out_path")
+    output = TaskOutput(Path(out_path) if out_path else None)
+    output.write()
+    try:
+        output.result = _run(spec, output)
+    except NotebookExit as done:
+        output.result, output.exited = done.value, True
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            output.error = f"exited with status {exc.code}"
+            output.write()
+            print(f"[mlops-stacks] task exited with status {exc.code}", file=sys.stderr)
+            return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        output.error = "canceled"
+        output.write()
+        print("[mlops-stacks] task canceled", file=sys.stderr)
+        return 130
+    except BaseException as exc:  # noqa: BLE001 - any failure of user code fails the task
+        output.error = _summary(exc)
+        output.write()
+        _print_user_traceback(exc)
+        return 1
+    output.write()
+    if output.exited:
+        print(f"[mlops-stacks] notebook exited with: {output.result}")
+    return 0
+
+
+def _stop_on_sigterm() -> None:
+    """The runner cancels a task with SIGTERM: turn it into KeyboardInterrupt so that
+    ``finally`` blocks and atexit hooks (e.g. MLflow ending its run) still run."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
+    kind = spec["kind"]
+    dbutils = DBUtils(spec.get("widgets") or {}, spec.get("task_values") or {}, output)
+    if kind == "notebook":
+        return run_notebook(Path(spec["path"]), dbutils)
+    if kind == "python_file":
+        return run_python_file(Path(spec["path"]), spec.get("argv") or [], dbutils)
+    if kind == "python_wheel":
+        return run_wheel(spec["package_name"], spec["entry_point"], spec.get("argv") or [])
+    raise ValueError(f"unknown task kind {kind!r}")
+
+
+def notebook_globals(path: Path, dbutils: DBUtils) -> dict[str, Any]:
+    return {
+        "__name__": "__main__",
+        "__file__": str(path),
+        "__builtins__": __builtins__,
+        "dbutils": dbutils,
+        "display": display,
+        "displayHTML": display_html,
+        "getArgument": dbutils.widgets.getArgument,
+    }
+
+
+def run_notebook(path: Path, dbutils: DBUtils) -> None:
+    """Run a notebook's cells in order, in its own directory, like a job run on Databricks."""
+    path = path.resolve()
+    os.chdir(path.parent)
+    sys.path.insert(0, str(path.parent))
+    sys.argv = [str(path)]
+    _exec_cells(path, notebook_globals(path, dbutils), dbutils)
+
+
+def _exec_cells(path: Path, env: dict[str, Any], dbutils: DBUtils) -> None:
+    for cell in nb.read(path):
+        magic = cell.magic
+        if magic is None or magic == "python":
+            exec(compile(cell.python_source(), str(path), "exec"), env)  # noqa: S102
+        elif magic in SKIPPED_MAGICS:
+            if magic in ("pip", "conda"):
+                print(
+                    f"[mlops-stacks] {path.name}:{cell.start_line}: skipped %{magic} "
+                    "(packages are checked before a local run)",
+                    flush=True,
+                )
+        elif magic == "sh":
+            _run_shell(path, cell)
+        elif magic == "run":
+            _run_other_notebook(path, cell, env, dbutils)
+        elif magic in PYTHON_ONLY:
+            raise CellError(
+                f"{path.name}:{cell.start_line}: a %{magic} cell cannot run locally; "
+                "the local runner runs Python cells only"
+            )
+        else:
+            raise CellError(f"{path.name}:{cell.start_line}: unsupported magic %{magic}")
+
+
+def _run_shell(path: Path, cell: nb.Cell) -> None:
+    sys.stdout.flush()
+    done = subprocess.run(["bash", "-c", cell.body], cwd=path.parent, check=False)
+    if done.returncode:
+        raise CellError(
+            f"{path.name}:{cell.start_line}: %sh cell exited with status {done.returncode}"
+        )
+
+
+def _run_other_notebook(path: Path, cell: nb.Cell, env: dict[str, Any], dbutils: DBUtils) -> None:
+    """``%run ./other $name="value"``: run another notebook in the same globals."""
+    import shlex
+
+    words = shlex.split(cell.body.strip())
+    if not words:
+        raise CellError(f"{path.name}:{cell.start_line}: %run needs a notebook path")
+    target = (path.parent / words[0]).resolve()
+    if target.suffix != ".py":
+        target = target.with_name(target.name + ".py")
+    if not target.is_file():
+        raise CellError(f"{path.name}:{cell.start_line}: %run target {target} does not exist")
+    for word in words[1:]:
+        name, _, value = word.lstrip("$").partition("=")
+        dbutils.widgets._values[name] = value
+    _exec_cells(target, env, dbutils)
+
+
+def run_python_file(path: Path, argv: list[str], dbutils: DBUtils) -> None:
+    """A spark_python_task: run a Python file as ``__main__`` with ``parameters`` as argv."""
+    import runpy
+
+    path = path.resolve()
+    os.chdir(path.parent)
+    sys.path.insert(0, str(path.parent))
+    sys.argv = [str(path), *[str(a) for a in argv]]
+    runpy.run_path(str(path), init_globals={"dbutils": dbutils}, run_name="__main__")
+
+
+def run_wheel(package_name: str, entry_point: str, argv: list[str]) -> Any:
+    """A python_wheel_task: call the package's entry point with ``parameters`` as argv."""
+    func = resolve_entry_point(package_name, entry_point)
+    sys.argv = [package_name, *[str(a) for a in argv]]
+    return func()
+
+
+def resolve_entry_point(package_name: str, entry_point: str) -> Any:
+    """The callable for ``entry_point`` of ``package_name``: a declared entry point, else
+    a function of that name in the package."""
+    import importlib
+    from importlib import metadata
+
+    def norm(name: str) -> str:
+        return name.lower().replace("-", "_").replace(".", "_")
+
+    for ep in metadata.entry_points():
+        dist = getattr(ep, "dist", None)
+        if ep.name == entry_point and dist is not None and norm(dist.name) == norm(package_name):
+            return ep.load()
+    try:
+        module = importlib.import_module(package_name.replace("-", "_"))
+    except ImportError:
+        raise CellError(
+            f"python_wheel_task: package '{package_name}' is not installed in {sys.executable}; "
+            "build and install the wheel (pip install dist/<wheel>.whl) before running locally"
+        ) from None
+    func = getattr(module, entry_point, None)
+    if not callable(func):
+        raise CellError(
+            f"python_wheel_task: package '{package_name}' has no entry point '{entry_point}' "
+            "(declare it under [project.entry-points] or [project.scripts])"
+        )
+    return func
+
+
+def _summary(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
+def _print_user_traceback(exc: BaseException) -> None:
+    """Print the traceback without the runner's own frames."""
+    tb = traceback.TracebackException.from_exception(exc)
+    frames = [f for f in tb.stack if not f.filename.startswith(_RUNNER_DIR)]
+    sys.stdout.flush()
+    if frames and not isinstance(exc, CellError):
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print("".join(traceback.StackSummary.from_list(frames).format()), end="", file=sys.stderr)
+    print("".join(tb.format_exception_only()), end="", file=sys.stderr)
+    sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
