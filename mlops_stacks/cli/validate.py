@@ -43,16 +43,15 @@ REDACTED = "***"
 _MAX_NAMES = 5
 
 
-def redact_secrets(value: Any) -> Any:
-    """A copy of ``value`` with every secret-looking key's value replaced by ``***``."""
+def redact_secrets(value: Any, hide: bool = False) -> Any:
+    """A copy of ``value`` where every value under a secret-looking key is ``***``."""
     if isinstance(value, dict):
-        return {
-            k: (REDACTED if SECRET_KEY.search(str(k)) and value[k] not in (None, "")
-                and not isinstance(value[k], (dict, list)) else redact_secrets(value[k]))
-            for k in value
-        }
+        return {k: redact_secrets(v, hide or bool(SECRET_KEY.search(str(k))))
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_secrets(v) for v in value]
+        return [redact_secrets(v, hide) for v in value]
+    if hide and value not in (None, ""):
+        return REDACTED
     return value
 
 
@@ -64,15 +63,16 @@ def validate(
     ),
     output: OutputFormat = OUTPUT,
 ) -> None:
-    from mlops_stacks.bundle import load_bundle
+    from mlops_stacks.bundle import find_bundle_root, load_bundle
     from mlops_stacks.diagnostics import Diagnostics
     from mlops_stacks.errors import ConfigError
 
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)
     variables = parse_pairs(var, "--var")
+    root = find_bundle_root()
     try:
-        bundle, diags = load_bundle(target=target, variables=variables, strict=strict)
+        bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise
@@ -80,20 +80,9 @@ def validate(
     diags = Diagnostics(diags)
     if strict:
         diags = diags.strict()
-    root = str(bundle.root) if bundle is not None else _guess_root()
-    _report(term, bundle, diags, root, json_mode)
+    _report(term, bundle, diags, str(root), json_mode)
     if diags.has_errors():
         raise typer.Exit(1)
-
-
-def _guess_root() -> str | None:
-    try:
-        from mlops_stacks.bundle import find_bundle_root
-
-        found = find_bundle_root()
-        return str(found) if found else None
-    except Exception:  # noqa: BLE001 - only used to shorten paths in messages
-        return os.getcwd()
 
 
 def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: bool) -> None:
@@ -130,37 +119,29 @@ def _relative(diag: Any, root: str | None) -> dict[str, Any]:
 
 
 def _summary(bundle: Any) -> str:
-    workspace = bundle.workspace
-    user = workspace.get("current_user") or {}
-    lines = [
-        f"Name: {bundle.name}",
-        f"Target: {bundle.target}",
-        "Workspace:",
-        f"  Host: {bundle.host or '(not set)'}",
-    ]
-    if isinstance(user, dict) and user.get("userName"):
-        lines.append(f"  User: {user['userName']}")
-    for label, key in (("Path", "root_path"), ("Files", "file_path"), ("State", "state_path")):
-        if workspace.get(key):
-            lines.append(f"  {label}: {workspace[key]}")
-    resources = [(kind, bundle.resources(kind)) for kind in _kinds()]
-    resources = [(kind, items) for kind, items in resources if items]
-    if resources:
-        lines.append("Resources:")
-        for kind, items in resources:
-            title = kind.replace("_", " ").capitalize()
-            names = sorted(items)
-            shown = ", ".join(names[:_MAX_NAMES]) + (", ..." if len(names) > _MAX_NAMES else "")
-            lines.append(f"  {title} ({len(items)}): {shown}")
-    else:
+    from mlops_stacks.bundle import bundle_summary
+
+    facts = bundle_summary(bundle)
+    lines = [f"Name: {facts['name']}", f"Target: {facts['target']}"]
+    if facts.get("mode"):
+        lines.append(f"Mode: {facts['mode']}")
+    lines += ["Workspace:", f"  Host: {facts['host'] or '(not set)'}"]
+    if facts.get("user"):
+        lines.append(f"  User: {facts['user']}")
+    for label, key in (("Path", "root_path"), ("Files", "file_path"), ("State", "state_path"),
+                       ("Artifacts", "artifact_path")):
+        if facts["paths"].get(key):
+            lines.append(f"  {label}: {facts['paths'][key]}")
+    counts = {kind: n for kind, n in facts["resources"].items() if n}
+    if not counts:
         lines.append("Resources: none")
+        return "\n".join(lines)
+    lines.append("Resources:")
+    for kind, count in counts.items():
+        names = sorted(bundle.resources(kind))
+        shown = ", ".join(names[:_MAX_NAMES]) + (", ..." if len(names) > _MAX_NAMES else "")
+        lines.append(f"  {kind.replace('_', ' ').capitalize()} ({count}): {shown}")
     return "\n".join(lines)
-
-
-def _kinds() -> tuple[str, ...]:
-    from mlops_stacks.bundle.model import RESOURCE_KINDS
-
-    return RESOURCE_KINDS
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered:
         return lowered[word.lower()]
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.7)
     return lowered[found[0]] if found else None
 
 

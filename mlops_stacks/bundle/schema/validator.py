@@ -34,6 +34,8 @@ from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, error, w
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUM_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: Unknown-field messages list the known fields when there are at most this many.
+_MAX_LISTED = 12
 _TYPE_WORDS = {
     "object": "a mapping",
     "array": "a list",
@@ -134,9 +136,12 @@ def _diagnose(err: ValidationError, tree: Node) -> Iterator[Diagnostic]:
             is_kind = path[-1:] == ("resources",)
             if hint:
                 detail = f'Did you mean "{hint}"?'
-            elif known:
+            elif known and (is_kind or len(known) <= _MAX_LISTED):
                 label = "Supported resource kinds" if is_kind else "Known fields here"
                 detail = f"{label}: " + ", ".join(known) + "."
+            elif known:
+                detail = ("Check the spelling, or remove it. `mlops-stacks schema` lists "
+                          f"the fields allowed at {format_path(path) or 'the top level'}.")
             else:
                 detail = "Remove it."
             if is_kind:
