@@ -1,0 +1,320 @@
+"""Authentication to a Databricks workspace through databricks-sdk's unified configuration.
+
+Where credentials come from, in the SDK's order:
+
+- arguments: ``workspace.host`` / ``workspace.profile`` from the bundle, ``-p/--profile``;
+- environment: ``DATABRICKS_HOST`` + ``DATABRICKS_TOKEN`` (personal access token),
+  ``DATABRICKS_CLIENT_ID`` + ``DATABRICKS_CLIENT_SECRET`` (OAuth M2M),
+  ``ARM_CLIENT_ID`` + ``ARM_CLIENT_SECRET`` + ``ARM_TENANT_ID`` (Azure service principal);
+- a profile in ``~/.databrickscfg`` (or ``DATABRICKS_CONFIG_FILE``): the named one, or
+  the only profile whose host matches the bundle's host.
+
+``connect`` returns a ``Connection`` (an SDK client plus our retry policy and the
+description of the credential source used in error messages). ``current_user``
+resolves ``${workspace.current_user.*}`` for the bundle loader.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_stacks.errors import AuthError
+from mlops_stacks.workspace.databricks.errors import (
+    Context,
+    RetryPolicy,
+    call_with_retries,
+    convert,
+    redact,
+)
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+#: Environment knobs for the HTTP behaviour (tests and slow networks).
+ENV_RETRIES = "MLOPS_STACKS_DATABRICKS_RETRIES"
+ENV_RETRY_DELAY = "MLOPS_STACKS_DATABRICKS_RETRY_DELAY"
+ENV_HTTP_TIMEOUT = "MLOPS_STACKS_DATABRICKS_HTTP_TIMEOUT"
+ENV_POLL_INTERVAL = "MLOPS_STACKS_DATABRICKS_POLL_INTERVAL"
+
+_SECRET_ENV = (
+    "DATABRICKS_TOKEN",
+    "DATABRICKS_CLIENT_SECRET",
+    "DATABRICKS_PASSWORD",
+    "ARM_CLIENT_SECRET",
+    "GOOGLE_CREDENTIALS",
+)
+
+
+class SingleAttemptClock:
+    """A clock that ends the SDK's own retry loop after one attempt.
+
+    The SDK retries inside every call until a deadline; its loop checks the
+    clock after each failed attempt. Sleeping on this clock jumps past any
+    deadline, so the SDK gives up at once and ``call_with_retries`` decides.
+    """
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.time()
+
+    def time(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self._now += 10**9
+
+
+def retry_policy_from_env(env: dict[str, str] | None = None) -> RetryPolicy:
+    """The retry policy, adjustable with MLOPS_STACKS_DATABRICKS_RETRIES / _RETRY_DELAY."""
+    env = dict(os.environ if env is None else env)
+    policy = RetryPolicy()
+    try:
+        attempts = int(env.get(ENV_RETRIES, policy.attempts))
+        delay = float(env.get(ENV_RETRY_DELAY, policy.base_delay))
+    except ValueError:
+        return policy
+    return RetryPolicy(attempts=max(1, attempts), base_delay=max(0.0, delay))
+
+
+def env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class Connection:
+    """An authenticated client for one workspace, with our error handling around it."""
+
+    client: WorkspaceClient
+    host: str
+    ctx: Context
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """One REST call, retried when transient, errors converted to ours."""
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+
+        def do() -> dict[str, Any]:
+            res = self.client.api_client.do(method, path, query=query, body=body, headers=headers)
+            return res if isinstance(res, dict) else {"items": res}
+
+        return call_with_retries(do, what, self.ctx, self.policy, idempotent=idempotent)
+
+
+def _quiet_sdk_logging() -> None:
+    """The SDK logs warnings (e.g. host metadata probes); keep them out of user output."""
+    logger = logging.getLogger("databricks.sdk")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = bool(os.environ.get("MLOPS_STACKS_DEBUG"))
+
+
+def _normalize_host(host: str) -> str:
+    host = host.strip().rstrip("/")
+    if host and "://" not in host:
+        host = "https://" + host
+    return host
+
+
+def config_file_path() -> Path:
+    return Path(os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg").expanduser()
+
+
+def profile_for_host(host: str) -> str | None:
+    """The only profile in the config file whose host is ``host``, if exactly one."""
+    path = config_file_path()
+    if not host or not path.is_file():
+        return None
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return None
+    wanted = _normalize_host(host)
+    sections = list(parser.sections())
+    if parser.defaults():
+        sections.append("DEFAULT")
+    matches = [
+        name
+        for name in sections
+        if name != "__settings__"
+        and _normalize_host(
+            parser[name].get("host", "") if name != "DEFAULT" else parser.defaults().get("host", "")
+        )
+        == wanted
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _profile_host(profile: str) -> str | None:
+    """The host a profile of the config file is for, if it names one."""
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(config_file_path())
+    except configparser.Error:
+        return None
+    if profile == "DEFAULT":
+        return parser.defaults().get("host")
+    if not parser.has_section(profile):
+        return None
+    return parser[profile].get("host")
+
+
+def _env_auth_present() -> bool:
+    keys = (
+        "DATABRICKS_TOKEN",
+        "DATABRICKS_CLIENT_ID",
+        "DATABRICKS_USERNAME",
+        "ARM_CLIENT_ID",
+        "ARM_USE_MSI",
+        "DATABRICKS_AUTH_TYPE",
+        "DATABRICKS_CONFIG_PROFILE",
+    )
+    return any(os.environ.get(k) for k in keys)
+
+
+def describe_source(auth_type: str, profile: str | None) -> str:
+    """A human description of where the credentials came from (never their values)."""
+    where = f"profile '{profile}' in {config_file_path()}" if profile else "environment variables"
+    if auth_type == "pat":
+        if not profile or os.environ.get("DATABRICKS_TOKEN"):
+            return "personal access token from DATABRICKS_TOKEN"
+        return f"personal access token from {where}"
+    if auth_type == "oauth-m2m":
+        client_id = os.environ.get("DATABRICKS_CLIENT_ID", "")
+        suffix = f" (client id {client_id})" if client_id and not profile else ""
+        return f"OAuth M2M service principal from {where}{suffix}"
+    if auth_type.startswith("azure"):
+        client_id = os.environ.get("ARM_CLIENT_ID", "")
+        suffix = f" (ARM_CLIENT_ID {client_id})" if client_id else ""
+        return f"Azure credentials ({auth_type}) from {where}{suffix}"
+    return f"{auth_type or 'unknown'} credentials from {where}"
+
+
+def _secrets(cfg: Any) -> tuple[str, ...]:
+    values = [os.environ.get(k, "") for k in _SECRET_ENV]
+    for attr in ("token", "client_secret", "azure_client_secret", "password"):
+        values.append(str(getattr(cfg, attr, "") or ""))
+    return tuple(v for v in values if v)
+
+
+def connect(host: str, profile: str | None = None) -> Connection:
+    """An authenticated connection to ``host`` (bundle ``workspace.host``) or ``profile``.
+
+    Raises ``AuthError`` naming the host, the credential source and the fix when
+    no credentials can be found.
+    """
+    _quiet_sdk_logging()
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    host = _normalize_host(host) if host else ""
+    if not profile and host and not _env_auth_present():
+        profile = profile_for_host(host)
+    kwargs: dict[str, Any] = {
+        "http_timeout_seconds": env_float(ENV_HTTP_TIMEOUT, 60.0),
+        "retry_timeout_seconds": 1,
+    }
+    if host:
+        kwargs["host"] = host
+    if profile:
+        kwargs["profile"] = profile
+    secrets = tuple(v for v in (os.environ.get(k, "") for k in _SECRET_ENV) if v)
+    label = host or (f"profile '{profile}'" if profile else "the Databricks workspace")
+    try:
+        cfg = Config(clock=SingleAttemptClock(), **kwargs)
+    except ValueError as err:
+        message = redact(str(err), secrets)
+        raise AuthError(
+            f"Cannot authenticate to {label}: {_short_sdk_message(message)}",
+            hint=_no_credentials_hint(host, profile),
+        ) from None
+    except Exception as err:  # e.g. network failures while discovering OAuth endpoints
+        raise convert(
+            err, f"authenticate to {label}", Context(host=label, secrets=secrets)
+        ) from None
+    resolved_host = (cfg.host or host or "").rstrip("/")
+    profile_host = _profile_host(profile) if profile else None
+    if host and profile_host and _normalize_host(profile_host) != host:
+        raise AuthError(
+            f"Profile '{profile}' is for {profile_host}, but the bundle deploys to {host}.",
+            hint="Pick the profile for this workspace with -p/--profile, or fix workspace.host.",
+        )
+    ctx = Context(
+        host=resolved_host,
+        credential_source=describe_source(cfg.auth_type or "", profile if cfg.profile else None),
+        secrets=_secrets(cfg),
+    )
+    client = WorkspaceClient(config=cfg)
+    return Connection(client=client, host=resolved_host, ctx=ctx, policy=retry_policy_from_env())
+
+
+def _short_sdk_message(message: str) -> str:
+    # The SDK appends "Config: ... Env: ..." debug info; keep the first sentence or two.
+    return message.split(". Config:")[0].split(". Env:")[0].strip()
+
+
+def _no_credentials_hint(host: str, profile: str | None) -> str:
+    if profile:
+        return (
+            f"Check profile '{profile}' in {config_file_path()} (host and token or client "
+            "id/secret), or run `databricks auth login --profile "
+            f"{profile}`."
+        )
+    target = host or "<workspace-url>"
+    return (
+        f"Set DATABRICKS_TOKEN (with DATABRICKS_HOST={target}), or "
+        "DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET for a service principal, "
+        "or ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID on Azure, or add a profile for "
+        f"{target} to {config_file_path()} and pass -p/--profile."
+    )
+
+
+def me(conn: Connection) -> dict[str, Any]:
+    """The authenticated identity (SCIM Me), shaped for ``${workspace.current_user.*}``."""
+    data = conn.call("GET", "/api/2.0/preview/scim/v2/Me", what="look up the current user")
+    user_name = str(data.get("userName") or "")
+    if not user_name:
+        raise AuthError(
+            f"{conn.host} returned no user name for the current identity.",
+            hint="Use credentials of a user or service principal with workspace access.",
+        )
+    result: dict[str, Any] = {k: v for k, v in data.items() if k not in ("schemas",)}
+    result["userName"] = user_name
+    from mlops_stacks.bundle.users import short_name
+
+    result["short_name"] = short_name(user_name)
+    result.setdefault("displayName", user_name)
+    return result
+
+
+def current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
+    """The identity behind the credentials for ``host``; ``None`` for ``local``.
+
+    Shaped for ``${workspace.current_user.*}``: ``userName``, ``short_name``,
+    ``id``, ``displayName``, ...
+
+    Raises ``AuthError`` (exit 1) when credentials are missing or rejected.
+    """
+    if not host or host == "local":
+        return None
+    return me(connect(host, profile))

@@ -1,0 +1,267 @@
+"""``DatabricksWorkspace``: the ``Workspace`` protocol on a Databricks workspace.
+
+Each group of the protocol is delegated to one module: files (``files.py``),
+state (``state.py``), lock (``lock.py``), resources (``resources.py``) and job
+runs (``runs.py``). This class wires them to one authenticated connection and
+the target's workspace paths.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_stacks.errors import RunError, WorkspaceError
+from mlops_stacks.workspace.databricks.auth import (
+    ENV_POLL_INTERVAL,
+    Connection,
+    connect,
+    env_float,
+    me,
+)
+from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.databricks.lock import RemoteLock
+from mlops_stacks.workspace.databricks.resources import Kind, handler
+from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
+from mlops_stacks.workspace.databricks.state import RemoteState
+from mlops_stacks.workspace.protocol import (
+    FileInfo,
+    LockInfo,
+    LockResult,
+    ResourceRef,
+    WorkspaceInfo,
+)
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+
+log = logging.getLogger("mlops_stacks.databricks")
+
+
+def _usable(path: Any) -> str | None:
+    return (
+        str(path).rstrip("/")
+        if isinstance(path, str) and path.startswith("/") and "${" not in path
+        else None
+    )
+
+
+class DatabricksWorkspace:
+    """One target of a bundle on a Databricks workspace."""
+
+    kind = "databricks"
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        bundle_name: str,
+        target: str,
+        root_path: str | None = None,
+        file_path: str | None = None,
+        state_path: str | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.bundle_name = bundle_name
+        self.target = target
+        self.on_warning = on_warning
+        self.warnings: list[str] = []
+        self._user: dict[str, Any] | None = None
+        root = _usable(root_path)
+        if root is None:
+            user = self.current_user()["userName"]
+            root = f"/Workspace/Users/{user}/.bundle/{bundle_name}/{target}"
+        self.root_path = root
+        self.file_path = _usable(file_path) or f"{root}/files"
+        self.state_path = _usable(state_path) or f"{root}/state"
+        self.files = FileSync(conn, self.file_path, self.state_path)
+        self.state = RemoteState(self.files, self.state_path)
+        self.lock = RemoteLock(self.files, self.state_path, target)
+        self.runs = Runs(conn, poll_interval=env_float(ENV_POLL_INTERVAL, 5.0))
+        self._context = {"metadata_path": f"{self.state_path}/metadata.json"}
+
+    @classmethod
+    def for_bundle(cls, bundle: Bundle, *, profile: str | None = None) -> DatabricksWorkspace:
+        ws = bundle.workspace
+        conn = connect(bundle.host, profile or ws.get("profile") or None)
+        return cls(
+            conn,
+            bundle_name=bundle.name,
+            target=bundle.target,
+            root_path=ws.get("root_path"),
+            file_path=ws.get("file_path"),
+            state_path=ws.get("state_path"),
+        )
+
+    # -- helpers ------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
+
+    def current_user(self) -> dict[str, Any]:
+        if self._user is None:
+            self._user = me(self.conn)
+        return self._user
+
+    def _kind(self, kind: str) -> Kind:
+        return handler(kind, self.conn, self.warn, self._context)
+
+    # -- description --------------------------------------------------------------
+    def info(self) -> WorkspaceInfo:
+        return WorkspaceInfo(
+            kind="databricks",
+            host=self.conn.host,
+            root_path=self.root_path,
+            file_path=self.file_path,
+            details={
+                "state_path": self.state_path,
+                "credentials": self.conn.ctx.credential_source,
+            },
+        )
+
+    def resource_locator(self, ref: ResourceRef) -> str:
+        if ref.url:
+            return ref.url
+        try:
+            return self._kind(ref.kind).url(ref.id, ref.name)
+        except WorkspaceError:
+            return self.conn.host
+
+    # -- files ----------------------------------------------------------------------
+    def list_files(self) -> dict[str, FileInfo]:
+        return self.files.list()
+
+    def upload_file(self, path: str, source: Path) -> None:
+        self.files.upload(path, source)
+
+    def delete_file(self, path: str) -> None:
+        self.files.delete(path)
+
+    def delete_all_files(self) -> None:
+        self.files.delete_all()
+
+    # -- state ----------------------------------------------------------------------
+    def read_state(self) -> dict[str, Any] | None:
+        return self.state.read()
+
+    def write_state(self, state: Mapping[str, Any]) -> None:
+        # The sync manifest goes first: state never claims more than the manifest knows.
+        self.files.flush()
+        self.state.write(state)
+
+    def delete_state(self) -> None:
+        self.state.delete()
+        self.files.delete_path(self._context["metadata_path"])
+
+    # -- lock -----------------------------------------------------------------------
+    def acquire_lock(self, *, force: bool = False) -> LockResult:
+        return self.lock.acquire(force=force)
+
+    def release_lock(self, lock: LockInfo) -> None:
+        self.files.flush()
+        self.lock.release(lock)
+
+    def read_lock(self) -> LockInfo | None:
+        return self.lock.read()
+
+    # -- resources ------------------------------------------------------------------
+    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        return self._kind(kind).create(key, config)
+
+    def update_resource(
+        self,
+        kind: str,
+        key: str,
+        resource_id: str,
+        config: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+    ) -> ResourceRef:
+        return self._kind(kind).update(key, resource_id, config, previous)
+
+    def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
+        self._kind(kind).delete(key, resource_id)
+
+    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+        return self._kind(kind).get(key, resource_id)
+
+    # -- job runs -------------------------------------------------------------------
+    def job_id(self, key: str) -> str:
+        """The deployed ID of job ``key``, from the deployment state."""
+        state = self.read_state() or {}
+        job_id = _find_job_id(state, key)
+        if job_id is None:
+            known = sorted(_job_keys(state))
+            raise RunError(
+                f"Job '{key}' is not deployed to target '{self.target}' on {self.conn.host}.",
+                hint=(
+                    f"Deployed jobs: {', '.join(known)}."
+                    if known
+                    else f"Deploy first: mlops-stacks deploy -t {self.target}"
+                ),
+            )
+        return job_id
+
+    def start_job(
+        self, key: str, *, params: Mapping[str, str] | None = None, only: list[str] | None = None
+    ) -> DatabricksRunRecord:
+        """Start job ``key`` and return at once (``run --no-wait``)."""
+        run_id = self.runs.start(self.job_id(key), key, params, only)
+        return self.runs.get(run_id, key)
+
+    def run_job(
+        self,
+        key: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        only: list[str] | None = None,
+        on_event: Callable[[Any], None] | None = None,
+        wait: bool = True,
+    ) -> DatabricksRunRecord:
+        run_id = self.runs.start(self.job_id(key), key, params, only)
+        if not wait:
+            return self.runs.get(run_id, key)
+        return self.runs.follow(run_id, key, on_event)
+
+    def list_runs(self, key: str | None = None) -> list[DatabricksRunRecord]:
+        state = self.read_state() or {}
+        keys = [key] if key else sorted(_job_keys(state))
+        records: list[DatabricksRunRecord] = []
+        for k in keys:
+            job_id = _find_job_id(state, k)
+            if job_id is not None:
+                records.extend(self.runs.list(job_id, k))
+        records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
+        return records
+
+    def get_run(self, run_id: str) -> DatabricksRunRecord:
+        record = self.runs.get(run_id)
+        state = self.read_state() or {}
+        for k in _job_keys(state):
+            if _find_job_id(state, k) == record.job_id:
+                record.job_key = k
+        return record
+
+
+def _jobs_section(state: Mapping[str, Any]) -> Mapping[str, Any]:
+    resources = state.get("resources") or {}
+    if isinstance(resources, Mapping):
+        jobs = resources.get("jobs")
+        if isinstance(jobs, Mapping):
+            return jobs
+    return {}
+
+
+def _job_keys(state: Mapping[str, Any]) -> list[str]:
+    return [str(k) for k in _jobs_section(state)]
+
+
+def _find_job_id(state: Mapping[str, Any], key: str) -> str | None:
+    entry = _jobs_section(state).get(key)
+    if isinstance(entry, Mapping) and entry.get("id") is not None:
+        return str(entry["id"])
+    return None

@@ -1,0 +1,63 @@
+"""The deployment lock of a target: ``<state_path>/deploy.lock`` in the workspace.
+
+Acquiring imports the lock file *without* overwrite, so of two deploys racing
+the workspace lets exactly one win; the other reads the holder and fails with
+``LockError``. Remote processes cannot be checked for liveness, so a lock is
+only broken on request (``force``). Release deletes the file only if it still
+carries our random token.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from mlops_stacks.errors import LockError
+from mlops_stacks.workspace.databricks.errors import ConflictError
+from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.protocol import LockInfo, LockResult
+
+LOCK_NAME = "deploy.lock"
+
+
+class RemoteLock:
+    def __init__(self, files: FileSync, state_path: str, target: str = "") -> None:
+        self.files = files
+        self.path = f"{state_path.rstrip('/')}/{LOCK_NAME}"
+        self.target = target
+
+    def read(self) -> LockInfo | None:
+        text = self.files.read_text(self.path)
+        if text is None:
+            return None
+        try:
+            return LockInfo.from_dict(json.loads(text))
+        except (ValueError, TypeError, AttributeError):
+            return LockInfo(user="?", host="?", pid=0, since="?", token="")
+
+    def acquire(self, *, force: bool = False) -> LockResult:
+        mine = LockInfo.for_this_process(secrets.token_hex(8))
+        text = json.dumps(mine.to_dict())
+        try:
+            self.files.write_text(self.path, text, overwrite=False)
+            return LockResult(lock=mine)
+        except ConflictError:
+            pass
+        holder = self.read()
+        if not force:
+            who = holder.holder if holder else "another deploy"
+            since = holder.since if holder else "?"
+            raise LockError(
+                f"Target '{self.target}' on {self.files.conn.host} is locked by {who} "
+                f"since {since} ({self.path}).",
+                hint="Wait for that deploy to finish. If it died, break the lock with "
+                "--force-lock.",
+            )
+        self.files.write_text(self.path, text, overwrite=True)
+        return LockResult(lock=mine, broken=holder, reason="forced")
+
+    def release(self, lock: LockInfo) -> None:
+        current = self.read()
+        if current is None or (lock.token and current.token != lock.token):
+            return
+        self.files.delete_path(self.path)

@@ -1,0 +1,596 @@
+"""Bundle resources on Databricks: one small class per kind, all with the same four verbs.
+
+=========================  ===============================  ==========================
+kind                       API                              ID
+=========================  ===============================  ==========================
+jobs                       /api/2.2/jobs/*                  job_id
+experiments                /api/2.0/mlflow/experiments/*    experiment_id
+registered_models (UC)     /api/2.1/unity-catalog/models    catalog.schema.name
+models (workspace registry) /api/2.0/mlflow/registered-models name
+model_serving_endpoints    /api/2.0/serving-endpoints       endpoint name
+=========================  ===============================  ==========================
+
+``permissions`` of a resource go to the permissions API (``/api/2.0/permissions``)
+and ``grants`` of a Unity Catalog model to the UC permissions API; both are only
+sent when they differ from what was deployed before.
+
+Rules (see ``workspace/protocol.py``): ``create`` adopts an existing resource
+with the same identity; ``update`` recreates a resource that vanished (and
+warns); ``delete`` succeeds when the resource is already gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.workspace.databricks.auth import Connection
+from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
+from mlops_stacks.workspace.protocol import ResourceRef
+
+JOBS_API = "/api/2.2/jobs"
+
+Warn = Callable[[str], None]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def acl(permissions: Any) -> list[dict[str, Any]]:
+    """Bundle ``permissions`` (``level`` + one principal) as an API access control list."""
+    out = []
+    for entry in permissions or []:
+        if not isinstance(entry, Mapping):
+            continue
+        item = {
+            k: entry[k]
+            for k in ("user_name", "group_name", "service_principal_name")
+            if entry.get(k)
+        }
+        item["permission_level"] = entry.get("level") or entry.get("permission_level")
+        out.append(item)
+    return out
+
+
+class Kind:
+    """Base: what each resource kind implements."""
+
+    kind = ""
+    label = "resource"
+    bundle_only_fields: tuple[str, ...] = ("permissions",)
+    permissions_type: str | None = None
+
+    def __init__(self, conn: Connection, warn: Warn, context: Mapping[str, str]) -> None:
+        self.conn = conn
+        self.warn = warn
+        self.context = context
+
+    # Subclasses implement these four.
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        raise NotImplementedError
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        raise NotImplementedError
+
+    def delete(self, key: str, rid: str) -> None:
+        raise NotImplementedError
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    # Shared helpers.
+    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in config.items() if k not in self.bundle_only_fields}
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return self.conn.host
+
+    def ref(self, key: str, rid: str, name: str | None = None) -> ResourceRef:
+        return ResourceRef(
+            kind=self.kind, key=key, id=str(rid), name=name, url=self.url(str(rid), name)
+        )
+
+    def permissions_id(self, rid: str) -> str:
+        return rid
+
+    def apply_permissions(
+        self,
+        key: str,
+        rid: str,
+        config: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+        *,
+        created: bool,
+    ) -> None:
+        if self.permissions_type is None:
+            return
+        wanted = acl(config.get("permissions"))
+        before = acl((previous or {}).get("permissions"))
+        if (created and not wanted) or (not created and _same(wanted, before)):
+            return
+        object_id = self.permissions_id(rid)
+        self.conn.call(
+            "PUT",
+            f"/api/2.0/permissions/{self.permissions_type}/{object_id}",
+            body={"access_control_list": wanted},
+            what=f"set permissions of {self.label} '{key}'",
+        )
+
+    def recreate(self, key: str, rid: str, config: Mapping[str, Any]) -> ResourceRef:
+        self.warn(
+            f"{self.label.capitalize()} '{key}' ({rid}) is recorded in the deployment state but "
+            f"no longer exists on {self.conn.host}; creating it again."
+        )
+        return self.create(key, config)
+
+
+class Jobs(Kind):
+    kind = "jobs"
+    label = "job"
+    permissions_type = "jobs"
+
+    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        body = super().body(config)
+        metadata = self.context.get("metadata_path")
+        if metadata:
+            body.setdefault("deployment", {"kind": "BUNDLE", "metadata_file_path": metadata})
+        body.setdefault("edit_mode", "UI_LOCKED")
+        return body
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return f"{self.conn.host}/jobs/{rid}"
+
+    def _find_adoptable(self, body: Mapping[str, Any]) -> str | None:
+        """A job this target deployed before (same name and deployment metadata), if unique."""
+        name = body.get("name")
+        metadata = (body.get("deployment") or {}).get("metadata_file_path")
+        if not name or not metadata:
+            return None
+        found = self.conn.call(
+            "GET", f"{JOBS_API}/list", query={"name": name}, what=f"look up jobs named '{name}'"
+        )
+        matches = [
+            str(job["job_id"])
+            for job in found.get("jobs", []) or []
+            if ((job.get("settings") or {}).get("deployment") or {}).get("metadata_file_path")
+            == metadata
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        body = self.body(config)
+        existing = self._find_adoptable(body)
+        if existing:
+            self._reset(key, existing, body)
+            rid = existing
+        else:
+            res = self.conn.call(
+                "POST",
+                f"{JOBS_API}/create",
+                body=body,
+                what=f"create job '{key}'",
+                idempotent=False,
+            )
+            rid = str(res["job_id"])
+        self.apply_permissions(key, rid, config, None, created=not existing)
+        return self.ref(key, rid, body.get("name"))
+
+    def _reset(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+        self.conn.call(
+            "POST",
+            f"{JOBS_API}/reset",
+            body={"job_id": int(rid), "new_settings": body},
+            what=f"update job '{key}' ({rid})",
+        )
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        body = self.body(config)
+        try:
+            if previous is None or not _same(body, self.body(previous)):
+                self._reset(key, rid, body)
+            elif self.get(key, rid) is None:
+                raise NotFoundError(f"job {rid} is gone")
+        except NotFoundError:
+            return self.recreate(key, rid, config)
+        self.apply_permissions(key, rid, config, previous, created=False)
+        return self.ref(key, rid, body.get("name"))
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            self.conn.call(
+                "POST",
+                f"{JOBS_API}/delete",
+                body={"job_id": int(rid)},
+                what=f"delete job '{key}' ({rid})",
+            )
+        except NotFoundError:
+            pass
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return self.conn.call(
+                "GET", f"{JOBS_API}/get", query={"job_id": rid}, what=f"read job '{key}' ({rid})"
+            )
+        except NotFoundError:
+            return None
+
+
+class Experiments(Kind):
+    kind = "experiments"
+    label = "experiment"
+    permissions_type = "experiments"
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return f"{self.conn.host}/ml/experiments/{rid}"
+
+    def _name(self, key: str, config: Mapping[str, Any]) -> str:
+        name = config.get("name")
+        if not isinstance(name, str) or not name:
+            raise WorkspaceError(
+                f"Experiment '{key}' has no name.",
+                hint=f"Set resources.experiments.{key}.name to a workspace path such as "
+                "/Users/${workspace.current_user.userName}/my-experiment.",
+            )
+        return name
+
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        name = self._name(key, config)
+        body = {
+            k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
+        }
+        adopted = False
+        try:
+            res = self.conn.call(
+                "POST", "/api/2.0/mlflow/experiments/create", body=body,
+                what=f"create experiment '{key}' ({name})", idempotent=False,
+            )  # fmt: skip
+            rid = str(res["experiment_id"])
+        except ConflictError:
+            found = self.conn.call(
+                "GET", "/api/2.0/mlflow/experiments/get-by-name", query={"experiment_name": name},
+                what=f"look up experiment {name}",
+            )["experiment"]  # fmt: skip
+            rid = str(found["experiment_id"])
+            adopted = True
+            if found.get("lifecycle_stage") == "deleted":
+                self.conn.call(
+                    "POST", "/api/2.0/mlflow/experiments/restore", body={"experiment_id": rid},
+                    what=f"restore deleted experiment {name}",
+                )  # fmt: skip
+        self.apply_permissions(key, rid, config, None, created=not adopted)
+        return self.ref(key, rid, name)
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        name = self._name(key, config)
+        current = self.get(key, rid)
+        if current is None:
+            return self.recreate(key, rid, config)
+        if current.get("name") != name:
+            self.conn.call(
+                "POST", "/api/2.0/mlflow/experiments/update",
+                body={"experiment_id": rid, "new_name": name},
+                what=f"rename experiment '{key}' to {name}",
+            )  # fmt: skip
+        self.apply_permissions(key, rid, config, previous, created=False)
+        return self.ref(key, rid, name)
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            self.conn.call(
+                "POST", "/api/2.0/mlflow/experiments/delete", body={"experiment_id": rid},
+                what=f"delete experiment '{key}' ({rid})",
+            )  # fmt: skip
+        except NotFoundError:
+            pass
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            exp = self.conn.call(
+                "GET", "/api/2.0/mlflow/experiments/get", query={"experiment_id": rid},
+                what=f"read experiment '{key}' ({rid})",
+            ).get("experiment")  # fmt: skip
+        except NotFoundError:
+            return None
+        if not exp or exp.get("lifecycle_stage") == "deleted":
+            return None
+        return exp
+
+
+class RegisteredModels(Kind):
+    """Unity Catalog registered models; ``grants`` go through the UC permissions API."""
+
+    kind = "registered_models"
+    label = "registered model"
+    bundle_only_fields = ("permissions", "grants")
+
+    def _full_name(self, key: str, config: Mapping[str, Any]) -> str:
+        parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
+        if not all(isinstance(p, str) and p for p in parts):
+            raise WorkspaceError(
+                f"Registered model '{key}' needs catalog_name, schema_name and name.",
+                hint=f"Set them under resources.registered_models.{key} "
+                "(the model's full name is catalog.schema.name).",
+            )
+        return ".".join(parts)  # type: ignore[arg-type]
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return f"{self.conn.host}/explore/data/models/{rid.replace('.', '/')}"
+
+    def _path(self, full_name: str) -> str:
+        return f"/api/2.1/unity-catalog/models/{quote(full_name, safe='')}"
+
+    def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
+        def table(grants: Any) -> dict[str, set[str]]:
+            out: dict[str, set[str]] = {}
+            for g in grants or []:
+                if isinstance(g, Mapping) and g.get("principal"):
+                    out.setdefault(str(g["principal"]), set()).update(
+                        str(p) for p in g.get("privileges") or []
+                    )
+            return out
+
+        new, old = table(wanted), table(before)
+        changes = []
+        for principal in sorted(set(new) | set(old)):
+            add = sorted(new.get(principal, set()) - old.get(principal, set()))
+            remove = sorted(old.get(principal, set()) - new.get(principal, set()))
+            if add or remove:
+                change: dict[str, Any] = {"principal": principal}
+                if add:
+                    change["add"] = add
+                if remove:
+                    change["remove"] = remove
+                changes.append(change)
+        if changes:
+            self.conn.call(
+                "PATCH", f"/api/2.1/unity-catalog/permissions/function/{quote(full_name, safe='')}",
+                body={"changes": changes}, what=f"update grants of registered model '{key}'",
+            )  # fmt: skip
+
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        full = self._full_name(key, config)
+        body = {
+            k: v
+            for k, v in self.body(config).items()
+            if k in ("catalog_name", "schema_name", "name", "comment", "storage_location")
+        }
+        try:
+            self.conn.call(
+                "POST", "/api/2.1/unity-catalog/models", body=body,
+                what=f"create registered model '{key}' ({full})", idempotent=False,
+            )  # fmt: skip
+        except ConflictError:
+            if "comment" in body:
+                self.conn.call(
+                    "PATCH", self._path(full), body={"comment": body["comment"]},
+                    what=f"update registered model '{key}' ({full})",
+                )  # fmt: skip
+        self._grants(key, full, config.get("grants"), None)
+        return self.ref(key, full, full)
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        full = self._full_name(key, config)
+        prev = previous or {}
+        if self.get(key, rid) is None:
+            return self.recreate(key, rid, config)
+        patch: dict[str, Any] = {}
+        if config.get("comment") != prev.get("comment") or previous is None:
+            patch["comment"] = config.get("comment") or ""
+        if full != rid:
+            if full.rsplit(".", 1)[0] != rid.rsplit(".", 1)[0]:
+                # Moving to another catalog/schema is not a rename: replace the model.
+                self.delete(key, rid)
+                return self.create(key, config)
+            patch["new_name"] = config["name"]
+        if patch:
+            self.conn.call(
+                "PATCH",
+                self._path(rid),
+                body=patch,
+                what=f"update registered model '{key}' ({rid})",
+            )
+        self._grants(key, full, config.get("grants"), prev.get("grants"))
+        return self.ref(key, full, full)
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            self.conn.call(
+                "DELETE", self._path(rid), what=f"delete registered model '{key}' ({rid})"
+            )
+        except NotFoundError:
+            pass
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return self.conn.call(
+                "GET", self._path(rid), what=f"read registered model '{key}' ({rid})"
+            )
+        except NotFoundError:
+            return None
+
+
+class WorkspaceModels(Kind):
+    """Models in the workspace (non-Unity-Catalog) MLflow model registry."""
+
+    kind = "models"
+    label = "model"
+    permissions_type = "registered-models"
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return f"{self.conn.host}/ml/models/{quote(rid)}"
+
+    def permissions_id(self, rid: str) -> str:
+        data = self.conn.call(
+            "GET", "/api/2.0/mlflow/databricks/registered-models/get", query={"name": rid},
+            what=f"look up model {rid}",
+        )  # fmt: skip
+        return str(data["registered_model_databricks"]["id"])
+
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        name = str(config.get("name") or "")
+        if not name:
+            raise WorkspaceError(
+                f"Model '{key}' has no name.", hint=f"Set resources.models.{key}.name."
+            )
+        body = {k: v for k, v in self.body(config).items() if k in ("name", "description", "tags")}
+        try:
+            self.conn.call(
+                "POST", "/api/2.0/mlflow/registered-models/create", body=body,
+                what=f"create model '{key}' ({name})", idempotent=False,
+            )  # fmt: skip
+            created = True
+        except ConflictError:
+            created = False
+            self._patch(key, name, config)
+        self.apply_permissions(key, name, config, None, created=created)
+        return self.ref(key, name, name)
+
+    def _patch(self, key: str, name: str, config: Mapping[str, Any]) -> None:
+        self.conn.call(
+            "PATCH", "/api/2.0/mlflow/registered-models/update",
+            body={"name": name, "description": config.get("description") or ""},
+            what=f"update model '{key}' ({name})",
+        )  # fmt: skip
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        name = str(config.get("name") or rid)
+        if name != rid:
+            raise WorkspaceError(
+                f"Model '{key}' was renamed from {rid} to {name}; the workspace model registry "
+                "cannot rename models.",
+                hint="Keep the old name, or remove the model from the bundle, deploy, then add it "
+                "back under the new name.",
+            )
+        prev = previous or {}
+        try:
+            if previous is None or config.get("description") != prev.get("description"):
+                self._patch(key, name, config)
+            elif self.get(key, rid) is None:
+                raise NotFoundError(f"model {rid} is gone")
+        except NotFoundError:
+            return self.recreate(key, rid, config)
+        self.apply_permissions(key, name, config, previous, created=False)
+        return self.ref(key, name, name)
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            self.conn.call(
+                "DELETE", "/api/2.0/mlflow/registered-models/delete", query={"name": rid},
+                what=f"delete model '{key}' ({rid})",
+            )  # fmt: skip
+        except NotFoundError:
+            pass
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return self.conn.call(
+                "GET", "/api/2.0/mlflow/registered-models/get", query={"name": rid},
+                what=f"read model '{key}' ({rid})",
+            ).get("registered_model")  # fmt: skip
+        except NotFoundError:
+            return None
+
+
+class ServingEndpoints(Kind):
+    kind = "model_serving_endpoints"
+    label = "serving endpoint"
+    permissions_type = "serving-endpoints"
+
+    def url(self, rid: str, name: str | None = None) -> str:
+        return f"{self.conn.host}/ml/endpoints/{quote(rid)}"
+
+    def _path(self, name: str) -> str:
+        return f"/api/2.0/serving-endpoints/{quote(name, safe='')}"
+
+    def permissions_id(self, rid: str) -> str:
+        return str(
+            self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}")["id"]
+        )
+
+    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        body = self.body(config)
+        name = str(body.get("name") or "")
+        try:
+            self.conn.call(
+                "POST", "/api/2.0/serving-endpoints", body=body,
+                what=f"create serving endpoint '{key}' ({name})", idempotent=False,
+            )  # fmt: skip
+            created = True
+        except ConflictError:
+            created = False
+            self._put_config(key, name, body)
+        self.apply_permissions(key, name, config, None, created=created)
+        return self.ref(key, name, name)
+
+    def _put_config(self, key: str, name: str, body: Mapping[str, Any]) -> None:
+        self.conn.call(
+            "PUT", f"{self._path(name)}/config", body=dict(body.get("config") or {}),
+            what=f"update serving endpoint '{key}' ({name})",
+        )  # fmt: skip
+
+    def update(
+        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+    ) -> ResourceRef:
+        body = self.body(config)
+        name = str(body.get("name") or rid)
+        if name != rid:
+            # Endpoint names are immutable: replace it.
+            self.delete(key, rid)
+            return self.create(key, config)
+        try:
+            if previous is None or not _same(body.get("config"), (previous or {}).get("config")):
+                self._put_config(key, name, body)
+            elif self.get(key, rid) is None:
+                raise NotFoundError(f"endpoint {rid} is gone")
+        except NotFoundError:
+            return self.recreate(key, rid, config)
+        self.apply_permissions(key, name, config, previous, created=False)
+        return self.ref(key, name, name)
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            self.conn.call(
+                "DELETE", self._path(rid), what=f"delete serving endpoint '{key}' ({rid})"
+            )
+        except NotFoundError:
+            pass
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return self.conn.call(
+                "GET", self._path(rid), what=f"read serving endpoint '{key}' ({rid})"
+            )
+        except NotFoundError:
+            return None
+
+
+KINDS: dict[str, type[Kind]] = {
+    cls.kind: cls
+    for cls in (Jobs, Experiments, RegisteredModels, WorkspaceModels, ServingEndpoints)
+}
+
+
+def handler(kind: str, conn: Connection, warn: Warn, context: Mapping[str, str]) -> Kind:
+    """The implementation of ``kind``; ``WorkspaceError`` for unsupported kinds."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise WorkspaceError(
+            f"Resources of kind '{kind}' cannot be deployed to Databricks by mlops-stacks yet.",
+            hint=f"Remove resources.{kind} from this target, or deploy it with the Databricks CLI "
+            "(`databricks bundle deploy`).",
+        )
+    return cls(conn, warn, context)

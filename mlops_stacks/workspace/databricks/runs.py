@@ -1,0 +1,208 @@
+"""Job runs on Databricks: run-now, poll ``runs/get``, and map the answer onto ``RunRecord``.
+
+Databricks reports a run (and each task) as a life cycle state plus, once it
+ends, a result state. We map them onto the runner's states so ``run`` shows
+the same thing for local and remote runs:
+
+    PENDING, QUEUED, BLOCKED, WAITING_FOR_RETRY        -> PENDING
+    RUNNING, TERMINATING                               -> RUNNING
+    result SUCCESS, SUCCESS_WITH_FAILURES              -> SUCCESS
+    result UPSTREAM_FAILED, UPSTREAM_CANCELED          -> SKIPPED
+    result EXCLUDED                                    -> EXCLUDED
+    result CANCELED                                    -> CANCELED
+    any other result (FAILED, TIMEDOUT, ...)           -> FAILED
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_stacks.errors import RunError
+from mlops_stacks.runner import events
+from mlops_stacks.runner.record import (
+    CANCELED,
+    EXCLUDED,
+    FAILED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    SUCCESS,
+    TERMINAL_STATES,
+    RunRecord,
+    TaskRecord,
+)
+from mlops_stacks.workspace.databricks.auth import Connection
+from mlops_stacks.workspace.databricks.errors import NotFoundError
+from mlops_stacks.workspace.databricks.resources import JOBS_API
+
+_PENDING_LIFE = {"PENDING", "QUEUED", "BLOCKED", "WAITING_FOR_RETRY"}
+_RUNNING_LIFE = {"RUNNING", "TERMINATING"}
+_TASK_TYPES = (
+    "notebook_task", "spark_python_task", "python_wheel_task", "run_job_task", "condition_task",
+    "sql_task", "spark_jar_task", "pipeline_task", "dbt_task", "for_each_task",
+)  # fmt: skip
+
+
+@dataclass
+class DatabricksRunRecord(RunRecord):
+    """A ``RunRecord`` that also knows the run's page in the workspace UI."""
+
+    url: str | None = None
+    job_id: str | None = None
+
+
+def map_state(state: Mapping[str, Any] | None) -> str:
+    state = state or {}
+    life = str(state.get("life_cycle_state") or "")
+    result = str(state.get("result_state") or "")
+    if result:
+        if result in ("SUCCESS", "SUCCESS_WITH_FAILURES"):
+            return SUCCESS
+        if result in ("UPSTREAM_FAILED", "UPSTREAM_CANCELED"):
+            return SKIPPED
+        if result == "EXCLUDED":
+            return EXCLUDED
+        if result in ("CANCELED", "CANCELLED"):
+            return CANCELED
+        return FAILED
+    if life in _PENDING_LIFE or not life:
+        return PENDING
+    if life in _RUNNING_LIFE:
+        return RUNNING
+    if life == "SKIPPED":
+        return SKIPPED
+    return FAILED  # TERMINATED without result, INTERNAL_ERROR
+
+
+def to_record(
+    data: Mapping[str, Any], job_key: str, kinds: Mapping[str, str] | None = None
+) -> DatabricksRunRecord:
+    """The run as a record; ``kinds`` maps task keys to task types when the caller knows them."""
+    kinds = kinds or {}
+    tasks: dict[str, TaskRecord] = {}
+    for t in data.get("tasks", []) or []:
+        key = str(t.get("task_key"))
+        kind = kinds.get(key) or next((k for k in _TASK_TYPES if k in t), "task")
+        state = t.get("state") or {}
+        rec = TaskRecord(key=key, kind=kind, state=map_state(state))
+        rec.start_time = (t.get("start_time") or 0) / 1000 or None
+        rec.end_time = (t.get("end_time") or 0) / 1000 or None
+        if rec.state in (FAILED, SKIPPED, CANCELED) and state.get("state_message"):
+            rec.error = str(state["state_message"])
+        tasks[key] = rec
+    run_state = data.get("state") or {}
+    params = {
+        str(p.get("name")): str(p.get("value", p.get("default", "")))
+        for p in data.get("job_parameters", []) or []
+    }
+    record = DatabricksRunRecord(
+        run_id=str(data.get("run_id")),
+        job_key=job_key,
+        state=map_state(run_state),
+        start_time=(data.get("start_time") or 0) / 1000 or None,
+        end_time=(data.get("end_time") or 0) / 1000 or None,
+        tasks=tasks,
+        params=params,
+        url=data.get("run_page_url"),
+        job_id=str(data.get("job_id")) if data.get("job_id") is not None else None,
+    )
+    if record.state == FAILED:
+        record.error = str(run_state.get("state_message") or "") or None
+    return record
+
+
+class Runs:
+    """Start, follow and look up job runs of one workspace."""
+
+    def __init__(self, conn: Connection, poll_interval: float = 5.0) -> None:
+        self.conn = conn
+        self.poll_interval = poll_interval
+
+    def start(
+        self, job_id: str, key: str, params: Mapping[str, str] | None, only: list[str] | None
+    ) -> str:
+        body: dict[str, Any] = {"job_id": int(job_id)}
+        if params:
+            body["job_parameters"] = {str(k): str(v) for k, v in params.items()}
+        if only:
+            body["only"] = list(only)
+        try:
+            res = self.conn.call(
+                "POST",
+                f"{JOBS_API}/run-now",
+                body=body,
+                what=f"start job '{key}'",
+                idempotent=False,
+            )
+        except NotFoundError:
+            raise RunError(
+                f"Job '{key}' ({job_id}) no longer exists on {self.conn.host}.",
+                hint="Deploy again (`mlops-stacks deploy`) to recreate it.",
+            ) from None
+        return str(res["run_id"])
+
+    def get(self, run_id: str, key: str = "") -> DatabricksRunRecord:
+        try:
+            data = self.conn.call(
+                "GET", f"{JOBS_API}/runs/get", query={"run_id": run_id}, what=f"read run {run_id}"
+            )
+        except NotFoundError:
+            raise RunError(f"No run {run_id} on {self.conn.host}.") from None
+        except Exception as err:
+            if "does not exist" in str(err):
+                raise RunError(f"No run {run_id} on {self.conn.host}.") from None
+            raise
+        return to_record(data, key or str(data.get("job_id", "")))
+
+    def follow(
+        self,
+        run_id: str,
+        key: str,
+        on_event: Callable[[Any], None] | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> DatabricksRunRecord:
+        """Poll until the run ends, reporting task state changes to ``on_event``."""
+        seen: dict[str, str] = {}
+        started = False
+        while True:
+            record = self.get(run_id, key)
+            if on_event is not None:
+                if not started:
+                    on_event(events.RunEvent(events.RUN_STARTED, record))
+                    started = True
+                for task in record.tasks.values():
+                    before = seen.get(task.key, PENDING)
+                    if task.state == before:
+                        continue
+                    if task.state == RUNNING or (
+                        task.state in TERMINAL_STATES
+                        and before == PENDING
+                        and task.state in (SUCCESS, FAILED)
+                    ):
+                        on_event(events.RunEvent(events.TASK_STARTED, record, task.key, RUNNING))
+                    if task.state in TERMINAL_STATES:
+                        on_event(
+                            events.RunEvent(
+                                events.TASK_FINISHED, record, task.key, task.state, task.error
+                            )
+                        )
+                    seen[task.key] = task.state
+            if record.done:
+                if on_event is not None:
+                    on_event(events.RunEvent(events.RUN_FINISHED, record, state=record.state))
+                return record
+            sleep(self.poll_interval)
+
+    def list(self, job_id: str, key: str, limit: int = 25) -> list[DatabricksRunRecord]:
+        try:
+            data = self.conn.call(
+                "GET", f"{JOBS_API}/runs/list", query={"job_id": job_id, "limit": limit},
+                what=f"list runs of job '{key}'",
+            )  # fmt: skip
+        except NotFoundError:
+            return []
+        return [to_record(r, key) for r in data.get("runs", []) or []]
