@@ -1,0 +1,1 @@
+"""Batch inference: score a file of trips with the `champion` model."""

@@ -1,0 +1,1 @@
+"""Code shared by every stage: paths, the sample data, features and MLflow setup."""

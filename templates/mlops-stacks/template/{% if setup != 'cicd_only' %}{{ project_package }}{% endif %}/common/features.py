@@ -1,0 +1,53 @@
+"""Turn raw trips into the model's input columns.
+
+The model is trained on these columns, and batch inference and serving call
+the same function, so training and scoring never disagree about features.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+BASE_FEATURES = [
+    "trip_distance",
+    "passenger_count",
+    "pickup_zip",
+    "dropoff_zip",
+    "pickup_hour",
+    "pickup_weekday",
+    "is_weekend",
+]
+
+
+def add_time_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """Derive hour, weekday and weekend flag from ``pickup_datetime``."""
+    pickup = pd.to_datetime(frame["pickup_datetime"])
+    out = frame.copy()
+    out["pickup_hour"] = pickup.dt.hour.astype("int64")
+    out["pickup_weekday"] = pickup.dt.day_of_week.astype("int64")
+    out["is_weekend"] = (out["pickup_weekday"] >= 5).astype("int64")
+    return out
+
+
+def build_features(frame: pd.DataFrame, zip_features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return the model inputs for ``frame``.
+
+    ``zip_features`` (one row per zip code, as written by the feature
+    engineering job) adds pickup_* and dropoff_* columns when given.
+    """
+    enriched = add_time_features(frame)
+    columns = list(BASE_FEATURES)
+    if zip_features is not None:
+        for side in ("pickup", "dropoff"):
+            renamed = zip_features.rename(
+                columns={c: f"{side}_{c}" for c in zip_features.columns if c != "zip"}
+            ).rename(columns={"zip": f"{side}_zip"})
+            enriched = enriched.merge(renamed, on=f"{side}_zip", how="left")
+            added = [c for c in renamed.columns if c != f"{side}_zip"]
+            enriched[added] = enriched[added].fillna(0.0)
+            columns += added
+    features = enriched[columns].copy()
+    for column in columns:
+        float_column = column == "trip_distance" or column not in BASE_FEATURES
+        features[column] = features[column].astype("float64" if float_column else "int64")
+    return features

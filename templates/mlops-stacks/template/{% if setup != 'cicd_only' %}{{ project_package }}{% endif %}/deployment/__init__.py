@@ -1,0 +1,1 @@
+"""Deployment: promote the `challenger` to `champion` when it is better (or there is none)."""

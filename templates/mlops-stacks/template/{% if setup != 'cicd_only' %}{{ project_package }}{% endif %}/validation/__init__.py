@@ -1,0 +1,1 @@
+"""Validation: evaluate a new model version against fixed thresholds and mark it `challenger`."""

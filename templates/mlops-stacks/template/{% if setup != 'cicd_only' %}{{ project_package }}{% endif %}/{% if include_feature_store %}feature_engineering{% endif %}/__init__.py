@@ -1,0 +1,1 @@
+"""Feature engineering: per-zip trip statistics, written as a feature table (CSV)."""

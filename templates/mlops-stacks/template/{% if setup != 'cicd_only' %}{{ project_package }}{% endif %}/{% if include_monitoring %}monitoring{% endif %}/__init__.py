@@ -1,0 +1,1 @@
+"""Monitoring: compare scored trips with their labels and flag metric violations."""
