@@ -178,26 +178,32 @@ def run_python_file(path: Path, argv: list[str], dbutils: DBUtils) -> None:
     runpy.run_path(str(path), init_globals={"dbutils": dbutils}, run_name="__main__")
 
 
-def run_wheel(package_name: str, entry_point: str, argv: list[str]) -> Any:
-    """A python_wheel_task: call the package's entry point with ``parameters`` as argv."""
+def run_wheel(package_name: str, entry_point: str, argv: list[str]) -> None:
+    """A python_wheel_task: call the package's entry point with ``parameters`` as argv.
+
+    Like a console script, an integer return value other than 0 fails the task.
+    """
     func = resolve_entry_point(package_name, entry_point)
     sys.argv = [package_name, *[str(a) for a in argv]]
-    return func()
+    code = func()
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        raise SystemExit(code)
 
 
 def resolve_entry_point(package_name: str, entry_point: str) -> Any:
-    """The callable for ``entry_point`` of ``package_name``: a declared entry point, else
-    a function of that name in the package."""
+    """The callable for ``entry_point`` of ``package_name``: one of its declared entry
+    points, else a function of that name in the package's module."""
     import importlib
     from importlib import metadata
 
-    def norm(name: str) -> str:
-        return name.lower().replace("-", "_").replace(".", "_")
-
-    for ep in metadata.entry_points():
-        dist = getattr(ep, "dist", None)
-        if ep.name == entry_point and dist is not None and norm(dist.name) == norm(package_name):
-            return ep.load()
+    try:
+        dist = metadata.distribution(package_name)
+    except metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None:
+        for ep in dist.entry_points:
+            if ep.name == entry_point:
+                return ep.load()
     try:
         module = importlib.import_module(package_name.replace("-", "_"))
     except ImportError:

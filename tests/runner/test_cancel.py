@@ -1,0 +1,133 @@
+"""Ctrl-C stops the task processes, marks the run CANCELED and leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FILES, Project, notebook_task
+
+from mlops_stacks.runner import cancel_run, load_run, start_detached
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals")
+
+SLEEPER = """
+import os, pathlib, time
+pathlib.Path({pid_file!r}).write_text(str(os.getpid()))
+time.sleep(120)
+"""
+
+RUNNER_SCRIPT = """
+import json, sys
+from pathlib import Path
+from mlops_stacks.runner import run_job
+
+root, runs, files = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+job = json.loads(sys.argv[4])
+try:
+    run_job(job, job_key="job", runs_dir=runs, env={},
+            resolve_path=lambda p: root / p[len(files) + 1:])
+except KeyboardInterrupt:
+    print("interrupted")
+    sys.exit(130)
+"""
+
+
+def _wait_for(path: Path, proc: subprocess.Popen | None = None, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the runner ended early: {proc.communicate()[0]}")
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        status = Path(f"/proc/{pid}/status")
+        if status.exists() and "zombie" in status.read_text():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigint_cancels_the_run_and_stops_the_task(project: Project, tmp_path: Path) -> None:
+    pid_file = tmp_path / "task.pid"
+    nb = project.notebook("n/notebooks/Sleep", SLEEPER.format(pid_file=str(pid_file)))
+    after = project.notebook("n/notebooks/After", "print('never')")
+    job = {"tasks": [notebook_task("Sleep", nb), notebook_task("After", after, ["Sleep"])]}
+    script = tmp_path / "runner.py"
+    script.write_text(textwrap.dedent(RUNNER_SCRIPT), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(project.root), str(project.runs_dir), FILES,
+         json.dumps(job)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    task_pid = int(_wait_for(pid_file, proc))
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out
+    assert _gone(task_pid), "the task process outlived the canceled run"
+
+    (run_dir,) = project.runs_dir.iterdir()
+    record = load_run(project.runs_dir, run_dir.name)
+    assert record.state == "CANCELED"
+    assert record.tasks["Sleep"].state == "CANCELED"
+    assert record.tasks["After"].state == "CANCELED"
+    assert record.end_time is not None
+    assert "canceled" in Path(record.tasks["Sleep"].log_path or "").read_text()
+
+
+def test_detached_run_finishes_in_the_background(project: Project) -> None:
+    nb = project.notebook("n/notebooks/Quick", "dbutils.notebook.exit('bg')")
+    run_id = start_detached(
+        {"tasks": [notebook_task("Q", nb)]},
+        job_key="job",
+        runs_dir=project.runs_dir,
+        resolve_path=project.resolve,
+        env={},
+    )
+    deadline = time.monotonic() + 30
+    while (record := load_run(project.runs_dir, run_id)).state not in ("SUCCESS", "FAILED"):
+        assert time.monotonic() < deadline, record
+        time.sleep(0.1)
+    assert record.state == "SUCCESS"
+    assert record.tasks["Q"].result == "bg"
+    assert record.pid != os.getpid()
+
+
+def test_detached_run_can_be_canceled(project: Project, tmp_path: Path) -> None:
+    pid_file = tmp_path / "task.pid"
+    nb = project.notebook("n/notebooks/Sleep", SLEEPER.format(pid_file=str(pid_file)))
+    run_id = start_detached(
+        {"tasks": [notebook_task("S", nb)]},
+        job_key="job",
+        runs_dir=project.runs_dir,
+        resolve_path=project.resolve,
+        env={},
+    )
+    task_pid = int(_wait_for(pid_file))
+    cancel_run(project.runs_dir, run_id)
+    deadline = time.monotonic() + 30
+    while (record := load_run(project.runs_dir, run_id)).state != "CANCELED":
+        assert time.monotonic() < deadline, record
+        time.sleep(0.1)
+    assert record.tasks["S"].state == "CANCELED"
+    assert _gone(task_pid)
