@@ -88,6 +88,8 @@ def init_project(options: InitOptions) -> InitResult:
         gitrepo.require_git()
 
     package = _package(spec, answers, base)
+    if where.adding:
+        dst.refuse_existing_project(where.path, package)
     has_project = answers.get("setup") != "cicd_only"
     data = {**base, **answers, "mlops_stacks_version": __version__}
     out = InitResult(

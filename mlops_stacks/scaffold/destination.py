@@ -110,3 +110,12 @@ def refuse_collisions(dest: Path, files: list[Path]) -> None:
             f"OUTPUT_DIR {dest}: already has {shown}; nothing was written. "
             "Choose another project_name, or remove those files."
         )
+
+
+def refuse_existing_project(dest: Path, package: str) -> None:
+    """Adding a project whose folder already exists in the repository is refused."""
+    if (dest / package).exists():
+        raise AnswerError(
+            f"project_name: {dest / package} already exists in the repository; nothing was "
+            "written. Pass another --data project_name=..."
+        )

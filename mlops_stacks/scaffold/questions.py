@@ -117,6 +117,8 @@ class TemplateSpec:
                 continue  # depends on something not answered yet
         return out
 
+    _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+
     @cached_property
     def _env(self) -> Any:
         from jinja2.sandbox import SandboxedEnvironment
@@ -137,7 +139,10 @@ class TemplateSpec:
         import jinja2
 
         try:
-            return self._env.from_string(expression).render(**context)
+            compiled = self._compiled.get(expression)
+            if compiled is None:
+                compiled = self._compiled[expression] = self._env.from_string(expression)
+            return compiled.render(**context)
         except jinja2.TemplateError as exc:
             raise MlopsStacksError(
                 f"{self.config_file}: cannot evaluate {where} ({exc}).",

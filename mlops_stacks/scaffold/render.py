@@ -26,6 +26,23 @@ def _copier_error_types() -> tuple[type[BaseException], ...]:
     return (CopierError, ValueError, jinja2.TemplateError, OSError)
 
 
+def _worker_class() -> Any:
+    """copier's ``Worker`` for rendering into a brand-new folder.
+
+    copier asks git about every rendered file whose mode differs from the
+    template's, to fix the executable bit of files *tracked* in the
+    destination's index. A fresh temporary folder has no tracked files, so
+    these queries (one ``git`` process per file) are skipped.
+    """
+    from copier import Worker
+
+    class FreshWorker(Worker):  # type: ignore[misc]
+        def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return FreshWorker
+
+
 def render(
     template: str,
     dest: Path,
@@ -35,20 +52,20 @@ def render(
     trusted: bool = False,
 ) -> None:
     """Render ``template`` into the new folder ``dest`` with ``data`` (defaults for the rest)."""
-    from copier import run_copy
-
+    worker_class = _worker_class()
     try:
-        run_copy(
-            template,
-            str(dest),
+        with worker_class(
+            src_path=template,
+            dst_path=dest,
             data=data,
-            answers_file=answers_file,
+            answers_file=Path(answers_file) if answers_file else None,
             defaults=True,
             quiet=True,
             overwrite=True,
             unsafe=trusted,
             cleanup_on_error=False,
-        )
+        ) as worker:
+            worker.run_copy()
     except _copier_error_types() as exc:
         message = str(exc).strip().splitlines()
         raise MlopsStacksError(
@@ -76,6 +93,7 @@ def staging_area(dest: Path) -> Iterator[Path]:
     try:
         yield tmp / dest.name
     except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:
             with contextlib.suppress(OSError):
                 folder.rmdir()
