@@ -106,6 +106,7 @@ class Resolver:
         self.diags = Diagnostics()
         self._paths: dict[int, tuple[Key, ...]] = {}
         self._state: dict[int, int] = {}  # id(node) -> 1 in progress, 2 done
+        self._broken: set[int] = set()  # nodes on a reported cycle: left as written
 
     def wants(self, parts: list[Key]) -> bool:
         if not parts or parts[0] in self.exclude:
@@ -204,9 +205,13 @@ class Resolver:
         try:
             self._resolve_within(node)
         except _Cycle:
+            self._broken.add(id(at))
             self._report(at, "${" + ref + "}", "is part of a reference cycle",
                          "A value refers (directly or through others) to itself. "
                          "Break the cycle.")
+            return None
+        if id(node) in self._broken:
+            self._broken.add(id(at))
             return None
         return node
 
