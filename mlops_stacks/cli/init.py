@@ -81,6 +81,7 @@ def _summary(result: Any) -> dict[str, Any]:
         "files": [str(f) for f in result.files],
         "commit": result.commit,
         "ignored_answers": result.ignored,
+        "inherited_answers": result.inherited,
         "next_steps": _next_steps(result),
     }
 
@@ -125,7 +126,10 @@ def init(
 
     setup = result.answers.get("setup")
     for key in result.ignored:
-        term.warn(f"ignored the answer for {key}: it does not apply with setup={setup}.")
+        if key in result.inherited:
+            term.warn(f"ignored {key}: the repository's answers set it ({result.inherited[key]}).")
+        else:
+            term.warn(f"ignored the answer for {key}: it does not apply with setup={setup}.")
     if term.json_mode:
         term.json(_summary(result))
         return

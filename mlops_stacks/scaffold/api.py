@@ -50,6 +50,7 @@ class InitResult:
     added_to_repository: bool = False
     commit: str | None = None
     ignored: list[str] = field(default_factory=list)  # given answers that did not apply
+    inherited: dict[str, Any] = field(default_factory=dict)  # taken from the repository
 
 
 def _package(spec: Any, answers: dict[str, Any], base: dict[str, Any]) -> str:
@@ -99,6 +100,7 @@ def init_project(options: InitOptions) -> InitResult:
         files=[],
         added_to_repository=where.adding,
         ignored=result.ignored,
+        inherited=dict(where.inherited),
     )
     if where.adding:
         _add_to_repository(source, where.path, data, package, options.git, out)
