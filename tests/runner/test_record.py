@@ -1,0 +1,68 @@
+"""Run records persist atomically and read back; list_runs sorts newest first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlops_stacks.errors import RunError
+from mlops_stacks.runner import RunRecord, TaskRecord, list_runs, load_run
+from mlops_stacks.runner.record import read_log_tail
+
+
+def _record(run_id: str, job_key: str, start: float) -> RunRecord:
+    rec = RunRecord(run_id=run_id, job_key=job_key, state="SUCCESS", start_time=start)
+    rec.tasks["T"] = TaskRecord(key="T", kind="notebook", state="SUCCESS", values={"a": [1]})
+    return rec
+
+
+def test_save_load_round_trip_and_no_temp_files(tmp_path: Path) -> None:
+    rec = _record("r1", "train", 100.0)
+    rec.save(tmp_path)
+    assert load_run(tmp_path, "r1") == rec
+    assert [p.name for p in (tmp_path / "r1").iterdir()] == ["run.json"]
+    data = json.loads((tmp_path / "r1" / "run.json").read_text())
+    assert data["tasks"][0]["key"] == "T" and data["state"] == "SUCCESS"
+
+
+def test_list_runs_newest_first_filtered_and_skipping_broken(tmp_path: Path) -> None:
+    _record("old", "train", 100.0).save(tmp_path)
+    _record("new", "train", 200.0).save(tmp_path)
+    _record("other", "score", 150.0).save(tmp_path)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "run.json").write_text("{not json")
+    assert [r.run_id for r in list_runs(tmp_path)] == ["new", "other", "old"]
+    assert [r.run_id for r in list_runs(tmp_path, job_key="train")] == ["new", "old"]
+    assert list_runs(tmp_path / "missing") == []
+
+
+def test_load_run_unknown_id_names_recent_runs(tmp_path: Path) -> None:
+    _record("r1", "train", 100.0).save(tmp_path)
+    with pytest.raises(RunError) as err:
+        load_run(tmp_path, "nope")
+    assert "nope" in err.value.message and "r1" in (err.value.hint or "")
+
+
+def test_log_tail(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_text("".join(f"line {i}\n" for i in range(100)))
+    assert read_log_tail(log) == [f"line {i}" for i in range(70, 100)]
+    assert read_log_tail(tmp_path / "missing.log") == []
+
+
+def test_record_written_by_a_real_run_lists(tmp_path: Path) -> None:
+    from conftest import Project, notebook_task
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    project = Project(root=root, runs_dir=tmp_path / "runs")
+    nb = project.notebook("n/notebooks/A", "print('hello')")
+    first = project.run({"tasks": [notebook_task("A", nb)]})
+    second = project.run({"tasks": [notebook_task("A", nb)]}, job_key="other")
+    assert [r.run_id for r in list_runs(project.runs_dir)] == [second.run_id, first.run_id]
+    loaded = load_run(project.runs_dir, first.run_id)
+    assert loaded.state == "SUCCESS" and loaded.tasks["A"].log_path
+    assert "hello" in Path(loaded.tasks["A"].log_path).read_text()
+    assert loaded.end_time and loaded.start_time and loaded.end_time >= loaded.start_time
