@@ -241,10 +241,11 @@ def _check_cycles(
                 if members not in reported:
                     reported.add(members)
                     index, task = by_key[cycle[0]]
+                    dep_index, dep = _dependency(task, cycle[1])
                     yield error(
                         "dependency cycle between tasks: " + " -> ".join(cycle),
-                        task.get("task_key").loc,  # type: ignore[union-attr]
-                        path=format_path(path + ("tasks", index, "depends_on")),
+                        dep.loc,
+                        path=format_path(path + ("tasks", index, "depends_on", dep_index)),
                         detail="Tasks run after the tasks they depend on, so a cycle can "
                         "never start. Remove one of these depends_on entries.",
                     )
@@ -252,6 +253,14 @@ def _check_cycles(
                 state[child] = 1
                 trail.append(child)
                 stack.append((child, iter(graph[child])))
+
+
+def _dependency(task: Node, upstream: str) -> tuple[int, Node]:
+    """The ``depends_on`` entry of ``task`` that names ``upstream``."""
+    for index, dep in enumerate(_entries(task.get("depends_on"))):
+        if _string(dep.get("task_key")) == upstream:
+            return index, dep
+    return 0, task  # not reached: cycles are built from these entries
 
 
 def check_schedule(schedule: Node | None, path: Path) -> Iterator[Diagnostic]:
