@@ -45,7 +45,9 @@ def test_notebook_is_imported_as_notebook_and_other_files_as_files(
     assert nb.object_type == "NOTEBOOK" and nb.language == "PYTHON"
     assert objects[ROOT + "/files/training/steps.py"].object_type == "FILE"
     assert objects[ROOT + "/files/data/sample.csv"].content == b"a,b\n1,2\n"
-    imports = [r.body for r in db_env.requests if r.path.endswith("/workspace/import")]
+    imports = [
+        r.body for r in db_env.requests if r.path.endswith("/workspace/import") and r.status == 200
+    ]
     assert imports[0]["format"] == "SOURCE" and imports[0]["language"] == "PYTHON"
     assert imports[1]["format"] == "AUTO" and "language" not in imports[1]
 

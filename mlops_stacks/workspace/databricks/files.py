@@ -127,18 +127,32 @@ class FileSync:
 
     def write_text(self, path: str, text: str, *, overwrite: bool = True) -> None:
         """Import ``text`` as a workspace file at ``path`` (parent folders created)."""
-        self.mkdirs(posixpath.dirname(path))
+        body = {
+            "path": path,
+            "format": "AUTO",
+            "overwrite": overwrite,
+            "content": base64.b64encode(text.encode("utf-8")).decode("ascii"),
+        }
+        self.import_object(body, what=f"write {path}", idempotent=overwrite)
+
+    def import_object(self, body: dict[str, Any], *, what: str, idempotent: bool = True) -> None:
+        """Import one object; its parent folder is created only when the import says it is missing.
+
+        Trying first keeps a redeploy into existing folders free of extra writes.
+        """
+        path = str(body["path"])
+        parent = posixpath.dirname(path)
+        if parent not in self._made_dirs:
+            try:
+                self.conn.call(
+                    "POST", "/api/2.0/workspace/import", body=body, what=what, idempotent=idempotent
+                )
+                self._made_dirs.add(parent)
+                return
+            except NotFoundError:
+                self.mkdirs(parent)
         self.conn.call(
-            "POST",
-            "/api/2.0/workspace/import",
-            body={
-                "path": path,
-                "format": "AUTO",
-                "overwrite": overwrite,
-                "content": base64.b64encode(text.encode("utf-8")).decode("ascii"),
-            },
-            what=f"write {path}",
-            idempotent=overwrite,
+            "POST", "/api/2.0/workspace/import", body=body, what=what, idempotent=idempotent
         )
 
     def read_text(self, path: str) -> str | None:
@@ -207,19 +221,14 @@ class FileSync:
             body.update(format="SOURCE", language=language)
         else:
             body.update(format="AUTO")
-        self.mkdirs(posixpath.dirname(target))
         try:
-            self.conn.call(
-                "POST", "/api/2.0/workspace/import", body=body, what=f"upload {rel_path}"
-            )
+            self.import_object(body, what=f"upload {rel_path}")
         except (ConflictError, WorkspaceError) as err:
             if not isinstance(err, ConflictError) and "Cannot overwrite" not in err.message:
                 raise
             # An object of the other kind sits there (e.g. a file where a notebook goes).
             self.delete_path(target)
-            self.conn.call(
-                "POST", "/api/2.0/workspace/import", body=body, what=f"upload {rel_path}"
-            )
+            self.import_object(body, what=f"upload {rel_path}")
         manifest[rel_path] = {
             "sha256": hashlib.sha256(content).hexdigest(),
             "size": len(content),
