@@ -50,6 +50,13 @@ def load_target_bundle(target: str | None, var: list[str] | None,
     variables = parse_pairs(var, "--var")
     try:
         bundle, diags = load_bundle(target=target, variables=variables)
+        if bundle is not None and not bundle.is_local and bundle.host:
+            # A Databricks target: resolve ${workspace.current_user.*} (and the default
+            # workspace paths) with the identity behind the credentials, then reload.
+            from mlops_stacks.workspace.databricks import current_user
+
+            user = current_user(bundle.host, bundle.workspace.get("profile") or None)
+            bundle, diags = load_bundle(target=target, variables=variables, current_user=user)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise
