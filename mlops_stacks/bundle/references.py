@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mlops_stacks.bundle.nodes import Node, format_path, walk
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, error
@@ -39,6 +40,11 @@ def find_references(text: str) -> list[str]:
 def parse_path(ref: str) -> list[Key]:
     """``"a.b[0].c"`` -> ``["a", "b", 0, "c"]``."""
     return [int(idx) if idx else name for name, idx in _SEGMENT.findall(ref)]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(ref: str) -> tuple[Key, ...]:
+    return tuple(canonical(parse_path(ref)))
 
 
 def canonical(parts: list[Key]) -> list[Key]:
@@ -104,7 +110,7 @@ class Resolver:
         self.on_missing = on_missing
         self.reported = reported if reported is not None else set()
         self.diags = Diagnostics()
-        self._paths: dict[int, tuple[Key, ...]] = {}
+        self._parents: dict[int, tuple[Node, Key]] = {}
         self._state: dict[int, int] = {}  # id(node) -> 1 in progress, 2 done
         self._broken: set[int] = set()  # nodes on a reported cycle: left as written
 
@@ -114,15 +120,38 @@ class Resolver:
         return self.include is None or parts[0] in self.include
 
     def run(self) -> Diagnostics:
-        pending = []
-        for path, node in walk(self.tree):
-            value = node.value
-            if isinstance(value, str) and "${" in value:
-                self._paths[id(node)] = path
-                pending.append(node)
-        for node in pending:
+        for node in self._collect():
             self._resolve_node(node)
         return self.diags
+
+    def _collect(self) -> list[Node]:
+        """Strings holding ``${``, remembering each node's parent (for diagnostic paths)."""
+        found: list[Node] = []
+        parents = self._parents
+        stack = [self.tree] if isinstance(self.tree.value, (dict, list)) else []
+        while stack:
+            node = stack.pop()
+            value = node.value
+            children = value.items() if type(value) is dict else enumerate(value)
+            for key, child in children:
+                v = child.value
+                t = type(v)
+                if t is str:
+                    if "${" in v:
+                        parents[id(child)] = (node, key)
+                        found.append(child)
+                elif t is dict or t is list:
+                    parents[id(child)] = (node, key)
+                    stack.append(child)
+        found.sort(key=lambda n: (n.loc.file, n.loc.line, n.loc.column))  # report in file order
+        return found
+
+    def _path(self, node: Node) -> tuple[Key, ...] | None:
+        parts: list[Key] = []
+        while id(node) in self._parents:
+            node, key = self._parents[id(node)]
+            parts.append(key)
+        return tuple(reversed(parts)) if parts else None
 
     # -- resolution --------------------------------------------------------
     def _resolve_node(self, node: Node) -> None:
@@ -181,7 +210,7 @@ class Resolver:
         return True
 
     def _lookup(self, at: Node, ref: str) -> Node | None:
-        parts = canonical(parse_path(ref))
+        parts = list(_parsed(ref))
         if not self.wants(parts):
             return None
         node = self.tree
@@ -229,7 +258,7 @@ class Resolver:
         if (id(node), ref) in self.reported:
             return
         self.reported.add((id(node), ref))
-        path = self._paths.get(id(node))
+        path = self._path(node)
         self.diags.append(self._diag(node, f"reference {ref} {summary}", detail, path))
 
     @staticmethod

@@ -81,6 +81,7 @@ class _Translator:
         self.base = base
         self.diags = diags
         self._files: list[str] | None = None
+        self._found: dict[tuple[str, str, tuple[str, ...]], Path] = {}
 
     def task(self, task: Node, path: tuple[str | int, ...]) -> None:
         if not task.is_map:
@@ -105,8 +106,11 @@ class _Translator:
 
     def _locate(self, node: Node, path: tuple[str | int, ...],
                 suffixes: tuple[str, ...] = ()) -> Path | None:
-        declared_in = Path(node.loc.file).parent if node.loc.line else self.root
-        local = Path(os.path.normpath(declared_in / str(node.value)))
+        declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
+        cache_key = (declared_in, str(node.value), suffixes)
+        if cache_key in self._found:  # jobs share notebooks: check each file once
+            return self._found[cache_key]
+        local = Path(os.path.normpath(os.path.join(declared_in, str(node.value))))
         found = local if local.is_file() else None
         if found is None and not local.suffix:
             found = next((local.with_name(local.name + s) for s in suffixes
@@ -123,6 +127,7 @@ class _Translator:
                 "to the workspace. Move the file into the bundle.",
             ))
             return None
+        self._found[cache_key] = found
         return found
 
     def notebook(self, node: Node, path: tuple[str | int, ...]) -> None:
