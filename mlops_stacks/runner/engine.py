@@ -16,10 +16,11 @@ KeyboardInterrupt, so callers exit as interrupted programs do (status 130).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from mlops_stacks.runner.params import (
     ReferenceError_,
     check_static_references,
     job_parameters,
+    text_value,
 )
 from mlops_stacks.runner.process import TaskProcess, stop_all
 from mlops_stacks.runner.record import (
@@ -173,6 +175,20 @@ class _Running:
     started: float
     timeout: float | None
     timed_out: bool = False
+    task_key: str = ""
+    iteration: int | None = None  # for_each_task: which input
+
+
+@dataclass
+class _ForEach:
+    """A for_each_task in progress: its inputs and how its iterations went."""
+
+    inputs: list[Any]
+    concurrency: int
+    next: int = 0
+    running: int = 0
+    done: int = 0
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # index, error, log
 
 
 @dataclass
@@ -192,6 +208,7 @@ class _Execution:
     max_parallel: int
     running: dict[str, _Running] = field(default_factory=dict)
     retries: dict[str, _Retry] = field(default_factory=dict)
+    foreach: dict[str, _ForEach] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.run_dir = self.runs_dir / self.run_id
@@ -306,6 +323,14 @@ class _Execution:
                     continue
                 self._launch(key)
                 progressed = True
+            for key, each in self.foreach.items():
+                while (
+                    each.next < len(each.inputs)
+                    and each.running < each.concurrency
+                    and len(self.running) < self.max_parallel
+                ):
+                    self._spawn_iteration(key, each)
+                    progressed = True
             for key, retry in list(self.retries.items()):
                 if time.time() >= retry.at and len(self.running) < self.max_parallel:
                     del self.retries[key]
@@ -325,7 +350,9 @@ class _Execution:
         self._start_task(key)
         try:
             if kind in kinds.PROCESS_KINDS:
-                self._spawn(key, kind)
+                self._spawn(key, kind, self.plan.graph.nodes[key].settings)
+            elif kind == kinds.FOR_EACH:
+                self._start_for_each(key)
             elif kind == kinds.CONDITION:
                 self._run_condition(key)
             elif kind == kinds.RUN_JOB:
@@ -335,14 +362,23 @@ class _Execution:
             self._finish_task(key, FAILED, str(exc))
 
     # -- process tasks --------------------------------------------------------------
-    def _spawn(self, key: str, kind: str) -> None:
-        settings = self.plan.graph.nodes[key].settings
+    def _spawn(
+        self,
+        key: str,
+        kind: str,
+        settings: dict[str, Any],
+        iteration: int | None = None,
+        refs: RefContext | None = None,
+    ) -> None:
+        """Start the process of task ``key`` (or of one iteration of a for_each task)."""
+        refs = refs or self.refs
+        name = key if iteration is None else f"{key}.iter{iteration}"
         spec: dict[str, Any] = {
             "kind": kind,
             "task_key": key,
             "run_id": self.run_id,
             "task_values": {k: dict(v) for k, v in self.refs.task_values.items()},
-            "out_path": str(self.tasks_dir / f"{key}.out.json"),
+            "out_path": str(self.tasks_dir / f"{name}.out.json"),
         }
         if kind == kinds.NOTEBOOK:
             nb = settings["notebook_task"]
@@ -350,23 +386,26 @@ class _Execution:
                 **{k: str(v) for k, v in (nb.get("base_parameters") or {}).items()},
                 **self.plan.parameters,
             }
-            spec["widgets"] = self.refs.substitute(widgets, key)
+            spec["widgets"] = refs.substitute(widgets, key)
             spec["path"] = str(self.plan.files[key])
         elif kind == kinds.PYTHON_FILE:
             py = settings["spark_python_task"]
-            spec["argv"] = self.refs.substitute([str(a) for a in py.get("parameters") or []], key)
+            spec["argv"] = refs.substitute([str(a) for a in py.get("parameters") or []], key)
             spec["path"] = str(self.plan.files[key])
         else:
             wheel = settings["python_wheel_task"]
             spec["package_name"] = wheel["package_name"]
             spec["entry_point"] = wheel["entry_point"]
-            spec["argv"] = self.refs.substitute(kinds.wheel_argv(wheel, self.plan.parameters), key)
-        spec_path = self.tasks_dir / f"{key}.spec.json"
+            spec["argv"] = refs.substitute(kinds.wheel_argv(wheel, self.plan.parameters), key)
+        spec_path = self.tasks_dir / f"{name}.spec.json"
         write_json_atomic(spec_path, spec)
         Path(spec["out_path"]).unlink(missing_ok=True)
         task = self.record.tasks[key]
-        if task.attempts > 1:
+        if task.attempts > 1 and iteration is None:
             self._log(key, f"\n[mlops-stacks] attempt {task.attempts}")
+        log_path = Path(task.log_path or "")
+        if iteration is not None:
+            log_path = self.tasks_dir / f"{name}.log"
         cwd = Path(spec["path"]).parent if "path" in spec else self.run_dir
         env = {
             **os.environ,
@@ -377,8 +416,14 @@ class _Execution:
             "PYTHONUNBUFFERED": "1",
         }
         timeout = settings.get("timeout_seconds")
-        proc = TaskProcess(spec_path, Path(task.log_path or ""), env, cwd)
-        self.running[key] = _Running(proc, time.monotonic(), float(timeout) if timeout else None)
+        proc = TaskProcess(spec_path, log_path, env, cwd)
+        self.running[name] = _Running(
+            proc,
+            time.monotonic(),
+            float(timeout) if timeout else None,
+            task_key=key,
+            iteration=iteration,
+        )
 
     def _reap(self) -> bool:
         """Finish the task processes that ended (or ran out of time)."""
@@ -399,7 +444,11 @@ class _Execution:
                     continue
             del self.running[key]
             progressed = True
-            self._process_done(key, code if code is not None else -1, run.timed_out)
+            code = code if code is not None else -1
+            if run.iteration is not None:
+                self._iteration_done(run.task_key, run.iteration, code, run.timed_out)
+            else:
+                self._process_done(key, code, run.timed_out)
         return progressed
 
     def _process_done(self, key: str, code: int, timed_out: bool) -> None:
@@ -433,6 +482,74 @@ class _Execution:
         delay = float(settings.get("min_retry_interval_millis") or 0) / 1000
         self.retries[key] = _Retry(at=time.time() + delay)
         return True
+
+    # -- for_each_task ----------------------------------------------------------------
+    def _start_for_each(self, key: str) -> None:
+        spec = self.plan.graph.nodes[key].settings["for_each_task"]
+        raw = self.refs.substitute(spec.get("inputs"), key)
+        try:
+            inputs = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            inputs = None
+        if not isinstance(inputs, list):
+            error = f"for_each_task inputs must be a JSON list, got {raw!r}"
+            self._log(key, f"[mlops-stacks] {error}")
+            self._finish_task(key, FAILED, error)
+            return
+        self._log(key, f"[mlops-stacks] for_each over {len(inputs)} input(s)")
+        if not inputs:
+            self._finish_task(key, SUCCESS)
+            return
+        self.foreach[key] = _ForEach(inputs, max(1, int(spec.get("concurrency") or 1)))
+
+    def _spawn_iteration(self, key: str, each: _ForEach) -> None:
+        index = each.next
+        each.next += 1
+        each.running += 1
+        item = each.inputs[index]
+        extra = {"input": text_value(item)}
+        if isinstance(item, dict):
+            extra.update({f"input.{k}": text_value(v) for k, v in item.items()})
+        refs = replace(self.refs, extra=extra)
+        inner = self.plan.graph.nodes[key].settings["for_each_task"]["task"]
+        try:
+            self._spawn(key, kinds.task_kind(inner), inner, iteration=index, refs=refs)
+        except ReferenceError_ as exc:
+            each.running -= 1
+            each.done += 1
+            each.failed.append((index, str(exc), ""))
+            self._for_each_check_done(key, each)
+
+    def _iteration_done(self, key: str, index: int, code: int, timed_out: bool) -> None:
+        each = self.foreach[key]
+        each.running -= 1
+        each.done += 1
+        name = f"{key}.iter{index}"
+        log = self.tasks_dir / f"{name}.log"
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        self._log(key, f"--- iteration {index} (input {each.inputs[index]!r}) ---\n{text}")
+        if code != 0 or timed_out:
+            out = _read_json(self.tasks_dir / f"{name}.out.json")
+            error = "timed out" if timed_out else out.get("error") or f"exit status {code}"
+            each.failed.append((index, error, str(log)))
+        self._for_each_check_done(key, each)
+
+    def _for_each_check_done(self, key: str, each: _ForEach) -> None:
+        if each.done < len(each.inputs):
+            return
+        del self.foreach[key]
+        if not each.failed:
+            self._finish_task(key, SUCCESS)
+            return
+        index, error, log = sorted(each.failed)[0]
+        summary = (
+            f"{len(each.failed)} of {len(each.inputs)} iterations failed; "
+            f"iteration {index} (input {each.inputs[index]!r}): {error}"
+        )
+        self._finish_task(key, FAILED, summary)
+        if log:
+            self.record.tasks[key].log_tail = read_log_tail(log)
+            self._save()
 
     # -- tasks the runner does itself -----------------------------------------------
     def _run_condition(self, key: str) -> None:
@@ -495,10 +612,11 @@ class _Execution:
         except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
             for p in processes:
                 p.kill()
-        for key in self.running:
-            self._log(key, "[mlops-stacks] canceled")
+        for run in self.running.values():
+            self._log(run.task_key, "[mlops-stacks] canceled")
         self.running.clear()
         self.retries.clear()
+        self.foreach.clear()
         now = time.time()
         for task in self.record.tasks.values():
             if task.state in (PENDING, RUNNING):
@@ -513,8 +631,6 @@ class _Execution:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    import json
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

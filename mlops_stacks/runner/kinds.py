@@ -5,6 +5,7 @@
     python_wheel_task  an installed package's entry point, in its own process
     condition_task     a comparison, evaluated by the runner; gates ``outcome`` branches
     run_job_task       another job of the bundle, run through a callback
+    for_each_task      one of the process kinds above, once per input ({{input}})
 
 Other kinds (Spark JARs, SQL, dbt, pipelines, ...) need a Databricks
 workspace: a run that selects one stops before starting, naming what works.
@@ -24,6 +25,7 @@ PYTHON_FILE = "python_file"
 PYTHON_WHEEL = "python_wheel"
 CONDITION = "condition"
 RUN_JOB = "run_job"
+FOR_EACH = "for_each"
 
 KINDS = {
     "notebook_task": NOTEBOOK,
@@ -31,6 +33,7 @@ KINDS = {
     "python_wheel_task": PYTHON_WHEEL,
     "condition_task": CONDITION,
     "run_job_task": RUN_JOB,
+    "for_each_task": FOR_EACH,
 }
 PROCESS_KINDS = (NOTEBOOK, PYTHON_FILE, PYTHON_WHEEL)
 _JOB_ID_REF = re.compile(r"^\$\{resources\.jobs\.([^.}]+)\.id\}$")
@@ -55,7 +58,7 @@ def check_supported(key: str, settings: dict[str, Any], job_key: str) -> str:
     raise RunError(
         f"Task '{key}' of job '{job_key}' is {what}, which the local runner cannot run.",
         hint="Local runs support notebook_task, spark_python_task, python_wheel_task, "
-        "condition_task and run_job_task. Run this job on a Databricks target "
+        "condition_task, run_job_task and for_each_task. Run this job on a Databricks target "
         "(--target dev), or leave the task out with --only.",
     )
 
@@ -113,6 +116,21 @@ def prepare_task(
         cond = settings["condition_task"] or {}
         if not cond.get("op"):
             raise RunError(f"Task '{key}' of job '{job_key}' has a condition_task without op.")
+    if kind == FOR_EACH:
+        each = settings["for_each_task"] or {}
+        inner = each.get("task")
+        if each.get("inputs") in (None, "") or not isinstance(inner, dict):
+            raise RunError(
+                f"Task '{key}' of job '{job_key}' needs for_each_task.inputs and "
+                "for_each_task.task."
+            )
+        inner_kind = check_supported(f"{key}.task", inner, job_key)
+        if inner_kind not in PROCESS_KINDS:
+            raise RunError(
+                f"Task '{key}' of job '{job_key}' repeats a {inner_kind} task; locally a "
+                "for_each_task can repeat notebook, spark_python and python_wheel tasks."
+            )
+        return FOR_EACH, prepare_task(key, inner, job_key, resolve_path, can_run_jobs)[1]
     if kind == RUN_JOB:
         if not (settings["run_job_task"] or {}).get("job_id"):
             raise RunError(f"Task '{key}' of job '{job_key}' has a run_job_task without job_id.")

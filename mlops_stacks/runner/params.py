@@ -37,7 +37,7 @@ def job_parameters(
     declared: dict[str, str] = {}
     for p in job.get("parameters") or []:
         if isinstance(p, dict) and p.get("name"):
-            declared[str(p["name"])] = _text(p.get("default", ""))
+            declared[str(p["name"])] = text_value(p.get("default", ""))
     for name in params or {}:
         if name not in declared:
             valid = ", ".join(declared) if declared else "(none: the job declares no parameters)"
@@ -45,7 +45,7 @@ def job_parameters(
                 f"Job '{job_key}' has no parameter '{name}'. Valid parameters: {valid}.",
                 hint="Declare it under `parameters:` of the job, or drop it from --params.",
             )
-    return {**declared, **{k: _text(v) for k, v in (params or {}).items()}}
+    return {**declared, **{k: text_value(v) for k, v in (params or {}).items()}}
 
 
 @dataclass
@@ -99,7 +99,7 @@ class RefContext:
                         f"{{{{{ref}}}}}: task '{upstream}' has not set a task value '{name}'"
                         + (f" (it set: {', '.join(values)})" if values else "")
                     )
-                return _text(values[name])
+                return text_value(values[name])
             if parts[2] == "result_state" and len(parts) == 3:
                 if upstream not in self.task_states:
                     raise ReferenceError_(f"{{{{{ref}}}}}: no task '{upstream}' in this job")
@@ -170,7 +170,7 @@ def _time_part(start: float, part: str, ref: str) -> str:
     return parts[part]
 
 
-def _text(value: Any) -> str:
+def text_value(value: Any) -> str:
     """Parameter values are strings; other JSON values are written as JSON."""
     if isinstance(value, str):
         return value

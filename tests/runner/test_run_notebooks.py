@@ -411,3 +411,51 @@ def test_python_wheel_task_calls_an_installed_entry_point(project: Project) -> N
     assert record.tasks["Missing"].state == "FAILED"
     assert "'no-such-pkg-xyz' is not installed" in (record.tasks["Missing"].error or "")
     assert sys.executable in (record.tasks["Missing"].error or "")
+
+
+def test_for_each_task_runs_the_inner_task_once_per_input(project: Project, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    make = project.notebook(
+        "n/notebooks/Make", "dbutils.jobs.taskValues.set('regions', ['eu', 'us', 'apac'])"
+    )
+    each = project.notebook(
+        "n/notebooks/Each",
+        f"""
+        dbutils.widgets.text("region", "")
+        region = dbutils.widgets.get("region")
+        if region == "us":
+            raise ValueError("no data for us")
+        open({str(out_dir)!r} + "/" + region, "w").write(region)
+        """,
+    )
+    job = {
+        "tasks": [
+            notebook_task("Make", make),
+            {
+                "task_key": "PerRegion",
+                "depends_on": [{"task_key": "Make"}],
+                "for_each_task": {
+                    "inputs": "{{tasks.Make.values.regions}}",
+                    "concurrency": 2,
+                    "task": {
+                        "task_key": "PerRegion_iteration",
+                        "notebook_task": {
+                            "notebook_path": each,
+                            "base_parameters": {"region": "{{input}}"},
+                        },
+                    },
+                },
+            },
+        ]
+    }
+    record = project.run(job)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["apac", "eu"]
+    task = record.tasks["PerRegion"]
+    assert task.state == "FAILED" and record.state == "FAILED"
+    assert (
+        task.error
+        == "1 of 3 iterations failed; iteration 1 (input 'us'): ValueError: no data for us"
+    )
+    assert task.log_tail[-1] == "ValueError: no data for us"
+    assert "--- iteration 2 (input 'apac') ---" in project.log(record, "PerRegion")
