@@ -82,6 +82,7 @@ class DatabricksWorkspace:
         self.lock = RemoteLock(self.files, self.state_path, target)
         self.runs = Runs(conn, poll_interval=env_float(ENV_POLL_INTERVAL, 5.0))
         self._context = {"metadata_path": f"{self.state_path}/metadata.json"}
+        self._destroyed = False
 
     @classmethod
     def for_bundle(cls, bundle: Bundle, *, profile: str | None = None) -> DatabricksWorkspace:
@@ -157,14 +158,19 @@ class DatabricksWorkspace:
     def delete_state(self) -> None:
         self.state.delete()
         self.files.delete_path(self._context["metadata_path"])
+        # Destroy: once the lock is released, the whole root folder goes too.
+        self._destroyed = True
 
     # -- lock -----------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
         return self.lock.acquire(force=force)
 
     def release_lock(self, lock: LockInfo) -> None:
-        self.files.flush()
+        if not self._destroyed:
+            self.files.flush()
         self.lock.release(lock)
+        if self._destroyed and self.read_lock() is None:
+            self.files.delete_path(self.root_path, recursive=True)
 
     def read_lock(self) -> LockInfo | None:
         return self.lock.read()
