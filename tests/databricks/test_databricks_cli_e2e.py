@@ -101,11 +101,14 @@ def test_deploy_noop_and_destroy_through_the_cli(
     assert server.state.objects[f"{ROOT}/files/training/__init__.py"].object_type == "FILE"
     [experiment] = server.state.experiments.values()
     assert experiment["name"] == "/Shared/fare-demo/staging-fare-demo-experiment"
-    assert (
-        list(server.state.uc_models) == ["staging.fare_demo.fare_demo_model"]
-        or len(server.state.uc_models) == 1
+    [model] = server.state.uc_models.values()
+    assert (model["catalog_name"], model["schema_name"], model["name"]) == (
+        "staging",
+        "fare_demo",
+        "fare_demo_model",
     )
-    assert server.state.grants  # the read group got EXECUTE on the model
+    [grants] = server.state.grants.values()
+    assert {p for privs in grants.values() for p in privs} == {"EXECUTE"}
     assert server.state.permissions[("experiments", experiment["experiment_id"])]
 
     mark = server.mark()
