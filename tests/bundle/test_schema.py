@@ -209,3 +209,25 @@ def test_schema_is_not_the_official_one() -> None:
     assert schema["$id"].startswith("https://mlops-stacks")
     assert "$defs" not in schema
     assert json.dumps(schema).count("github.com/databricks") == 0
+
+
+def test_schema_uses_only_keywords_the_checker_understands() -> None:
+    from mlops_stacks.bundle.schema.compiled import compile_schema
+
+    compile_schema(load_schema())  # raises on an unsupported keyword
+    with pytest.raises(ValueError, match="unsupported schema keywords"):
+        compile_schema({"type": "object", "oneOf": [{"type": "string"}]})
+
+
+def test_out_of_range_and_empty_values(tmp_path: Path) -> None:
+    diags = _check(tmp_path, """\
+        bundle: {name: ""}
+        resources:
+          jobs:
+            j:
+              max_concurrent_runs: -1
+        """)
+    assert [(d.summary, d.location.line) for d in diags] == [
+        ("name must not be empty", 1),
+        ("-1 is too small for max_concurrent_runs", 5),
+    ]

@@ -14,6 +14,7 @@ day-of-month and day-of-week must be ``?``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -67,6 +68,7 @@ _DOW_LAST = re.compile(r"^([A-Za-z]{3}|\d)L$")
 _DOW_NTH = re.compile(r"^([A-Za-z]{3}|\d)#(\d+)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def cron_problem(expression: str) -> str | None:
     """What is wrong with a Quartz cron ``expression``, or ``None`` when it is valid."""
     parts = expression.split()

@@ -37,6 +37,8 @@ TASK_TYPES = (
     "gen_ai_compute_task",
 )
 
+_TASK_TYPE_SET = frozenset(TASK_TYPES)
+
 Path = tuple[str | int, ...]
 
 
@@ -141,7 +143,7 @@ def _check_task(
     environments: dict[str, Node],
 ) -> Iterator[Diagnostic]:
     name = _string(task.get("task_key")) or format_path(path)
-    kinds = [k for k in TASK_TYPES if task.get(k) is not None]
+    kinds = [k for k in task.value if k in _TASK_TYPE_SET]
     if not kinds:
         yield error(
             f'task "{name}" has nothing to run',
@@ -162,6 +164,8 @@ def _check_task(
         upstream = _string(dep.get("task_key"))
         if upstream is None:
             continue
+        if upstream in by_key and upstream != name and dep.get("outcome") is None:
+            continue  # the common, valid case
         dep_path = format_path(path + ("depends_on", index, "task_key"))
         loc = dep.get("task_key").loc  # type: ignore[union-attr]
         if upstream == name:

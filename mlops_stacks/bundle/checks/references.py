@@ -18,7 +18,24 @@ from mlops_stacks.diagnostics import Diagnostic, error
 _RESOURCE_REF = re.compile(r"\$\{resources\.([\w-]+)\.([\w-]+)(?:\.[\w.\[\]-]*)?\}")
 
 
+def _mentions_resources(node: Node) -> bool:
+    """Fast scan: does any string below ``node`` contain ``${resources.``?"""
+    stack = [node]
+    while stack:
+        value = stack.pop().value
+        if isinstance(value, str):
+            if "${resources." in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def check_resource_references(tree: Node) -> Iterator[Diagnostic]:
+    if not _mentions_resources(tree):
+        return
     resources = tree.get("resources")
     for path, node in walk(tree):
         value = node.value

@@ -1,0 +1,233 @@
+"""A compiled checker for the bundle schema that walks located ``Node`` trees.
+
+General JSON-schema validators descend with a fresh validator object and
+reference lookup per value; on a bundle with a thousand jobs that cost
+seconds. The bundle schema only uses a small, fixed set of draft-07 keywords,
+so it is compiled once into ``Rule`` objects and applied directly to nodes,
+which also gives every problem its node (and so its source location) for free.
+
+Keywords understood (``SUPPORTED``): type, properties, additionalProperties,
+required, items, enum, minLength, maxLength, pattern, minimum, maximum, $ref
+(to ``#/definitions/...``), plus annotations (description, title, default,
+$schema, $id, definitions). A test checks the schema uses nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops_stacks.bundle.nodes import Node
+
+SUPPORTED = frozenset({
+    "type", "properties", "additionalProperties", "required", "items", "enum",
+    "minLength", "maxLength", "pattern", "minimum", "maximum", "$ref",
+    "description", "title", "default", "$schema", "$id", "definitions",
+})
+
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_NUM_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+Path = tuple[str | int, ...]
+
+
+def is_reference(value: object) -> bool:
+    """True for strings with a ``${...}`` reference (checked once resolved)."""
+    return isinstance(value, str) and "${" in value
+
+
+@dataclass(eq=False)
+class Rule:
+    """One compiled schema."""
+
+    types: tuple[str, ...] | None = None
+    properties: dict[str, Rule] | None = None
+    additional: Rule | bool | None = None  # None: anything goes, False: unknown keys flagged
+    required: tuple[str, ...] = ()
+    items: Rule | None = None
+    enum: list[Any] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    target: Rule | None = None  # a $ref, resolved
+
+
+@dataclass
+class Problem:
+    """What the checker found; ``kind`` is the failing keyword."""
+
+    kind: str
+    path: Path
+    node: Node
+    rule: Rule
+    data: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def compile_schema(schema: dict[str, Any]) -> Rule:
+    """Compile ``schema`` (with its ``definitions``) into a ``Rule``."""
+    cache: dict[int, Rule] = {}
+
+    def resolve(ref: str) -> dict[str, Any]:
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local references are supported: {ref}")
+        node: Any = schema
+        for part in ref[2:].split("/"):
+            node = node[part]
+        return node
+
+    def build(sub: dict[str, Any]) -> Rule:
+        key = id(sub)
+        if key in cache:
+            return cache[key]
+        if "$ref" in sub:
+            rule = Rule()
+            cache[key] = rule
+            target = build(resolve(sub["$ref"]))
+            cache[key] = target
+            return target
+        unknown = set(sub) - SUPPORTED
+        if unknown:
+            raise ValueError(f"unsupported schema keywords: {sorted(unknown)}")
+        rule = Rule()
+        cache[key] = rule
+        types = sub.get("type")
+        if types is not None:
+            rule.types = (types,) if isinstance(types, str) else tuple(types)
+        if "properties" in sub:
+            rule.properties = {k: build(v) for k, v in sub["properties"].items()}
+        additional = sub.get("additionalProperties")
+        if isinstance(additional, dict):
+            rule.additional = build(additional)
+        elif additional is False:
+            rule.additional = False
+        rule.required = tuple(sub.get("required", ()))
+        if isinstance(sub.get("items"), dict):
+            rule.items = build(sub["items"])
+        rule.enum = sub.get("enum")
+        rule.min_length = sub.get("minLength")
+        rule.max_length = sub.get("maxLength")
+        if "pattern" in sub:
+            rule.pattern = re.compile(sub["pattern"])
+        rule.minimum = sub.get("minimum")
+        rule.maximum = sub.get("maximum")
+        return rule
+
+    return build(schema)
+
+
+def _type_ok(value: Any, types: tuple[str, ...]) -> bool:
+    for t in types:
+        if t == "string":
+            if isinstance(value, str):
+                return True
+        elif t == "object":
+            if isinstance(value, dict):
+                return True
+        elif t == "array":
+            if isinstance(value, list):
+                return True
+        elif t == "boolean":
+            if isinstance(value, bool):
+                return True
+        elif t == "integer":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return True
+            if isinstance(value, float) and value.is_integer():
+                return True
+        elif t == "number":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return True
+        elif t == "null" and value is None:
+            return True
+    if isinstance(value, str) and "string" not in types:
+        # Resolved later, or a variable's string form of a number or boolean.
+        if "${" in value:
+            return True
+        if "integer" in types and _INT_RE.match(value):
+            return True
+        if "number" in types and _NUM_RE.match(value):
+            return True
+        if "boolean" in types and value in ("true", "false"):
+            return True
+    return False
+
+
+def check(rule: Rule, node: Node, path: Path, out: list[Problem]) -> None:
+    """Append every problem of ``node`` (at ``path``) against ``rule`` to ``out``."""
+    _check(rule, node, _Trail(None, path), out)
+
+
+class _Trail:
+    """A path built by linking to the parent (cheap); flattened only for problems."""
+
+    __slots__ = ("parent", "part")
+
+    def __init__(self, parent: _Trail | None, part: Any) -> None:
+        self.parent = parent
+        self.part = part
+
+    def flat(self) -> Path:
+        parts: list[Any] = []
+        trail: _Trail | None = self
+        while trail is not None:
+            if trail.parent is None:
+                parts.extend(reversed(trail.part))  # the starting path (a tuple)
+            else:
+                parts.append(trail.part)
+            trail = trail.parent
+        return tuple(reversed(parts))
+
+
+def _check(rule: Rule, node: Node, trail: _Trail, out: list[Problem]) -> None:
+    value = node.value
+    if rule.types is not None and not _type_ok(value, rule.types):
+        out.append(Problem("type", trail.flat(), node, rule))
+        return
+    if isinstance(value, dict):
+        for name in rule.required:
+            if name not in value:
+                out.append(Problem("required", trail.flat(), node, rule, name))
+        props = rule.properties
+        additional = rule.additional
+        if props is None and additional is None:
+            return
+        for key, child in value.items():
+            sub = props.get(key) if props is not None else None
+            if sub is None:
+                if additional is False:
+                    out.append(Problem("additionalProperties", trail.flat(), node, rule, key))
+                    continue
+                if additional is None:
+                    continue
+                sub = additional
+            _check(sub, child, _Trail(trail, key), out)
+        return
+    if isinstance(value, list):
+        items = rule.items
+        if items is not None:
+            for index, child in enumerate(value):
+                _check(items, child, _Trail(trail, index), out)
+        return
+    if isinstance(value, str) and "${" in value:
+        return
+    if rule.enum is not None and not any(
+        value == allowed and type(value) is type(allowed) for allowed in rule.enum
+    ):
+        out.append(Problem("enum", trail.flat(), node, rule))
+        return
+    if isinstance(value, str):
+        if rule.min_length is not None and len(value) < rule.min_length:
+            out.append(Problem("minLength", trail.flat(), node, rule))
+        if rule.max_length is not None and len(value) > rule.max_length:
+            out.append(Problem("maxLength", trail.flat(), node, rule))
+        if rule.pattern is not None and not rule.pattern.search(value):
+            out.append(Problem("pattern", trail.flat(), node, rule))
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if rule.minimum is not None and value < rule.minimum:
+            out.append(Problem("minimum", trail.flat(), node, rule))
+        if rule.maximum is not None and value > rule.maximum:
+            out.append(Problem("maximum", trail.flat(), node, rule))
