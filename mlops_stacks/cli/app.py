@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    import click  # typer >= 0.16 vendors click; it is not always installed
 
 from mlops_stacks import __version__
 from mlops_stacks.cli import terminal
