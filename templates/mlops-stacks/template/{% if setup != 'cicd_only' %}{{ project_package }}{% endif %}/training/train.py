@@ -16,12 +16,11 @@ from common.data import LABEL, split_train_holdout
 from common.features import build_features
 
 # Written into the logged model so MLflow does not spend time inferring them.
-# Keep in step with requirements.txt (skops is the format the model is saved in).
-MODEL_PIP_REQUIREMENTS = ["mlflow>=3.17", "scikit-learn>=1.4", "pandas>=2.0", "numpy", "skops"]
-# The model is saved with skops, which only loads types it is told to trust.
-# Add the types skops names here when you change the estimator
-# (skops.io.get_untrusted_types(data=skops.io.dumps(model)) lists them).
-SKOPS_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+# Keep in step with requirements.txt.
+MODEL_PIP_REQUIREMENTS = ["mlflow>=3.17", "scikit-learn>=1.4", "pandas>=2.0", "numpy", "cloudpickle"]
+# cloudpickle is what MLflow uses on Databricks; it needs no per-estimator list of
+# trusted types (as "skops" does) and loads fast. Only load models from registries you trust.
+SERIALIZATION_FORMAT = "cloudpickle"
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,7 @@ def train_and_register(
             signature=signature,
             input_example=input_example,
             pip_requirements=MODEL_PIP_REQUIREMENTS,
-            serialization_format="skops",
-            skops_trusted_types=SKOPS_TRUSTED_TYPES,
+            serialization_format=SERIALIZATION_FORMAT,
             registered_model_name=model_name,
         )
     version = str(info.registered_model_version)
