@@ -1,0 +1,55 @@
+"""MLflow resources in the local workspace's real sqlite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_stacks.workspace.local import LocalWorkspace
+
+
+@pytest.mark.slow
+def test_experiments_and_models_are_created_adopted_and_deleted(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
+
+    ws = LocalWorkspace(tmp_path, "local", bundle_name="demo")
+    exp = ws.create_resource("experiments", "e", {
+        "name": "/Users/me/demo", "tags": [{"key": "team", "value": "ml"}]})
+    # Creating again adopts the same experiment (an interrupted deploy converges).
+    assert ws.create_resource("experiments", "e", {"name": "/Users/me/demo"}).id == exp.id
+    client = MlflowClient(tracking_uri=ws.tracking_uri, registry_uri=ws.registry_uri)
+    got = client.get_experiment(exp.id)
+    assert got.tags["team"] == "ml"
+    assert got.artifact_location.startswith((ws.artifact_root).as_uri())
+
+    renamed = ws.update_resource("experiments", "e", exp.id, {"name": "/Users/me/demo2"},
+                                 {"name": "/Users/me/demo", "tags": [{"key": "team"}]})
+    assert renamed.id == exp.id and client.get_experiment(exp.id).name == "/Users/me/demo2"
+    assert "team" not in client.get_experiment(exp.id).tags
+
+    ws.delete_resource("experiments", "e", exp.id)
+    ws.delete_resource("experiments", "e", exp.id)
+    assert ws.get_resource("experiments", "e", exp.id) is None
+    restored = ws.create_resource("experiments", "e", {"name": "/Users/me/demo2"})
+    assert restored.id == exp.id
+    names = [e.name for e in client.search_experiments(view_type=ViewType.ALL)]
+    assert sorted(names) == ["/Users/me/demo2", "Default"]
+
+    model = ws.create_resource("registered_models", "m", {
+        "name": "demo_model", "catalog_name": "main", "schema_name": "ml", "comment": "c1"})
+    assert model.id == "main.ml.demo_model"
+    assert client.get_registered_model("main.ml.demo_model").description == "c1"
+    moved = ws.update_resource("registered_models", "m", model.id, {
+        "name": "demo_model2", "catalog_name": "main", "schema_name": "ml", "comment": "c2"})
+    assert moved.id == "main.ml.demo_model2"
+    assert [m.name for m in client.search_registered_models()] == ["main.ml.demo_model2"]
+    assert client.get_registered_model(moved.id).description == "c2"
+    ws.delete_resource("registered_models", "m", moved.id)
+    ws.delete_resource("registered_models", "m", moved.id)
+    assert client.search_registered_models() == []
+
+    legacy = ws.create_resource("models", "w", {"name": "workspace_model"})
+    assert legacy.id == "workspace_model"
+    assert ws.get_resource("models", "w", legacy.id)["name"] == "workspace_model"
