@@ -29,8 +29,11 @@ COMMANDS: list[tuple[str, str]] = [
     ("schema", "schema"),
     ("plan", "plan"),
     ("deploy", "deploy"),
+    ("run", "run"),
+    ("runs", "runs"),
     ("destroy", "destroy"),
     ("summary", "summary"),
+    ("serve", "serve"),
 ]
 
 

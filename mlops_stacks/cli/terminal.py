@@ -35,14 +35,19 @@ class Terminal:
         plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
         self.json_mode = json_mode
         # In JSON mode, human messages go to stderr so stdout stays parseable.
+        # Off a terminal rich assumes 80 columns; tables of IDs and paths need more.
+        width = None if sys.stdout.isatty() else 200
         self.out = Console(
             file=sys.stderr if json_mode else sys.stdout,
+            width=width,
             no_color=plain,
             highlight=False,
             soft_wrap=True,
             emoji=False,
         )
-        self.err = Console(file=sys.stderr, no_color=plain, highlight=False, soft_wrap=True)
+        self.err = Console(
+            file=sys.stderr, width=width, no_color=plain, highlight=False, soft_wrap=True
+        )
         self.interactive = is_interactive()
 
     # -- messages -------------------------------------------------------------
