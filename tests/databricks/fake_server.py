@@ -131,6 +131,7 @@ class FakeDatabricks:
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.failing_tasks: set[str] = set()
+        self.oauth_client = ("sp-client-id", "sp-client-secret-value")
         self.run_polls_to_finish = 2
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
@@ -218,6 +219,10 @@ class FakeDatabricks:
         with self._lock:
             req = Request(method, path, query, None)
             self.requests.append(req)
+            if path.startswith("/oidc/"):
+                status, payload = self._oauth(method, path, headers, raw_body)
+                req.status = status
+                return status, {}, payload
             try:
                 if raw_body:
                     try:
@@ -240,6 +245,28 @@ class FakeDatabricks:
                     fault_retry = getattr(err, "retry_after", 0)
                     extra["Retry-After"] = str(fault_retry or 0)
                 return err.status, extra, {"error_code": err.code, "message": err.message}
+
+    def _oauth(
+        self, method: str, path: str, headers: dict[str, str], raw_body: bytes
+    ) -> tuple[int, Any]:
+        """OAuth M2M: discovery document and a client-credentials token endpoint."""
+        if method == "GET" and path == "/oidc/.well-known/oauth-authorization-server":
+            return 200, {
+                "authorization_endpoint": f"{self.url}/oidc/v1/authorize",
+                "token_endpoint": f"{self.url}/oidc/v1/token",
+            }
+        if method == "POST" and path == "/oidc/v1/token":
+            form = {k: v[-1] for k, v in parse_qs(raw_body.decode()).items()}
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+            auth = headers.get("authorization", "")
+            if auth.startswith("Basic "):
+                client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            if (client_id, secret) != self.oauth_client or form.get("grant_type") != (
+                "client_credentials"
+            ):
+                return 401, {"error": "invalid_client", "error_description": "Client auth failed"}
+            return 200, {"access_token": self.token, "token_type": "Bearer", "expires_in": 3600}
+        return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": path}
 
     def _check_faults(self, method: str, path: str) -> None:
         for fault in self.faults:
@@ -344,7 +371,7 @@ class FakeDatabricks:
 
     # -- identity ---------------------------------------------------------------
     def _well_known(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
-        raise ApiError(404, "NOT_FOUND", "Not found")
+        return {"oidc_endpoint": f"{self.url}/oidc", "workspace_id": "1234567890"}
 
     def _me(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         return {

@@ -103,3 +103,28 @@ def test_unreachable_host_is_a_clean_error(db_env: FakeDatabricks) -> None:
     with pytest.raises(WorkspaceError) as info:
         current_user(db_env.url)
     assert "cannot reach" in str(info.value)
+
+
+def test_oauth_m2m_service_principal(
+    db_env: FakeDatabricks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABRICKS_TOKEN")
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", db_env.oauth_client[0])
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", db_env.oauth_client[1])
+    conn = connect(db_env.url)
+    assert conn.ctx.credential_source.startswith("OAuth M2M service principal")
+    assert "sp-client-id" in conn.ctx.credential_source
+    assert me(conn)["userName"] == "jane.doe@example.com"
+    assert any(r.path == "/oidc/v1/token" and r.status == 200 for r in db_env.requests)
+
+
+def test_oauth_m2m_wrong_secret_is_an_auth_error_without_the_secret(
+    db_env: FakeDatabricks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABRICKS_TOKEN")
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", db_env.oauth_client[0])
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "wrong-secret-value-xyz")
+    with pytest.raises(AuthError) as info:
+        current_user(db_env.url)
+    assert db_env.url in str(info.value)
+    assert "wrong-secret-value-xyz" not in str(info.value)
