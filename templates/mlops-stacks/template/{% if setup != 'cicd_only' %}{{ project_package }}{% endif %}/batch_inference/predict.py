@@ -49,7 +49,7 @@ def score_file(
     features: pd.DataFrame,
     output_path: str | Path,
 ) -> tuple[Path, str]:
-    """Predict ``features`` with the champion and write ``trips`` + predictions to ``output_path``."""
+    """Predict ``features`` with the champion; write ``trips`` + predictions to ``output_path``."""
     import mlflow
 
     version = champion_version(model_name)

@@ -9,7 +9,13 @@ import pandas as pd
 from common.paths import bundle_path
 
 LABEL = "fare_amount"
-REQUIRED_COLUMNS = ("pickup_datetime", "pickup_zip", "dropoff_zip", "trip_distance", "passenger_count")
+REQUIRED_COLUMNS = (
+    "pickup_datetime",
+    "pickup_zip",
+    "dropoff_zip",
+    "trip_distance",
+    "passenger_count",
+)
 SPLIT_SEED = 42
 HOLDOUT_FRACTION = 0.2
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from common.data import LABEL
-from deployment.deployment_config import COMPARISON_METRIC, MIN_IMPROVEMENT
 from common.metrics import score
+from deployment.deployment_config import COMPARISON_METRIC, MIN_IMPROVEMENT
 from deployment.promotion import PromotionDecision, decide_promotion
 
 CHAMPION_ALIAS = "champion"

@@ -20,7 +20,7 @@ def decide_promotion(
     metric: str,
     min_improvement: float = 0.0,
 ) -> PromotionDecision:
-    """Promote when there is no champion, or the challenger beats it by more than ``min_improvement``."""
+    """Promote when there is no champion or the challenger beats it by ``min_improvement``+."""
     higher_wins = greater_is_better(metric)
     if champion_score is None:
         return PromotionDecision(True, "no champion yet")

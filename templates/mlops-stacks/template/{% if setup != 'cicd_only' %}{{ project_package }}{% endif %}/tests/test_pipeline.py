@@ -136,7 +136,12 @@ def test_batch_inference_explains_a_missing_champion(mlflow_store, trips, tmp_pa
     from batch_inference.predict import score_file
 
     with pytest.raises(RuntimeError, match="model_training_job"):
-        score_file("main.tests.never_trained", trips.head(5), build_features(trips.head(5)), tmp_path / "x.csv")
+        score_file(
+            "main.tests.never_trained",
+            trips.head(5),
+            build_features(trips.head(5)),
+            tmp_path / "x.csv",
+        )
 
 
 def test_hyperparameters_parse_widget_strings():

@@ -28,7 +28,9 @@ def test_lower_or_higher_is_better_per_metric(challenger, champion, metric, prom
 
 
 def test_min_improvement_is_required():
-    assert not decide_promotion(1.95, 2.0, metric="mean_absolute_error", min_improvement=0.1).promote
+    assert not decide_promotion(
+        1.95, 2.0, metric="mean_absolute_error", min_improvement=0.1
+    ).promote
     assert decide_promotion(1.85, 2.0, metric="mean_absolute_error", min_improvement=0.1).promote
 
 

@@ -17,7 +17,13 @@ from common.features import build_features
 
 # Written into the logged model so MLflow does not spend time inferring them.
 # Keep in step with requirements.txt.
-MODEL_PIP_REQUIREMENTS = ["mlflow>=3.17", "scikit-learn>=1.4", "pandas>=2.0", "numpy", "cloudpickle"]
+MODEL_PIP_REQUIREMENTS = [
+    "mlflow>=3.17",
+    "scikit-learn>=1.4",
+    "pandas>=2.0",
+    "numpy",
+    "cloudpickle",
+]
 # cloudpickle is what MLflow uses on Databricks; it needs no per-estimator list of
 # trusted types (as "skops" does) and loads fast. Only load models from registries you trust.
 SERIALIZATION_FORMAT = "cloudpickle"
@@ -72,7 +78,9 @@ def fit(
     model = build_model(params).fit(x_train, training[LABEL])
     predicted = model.predict(x_holdout)
     metrics = {
-        "holdout_root_mean_squared_error": float(root_mean_squared_error(holdout[LABEL], predicted)),
+        "holdout_root_mean_squared_error": float(
+            root_mean_squared_error(holdout[LABEL], predicted)
+        ),
         "holdout_mean_absolute_error": float(mean_absolute_error(holdout[LABEL], predicted)),
         "holdout_r2_score": float(r2_score(holdout[LABEL], predicted)),
     }
