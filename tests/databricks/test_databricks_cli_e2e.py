@@ -10,6 +10,7 @@ DATABRICKS_TOKEN set and no profile file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,6 +70,7 @@ def cli(
         HOME=str(tmp_path / "home"),
         MLOPS_STACKS_NO_INPUT="1",
         MLOPS_STACKS_DATABRICKS_RETRY_DELAY="0.01",
+        MLOPS_STACKS_DATABRICKS_POLL_INTERVAL="0.05",
         NO_COLOR="1",
     )
     return subprocess.run(
@@ -158,3 +160,35 @@ def test_server_failing_forever_exits_1_and_next_deploy_converges(
     assert proc.returncode == 0, proc.stderr
     assert "3 created, 0 changed, 0 deleted, 2 unchanged" in proc.stdout
     assert len(server.state.jobs) == 3
+
+
+def test_run_follows_task_states_from_the_server(
+    project: Path, server: FakeDatabricks, tmp_path: Path
+) -> None:
+    deployed = cli(["deploy", "-t", "staging", "--auto-approve"], project, server, tmp_path)
+    assert deployed.returncode == 0, deployed.stderr
+    ok = cli(
+        ["run", "model_training_job", "-t", "staging", "-o", "json"], project, server, tmp_path
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    record = json.loads(ok.stdout)
+    assert record["state"] == "SUCCESS"
+    assert {t["key"]: t["state"] for t in record["tasks"]} == {
+        "Train": "SUCCESS",
+        "ModelValidation": "SUCCESS",
+        "ModelDeployment": "SUCCESS",
+    }
+    assert record["url"].startswith(server.url + "/jobs/")
+
+    server.failing_tasks = {"Train"}
+    failed = cli(["run", "model_training_job", "-t", "staging"], project, server, tmp_path)
+    assert failed.returncode == 1
+    assert "failed" in (failed.stdout + failed.stderr).lower()
+
+    started = cli(
+        ["run", "batch_inference_job", "-t", "staging", "--no-wait"], project, server, tmp_path
+    )
+    assert started.returncode == 0, started.stderr
+    assert "Started run" in started.stdout
+    run_nows = [r for r in server.requests if r.path == "/api/2.2/jobs/run-now"]
+    assert len(run_nows) == 3

@@ -63,6 +63,8 @@ def test_no_wait_returns_the_started_run(deployed, db_env: FakeDatabricks) -> No
     again = deployed.get_run(record.run_id)
     assert again.job_key == "score_job"
     assert [r.run_id for r in deployed.list_runs("score_job")] == [record.run_id]
+    started = deployed.start_run("score_job")
+    assert started != record.run_id and deployed.get_run(started).state in ("PENDING", "RUNNING")
 
 
 def test_only_selected_tasks_run(deployed, db_env: FakeDatabricks) -> None:  # noqa: ANN001

@@ -212,12 +212,11 @@ class DatabricksWorkspace:
             )
         return job_id
 
-    def start_job(
+    def start_run(
         self, key: str, *, params: Mapping[str, str] | None = None, only: list[str] | None = None
-    ) -> DatabricksRunRecord:
-        """Start job ``key`` and return at once (``run --no-wait``)."""
-        run_id = self.runs.start(self.job_id(key), key, params, only)
-        return self.runs.get(run_id, key)
+    ) -> str:
+        """Start job ``key`` and return the run ID at once (``run --no-wait``)."""
+        return self.runs.start(self.job_id(key), key, params, only)
 
     def run_job(
         self,
