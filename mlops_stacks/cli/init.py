@@ -59,11 +59,13 @@ def _tree(root: Path, files: list[Path], package: str | None) -> list[str]:
 
 
 def _next_steps(result: Any) -> list[str]:
-    if result.project_dir is None:
+    if result.answers.get("setup") == "cicd_only":
         return [
             f"cd {result.output_dir}",
             f"mlops-stacks init --data setup=project_only {result.output_dir}   # add a project",
         ]
+    if result.project_dir is None:
+        return [f"cd {result.output_dir}"]
     return [
         f"cd {result.project_dir}",
         "mlops-stacks validate",
@@ -88,19 +90,32 @@ def _summary(result: Any) -> dict[str, Any]:
 
 def init(
     output_dir: Path = typer.Argument(
-        None, help="Folder to create (new or empty). Default: ./<project_name>.", show_default=False
+        None,
+        metavar="OUTPUT_DIR",
+        help="Folder to create (new or empty). Default: ./<project_name>.",
+        show_default=False,
     ),
     config_file: Path = typer.Option(
-        None, "--config-file", help="YAML or JSON file of answers, e.g. `project_name: churn`."
+        None,
+        "--config-file",
+        metavar="FILE",
+        help="YAML or JSON file of answers, e.g. `project_name: churn`.",
     ),
     data: list[str] = typer.Option(
-        None, "--data", "-d", help="An answer as KEY=VALUE. Repeatable; wins over --config-file."
+        None,
+        "--data",
+        "-d",
+        metavar="KEY=VALUE",
+        help="An answer, e.g. `cloud=aws`. Repeatable; wins over --config-file.",
     ),
     defaults: bool = typer.Option(
         False, "--defaults", help="Take the default for every question not answered."
     ),
     template: str = typer.Option(
-        None, "--template", help="Template folder or git URL. Default: the built-in template."
+        None,
+        "--template",
+        metavar="PATH_OR_URL",
+        help="Template folder or git URL. Default: the built-in template.",
     ),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     output: OutputFormat = OUTPUT,
@@ -134,11 +149,12 @@ def init(
         term.json(_summary(result))
         return
     package = result.project_dir.name if result.project_dir else None
-    name = result.answers.get("project_name", "")
+    name = result.answers.get("project_name", result.output_dir.name)
     if result.added_to_repository:
         term.success(f"Added project {name} to the repository {result.output_dir}.")
     else:
-        term.success(f"Created {name} ({setup}) in {result.output_dir}.")
+        kind = f" ({setup})" if setup else ""
+        term.success(f"Created {name}{kind} in {result.output_dir}.")
     for line in _tree(result.output_dir, result.files, package):
         term.print(line)
     if result.commit:

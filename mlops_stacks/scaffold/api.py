@@ -106,6 +106,8 @@ def init_project(options: InitOptions) -> InitResult:
         _add_to_repository(source, where.path, data, package, options.git, out)
     else:
         _create(source, where.path, data, options.git, out)
+    if out.project_dir is not None and not out.project_dir.is_dir():
+        out.project_dir = None  # a template without a project folder
     return out
 
 

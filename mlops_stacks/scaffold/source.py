@@ -14,7 +14,7 @@ from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.scaffold.questions import find_config
 from mlops_stacks.templates import builtin_template
 
-_URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "ssh://", "http://", "https://", "file://")
+_URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "ssh://", "http://", "https://")
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ def _clone(url: str) -> Path:
     try:
         return Path(clone(repo))
     except Exception as exc:  # git's failures come in many types; report them as one
-        lines = str(exc).strip().splitlines()
+        lines = [line.strip(" |\t") for line in str(exc).strip().splitlines()]
+        detail = next((line for line in reversed(lines) if line), type(exc).__name__)
         raise MlopsStacksError(
-            f"--template: cannot clone {url}: {lines[-1] if lines else type(exc).__name__}. "
-            "Check the URL and your network."
+            f"--template: cannot clone {url}: {detail.rstrip('.')}. Check the URL and your network."
         ) from None
 
 
@@ -52,7 +52,9 @@ def locate_template(template: str | None) -> TemplateSource:
     if template is None:
         folder = builtin_template()
         return TemplateSource(src=str(folder), folder=folder, builtin=True)
-    if is_url(template):
+    if template.startswith("file://"):
+        template = template[len("file://") :]
+    elif is_url(template):
         return TemplateSource(src=template, folder=_clone(template))
     folder = Path(template).expanduser()
     if not folder.exists():

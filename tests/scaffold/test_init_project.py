@@ -346,3 +346,52 @@ def test_adding_keeps_the_users_staged_work_staged(init: Init, workdir: Path) ->
 
     assert "notes.md" not in repo.git.show("--name-only", "--format=", "HEAD").splitlines()
     assert repo.git.diff("--cached", "--name-only").splitlines() == ["notes.md"]
+
+
+def _tiny_template(root: Path) -> Path:
+    """A small copier template in a git repository, built inline."""
+    tpl = root / "tpl"
+    (tpl / "template").mkdir(parents=True)
+    (tpl / "copier.yml").write_text(
+        "_subdirectory: template\n"
+        "service:\n  type: str\n  default: api\n"
+        "replicas:\n  type: int\n  default: 2\n"
+        'tls:\n  type: bool\n  default: false\n  when: "{{ replicas > 1 }}"\n'
+    )
+    (tpl / "template" / "{{ service }}.txt.jinja").write_text("{{ replicas }} {{ tls }}\n")
+    (tpl / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
+        "{{ _copier_answers|to_nice_yaml -}}"
+    )
+    repo = git.Repo.init(tpl)
+    repo.git.add("--all")
+    repo.git.commit(
+        "-m",
+        "template",
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@x",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@x",
+        },
+    )
+    return tpl
+
+
+def test_another_template_from_a_folder_or_file_url(init: Init, workdir: Path) -> None:
+    tpl = _tiny_template(workdir.parent)
+
+    result = init(
+        "--defaults", "--data", "replicas=3", "--data", "tls=yes", "--template", str(tpl), "a"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (workdir / "a" / "api.txt").read_text() == "3 True\n"
+    assert "cd a" in result.stdout and "mlops-stacks deploy" not in result.stdout
+
+    result = init("--defaults", "--data", "replicas=1", "--template", f"file://{tpl}", "b")
+    assert result.exit_code == 0, result.stderr
+    assert (workdir / "b" / "api.txt").read_text() == "1 False\n"  # tls does not apply
+
+    bad = init("--defaults", "--data", "replicas=many", "--template", str(tpl), "c")
+    assert bad.exit_code == 1
+    assert "replicas: 'many' is not a whole number" in bad.stderr
+    assert not (workdir / "c").exists()
