@@ -379,8 +379,12 @@ class LocalWorkspace:
         self, key: str, *, params: Mapping[str, str] | None = None,
         only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
     ) -> Any:
+        import importlib.util
+
         from mlops_stacks.runner import run_job
 
+        if importlib.util.find_spec("mlflow") is not None:
+            self.mlflow.ensure_store()  # tasks must not create it with artifacts in their cwd
         def run_other(ref: str, other_params: dict[str, Any]) -> Any:
             other = ref
             if self._read_record("jobs", ref) is None:  # a job ID, not a key

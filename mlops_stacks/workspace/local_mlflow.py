@@ -14,6 +14,12 @@ Names in the store:
   ``catalog_name``/``schema_name`` are absent, just ``name``.
 - ``models`` (workspace registry): ``name``.
 
+A new store is a copy of an empty, fully migrated database cached per MLflow
+version (``~/.cache/mlops-stacks/``, or ``$MLOPS_STACKS_CACHE_DIR``): creating
+the schema from scratch takes MLflow several seconds, a copy takes
+milliseconds. Its ``Default`` experiment keeps artifacts under
+``artifacts/0`` (never in the current directory).
+
 Creating adopts an existing experiment or model of the same name (restoring a
 deleted experiment), so a deploy that was interrupted converges instead of
 failing or duplicating. Deleting something already gone is not an error.
@@ -21,8 +27,12 @@ failing or duplicating. Deleting something already gone is not an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import shutil
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,6 +56,27 @@ def _tags(config: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _quiet_mlflow_logs() -> None:
+    for name in ("mlflow.store.db.utils", "alembic", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _cached_empty_store() -> Path | None:
+    """Where the empty store for the installed MLflow version is cached (None: no caching)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mlflow_version = version("mlflow")
+    except PackageNotFoundError:
+        return None
+    base = os.environ.get("MLOPS_STACKS_CACHE_DIR")
+    if base:
+        root = Path(base)
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-stacks"
+    return root / f"mlflow-{mlflow_version}-empty-store.db"
+
+
 class MlflowResources:
     """Creates, updates and deletes MLflow resources in one sqlite-backed store."""
 
@@ -61,16 +92,55 @@ class MlflowResources:
     def artifact_root(self) -> Path:
         return self.store_dir / "artifacts"
 
+    @property
+    def db_file(self) -> Path:
+        return self.store_dir / "mlflow.db"
+
+    # -- store ------------------------------------------------------------------
+    def ensure_store(self) -> None:
+        """Create the sqlite store (from the cached empty one when possible) if missing."""
+        if self.db_file.exists():
+            return
+        require_extra("mlflow", purpose="The local MLflow store")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.artifact_root.mkdir(parents=True, exist_ok=True)
+        cached = _cached_empty_store()
+        if cached is not None and cached.is_file() and self._copy_from(cached):
+            return
+        _quiet_mlflow_logs()
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        SqlAlchemyStore(self.tracking_uri, str(self.artifact_root))
+        if cached is not None:  # keep an empty copy for the next new store
+            with contextlib.suppress(OSError):
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+                shutil.copyfile(self.db_file, tmp)
+                os.replace(tmp, cached)
+
+    def _copy_from(self, cached: Path) -> bool:
+        tmp = self.store_dir / f".mlflow.db.{os.getpid()}.tmp"
+        try:
+            shutil.copyfile(cached, tmp)
+            with contextlib.closing(sqlite3.connect(tmp)) as conn:
+                conn.execute("UPDATE experiments SET artifact_location = ? "
+                             "WHERE experiment_id = 0", (str(self.artifact_root / "0"),))
+                conn.commit()
+            os.replace(tmp, self.db_file)
+            return True
+        except (OSError, sqlite3.Error):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return False
+
     # -- client -----------------------------------------------------------------
     def client(self) -> Any:
         if self._client is None:
             require_extra("mlflow", purpose="Deploying MLflow experiments and models locally")
-            for name in ("mlflow.store.db.utils", "alembic", "alembic.runtime.migration"):
-                logging.getLogger(name).setLevel(logging.WARNING)
+            self.ensure_store()
+            _quiet_mlflow_logs()
             from mlflow import MlflowClient
 
-            self.store_dir.mkdir(parents=True, exist_ok=True)
-            self.artifact_root.mkdir(parents=True, exist_ok=True)
             self._client = MlflowClient(
                 tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
             )

@@ -53,3 +53,24 @@ def test_experiments_and_models_are_created_adopted_and_deleted(tmp_path: Path) 
     legacy = ws.create_resource("models", "w", {"name": "workspace_model"})
     assert legacy.id == "workspace_model"
     assert ws.get_resource("models", "w", legacy.id)["name"] == "workspace_model"
+
+
+@pytest.mark.slow
+def test_new_stores_are_copied_from_a_cached_empty_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("MLOPS_STACKS_CACHE_DIR", str(tmp_path / "cache"))
+    first = LocalWorkspace(tmp_path / "one", "local", bundle_name="one")
+    first.mlflow.ensure_store()
+    cached = list((tmp_path / "cache").glob("mlflow-*-empty-store.db"))
+    assert len(cached) == 1
+    second = LocalWorkspace(tmp_path / "two", "dev", bundle_name="two")
+    second.mlflow.ensure_store()
+    for ws in (first, second):
+        with sqlite3.connect(ws.mlflow.db_file) as conn:
+            rows = conn.execute("SELECT name, artifact_location FROM experiments").fetchall()
+        assert rows == [("Default", str(ws.artifact_root / "0"))]
+    # The copied store is a working MLflow store.
+    exp = second.create_resource("experiments", "e", {"name": "/e"})
+    assert second.get_resource("experiments", "e", exp.id)["name"] == "/e"
