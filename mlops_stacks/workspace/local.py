@@ -371,9 +371,12 @@ class LocalWorkspace:
                 hint=(f"Deployed jobs: {', '.join(deployed)}. " if deployed else "")
                 + "Run `mlops-stacks deploy` after adding it to the bundle.",
             )
-        settings = dict(record.get("settings") or {})
-        settings.setdefault("job_id", record.get("job_id"))
-        return settings
+        return dict(record.get("settings") or {})
+
+    def job_id(self, key: str) -> str | None:
+        """The ID of deployed job ``key`` (``None`` when not deployed)."""
+        record = self._read_record("jobs", key)
+        return str(record["job_id"]) if record and "job_id" in record else None
 
     def run_job(
         self, key: str, *, params: Mapping[str, str] | None = None,
@@ -398,16 +401,13 @@ class LocalWorkspace:
             self.job_settings(key), job_key=key, runs_dir=self.runs_dir,
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
-            run_other_job=run_other,
+            run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
         )
 
     def list_runs(self, key: str | None = None) -> list[Any]:
         from mlops_stacks.runner import list_runs
 
-        runs = list_runs(self.runs_dir)
-        if key is not None:
-            runs = [r for r in runs if getattr(r, "job_key", None) == key]
-        return runs
+        return list_runs(self.runs_dir, key)
 
     def get_run(self, run_id: str) -> Any:
         from mlops_stacks.runner import load_run
