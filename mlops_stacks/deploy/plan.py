@@ -11,7 +11,8 @@ is not deployed yet is filled in at apply time, right before it is needed.
 
 Order of execution: deletions first (jobs before the experiments and models
 they use), then creations and updates in ``RESOURCE_KINDS`` order
-(experiments and models before the jobs that refer to them).
+(experiments and models before the jobs that refer to them; within a kind,
+resources waiting for a new resource's ID last).
 """
 
 from __future__ import annotations
@@ -141,5 +142,7 @@ def compute_plan(
         else:
             changes = diff(deployed.config, config)
             others.append(Action(UPDATE, kind, key, config, deployed, changes))
-    others.sort(key=lambda a: (_kind_rank(a.kind), a.key))
+    # Within a kind, resources that refer to IDs not known yet come after the others,
+    # so the IDs they need usually exist by the time they are applied.
+    others.sort(key=lambda a: (_kind_rank(a.kind), has_unresolved_ids(a.config), a.key))
     return Plan(deletes + others)
