@@ -12,14 +12,18 @@ A failed task fails the run; its dependents end SKIPPED unless their
 processes (SIGTERM, SIGKILL after a grace period), marks running and pending
 tasks CANCELED, saves the record with state CANCELED and **re-raises**
 KeyboardInterrupt, so callers exit as interrupted programs do (status 130).
+While tasks run, SIGTERM to the runner does the same (in the main thread).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -278,7 +282,8 @@ class _Execution:
         self._save()
         self._emit(RUN_STARTED)
         try:
-            self._loop()
+            with _sigterm_as_interrupt():
+                self._loop()
         except KeyboardInterrupt:
             self._cancel("canceled (interrupted)")
             raise
@@ -628,6 +633,24 @@ class _Execution:
         self.record.end_time = now
         self._save()
         self._emit(RUN_FINISHED, message=reason)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While tasks run, SIGTERM cancels the run like Ctrl-C, so task processes
+    (in their own sessions) are stopped instead of being left behind."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

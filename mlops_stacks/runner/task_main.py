@@ -95,15 +95,25 @@ def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
 
 
 def notebook_globals(path: Path, dbutils: DBUtils) -> dict[str, Any]:
-    return {
-        "__name__": "__main__",
-        "__file__": str(path),
-        "__builtins__": __builtins__,
-        "dbutils": dbutils,
-        "display": display,
-        "displayHTML": display_html,
-        "getArgument": dbutils.widgets.getArgument,
-    }
+    """The namespace of a fresh ``__main__`` module, so that objects the notebook
+    defines pickle by reference as ``__main__.<name>`` (multiprocessing, joblib).
+
+    As on Databricks, a notebook has no ``__file__`` (which also keeps a "spawn"
+    multiprocessing child from re-running the notebook as a script)."""
+    import types
+
+    module = types.ModuleType("__main__")
+    module.__dict__.update(
+        {
+            "__builtins__": __builtins__,
+            "dbutils": dbutils,
+            "display": display,
+            "displayHTML": display_html,
+            "getArgument": dbutils.widgets.getArgument,
+        }
+    )
+    sys.modules["__main__"] = module
+    return module.__dict__
 
 
 def run_notebook(path: Path, dbutils: DBUtils) -> None:

@@ -65,7 +65,10 @@ def _gone(pid: int, seconds: float = 10) -> bool:
     return False
 
 
-def test_sigint_cancels_the_run_and_stops_the_task(project: Project, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_cancels_the_run_and_stops_the_task(
+    project: Project, tmp_path: Path, sig: signal.Signals
+) -> None:
     pid_file = tmp_path / "task.pid"
     nb = project.notebook("n/notebooks/Sleep", SLEEPER.format(pid_file=str(pid_file)))
     after = project.notebook("n/notebooks/After", "print('never')")
@@ -80,7 +83,7 @@ def test_sigint_cancels_the_run_and_stops_the_task(project: Project, tmp_path: P
         text=True,
     )  # fmt: skip
     task_pid = int(_wait_for(pid_file, proc))
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130, out
     assert "interrupted" in out

@@ -459,3 +459,19 @@ def test_for_each_task_runs_the_inner_task_once_per_input(project: Project, tmp_
     )
     assert task.log_tail[-1] == "ValueError: no data for us"
     assert "--- iteration 2 (input 'apac') ---" in project.log(record, "PerRegion")
+
+
+def test_notebook_functions_work_with_multiprocessing(project: Project) -> None:
+    nb = project.notebook(
+        "n/notebooks/Pool",
+        """
+        import multiprocessing as mp
+        def square(x):
+            return x * x
+        with mp.get_context("fork").Pool(2) as pool:
+            dbutils.notebook.exit(str(sum(pool.map(square, range(4)))))
+        """,
+    )
+    record = project.run({"tasks": [notebook_task("P", nb)]})
+    assert record.state == "SUCCESS", record.tasks["P"].log_tail
+    assert record.tasks["P"].result == "14"
