@@ -71,6 +71,9 @@ def run(
         record = workspace.run_job(
             job_key, params=overrides, only=only or None, on_event=view
         )
+    url = getattr(record, "url", None)
+    if url and not json_mode:
+        term.print(f"Run page: {url}")
     if json_mode:
         term.json(record.to_dict())
     if record.state != "SUCCESS":
