@@ -91,10 +91,12 @@ def enclosing_repository(path: Path) -> Path | None:
 
 
 def commit_paths(root: Path, paths: Iterable[Path], message: str) -> str:
-    """Stage exactly ``paths`` (inside the repository at ``root``) and commit them."""
+    """Stage ``paths`` (inside the repository at ``root``, minus git-ignored ones), commit them."""
     from git import Repo
 
     repo = Repo(root)
     rel = [str(p.resolve().relative_to(Path(root).resolve())) for p in paths]
+    ignored = set(repo.ignored(*rel)) if rel else set()  # as `git add --all` would skip them
+    rel = [p for p in rel if p not in ignored]
     repo.git.add("--", *rel)
     return _commit(repo, message, rel)

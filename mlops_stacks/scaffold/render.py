@@ -26,19 +26,41 @@ def _copier_error_types() -> tuple[type[BaseException], ...]:
     return (CopierError, ValueError, jinja2.TemplateError, OSError)
 
 
+# Tool caches that appear when someone runs tests or linters inside a template
+# folder; never part of a generated project.
+CACHE_EXCLUDES = (
+    "__pycache__",
+    "*.py[co]",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".mlops-stacks",
+)
+
+
 def _worker_class() -> Any:
     """copier's ``Worker`` for rendering into a brand-new folder.
 
     copier asks git about every rendered file whose mode differs from the
     template's, to fix the executable bit of files *tracked* in the
     destination's index. A fresh temporary folder has no tracked files, so
-    these queries (one ``git`` process per file) are skipped.
+    these queries (one ``git`` process per file) are skipped. The answers
+    file's path is only rendered when it holds Jinja.
     """
     from copier import Worker
 
     class FreshWorker(Worker):  # type: ignore[misc]
         def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
             return None
+
+        @property
+        def answers_relpath(self) -> Path:
+            # copier renders this path (a Jinja compile) for every file it writes;
+            # a path without Jinja in it renders to itself.
+            path = self.answers_file or self.template.answers_relpath
+            if "{" not in str(path):
+                return Path(path)
+            return super().answers_relpath  # type: ignore[no-any-return]
 
     return FreshWorker
 
@@ -59,6 +81,7 @@ def render(
             dst_path=dest,
             data=data,
             answers_file=Path(answers_file) if answers_file else None,
+            exclude=CACHE_EXCLUDES,
             defaults=True,
             quiet=True,
             overwrite=True,

@@ -395,3 +395,38 @@ def test_another_template_from_a_folder_or_file_url(init: Init, workdir: Path) -
     assert bad.exit_code == 1
     assert "replicas: 'many' is not a whole number" in bad.stderr
     assert not (workdir / "c").exists()
+
+
+def test_adding_skips_files_the_repository_ignores(init: Init, workdir: Path) -> None:
+    assert (
+        init(
+            "--defaults", "--data", "setup=cicd_only", "--data", "project_name=mono", "r"
+        ).exit_code
+        == 0
+    )
+    repo = git.Repo(workdir / "r")
+    with (workdir / "r" / ".gitignore").open("a") as f:
+        f.write("\n*.csv\n")
+    repo.git.commit("-am", "Ignore data files")
+
+    result = init("--defaults", "--data", "project_name=proj", "r")
+
+    assert result.exit_code == 0, result.stderr
+    data = sorted((workdir / "r" / "proj" / "data").glob("*.csv"))
+    assert data  # written to disk, as the template renders it ...
+    committed = repo.git.show("--name-only", "--format=", "HEAD").splitlines()
+    assert "proj/databricks.yml" in committed
+    assert not any(p.endswith(".csv") for p in committed)  # ... but not committed
+    assert not repo.is_dirty(untracked_files=True)
+
+
+def test_tool_caches_in_a_template_are_not_copied(init: Init, workdir: Path) -> None:
+    tpl = _tiny_template(workdir.parent)
+    for cache in (".ruff_cache", "__pycache__", ".pytest_cache"):
+        (tpl / "template" / cache).mkdir()
+        (tpl / "template" / cache / "junk").write_text("x")
+
+    result = init("--defaults", "--no-git", "--template", str(tpl), "out")
+
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == [".copier-answers.yml", "api.txt"]
