@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import cli, store_names
+from bundle_project import cli, store_names
 
 
 def _counts(text: str, label: str) -> dict[str, int]:
@@ -109,7 +109,7 @@ def test_deleting_data_needs_approval(project: Path) -> None:
         "deleted")
 
     # Put them back: the deleted experiment is restored, not duplicated.
-    from conftest import ML_ARTIFACTS_YML
+    from bundle_project import ML_ARTIFACTS_YML
 
     (project / "resources" / "ml-artifacts-resource.yml").write_text(ML_ARTIFACTS_YML)
     cli(project, "deploy", check=True)
