@@ -44,14 +44,24 @@ def _worker_class() -> Any:
     copier asks git about every rendered file whose mode differs from the
     template's, to fix the executable bit of files *tracked* in the
     destination's index. A fresh temporary folder has no tracked files, so
-    these queries (one ``git`` process per file) are skipped. The answers
-    file's path is only rendered when it holds Jinja.
+    these queries (one ``git`` process per file) are skipped. Path templates
+    are compiled once each, and the answers file's path is only rendered when
+    it holds Jinja.
     """
     from copier import Worker
 
     class FreshWorker(Worker):  # type: ignore[misc]
         def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
             return None
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # copier compiles the same path templates (e.g. the project folder's
+            # name) once per file below them; compile each distinct string once.
+            cache = self.__dict__.setdefault("_compiled_strings", {})
+            compiled = cache.get(string)
+            if compiled is None:
+                compiled = cache[string] = self.jinja_env.from_string(string)
+            return str(compiled.render(**self._render_context(), **(extra_context or {})))
 
         @property
         def answers_relpath(self) -> Path:
