@@ -231,8 +231,16 @@ def resolve_entry_point(package_name: str, entry_point: str) -> Any:
 
 
 def _summary(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1] if text else type(exc).__name__
+    """One line for the run record: ``Type: first line of the message``."""
+    if isinstance(exc, SyntaxError):
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        where = f" ({Path(exc.filename).name}:{exc.lineno})" if exc.filename else ""
+        return text.splitlines()[-1] + where
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    more = " ..." if len(lines) > 1 else ""
+    return f"{type(exc).__name__}: {lines[0]}{more}"
 
 
 def _print_user_traceback(exc: BaseException) -> None:

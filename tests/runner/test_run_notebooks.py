@@ -475,3 +475,20 @@ def test_notebook_functions_work_with_multiprocessing(project: Project) -> None:
     record = project.run({"tasks": [notebook_task("P", nb)]})
     assert record.state == "SUCCESS", record.tasks["P"].log_tail
     assert record.tasks["P"].result == "14"
+
+
+def test_error_summary_is_the_first_line_of_the_message(project: Project) -> None:
+    multi = project.notebook(
+        "n/notebooks/Multi",
+        """
+        class ValidationFailed(Exception):
+            pass
+        raise ValidationFailed("model failed validation:\\nrmse too high\\nsee config")
+        """,
+    )
+    syntax = project.notebook("n/notebooks/Syntax", "x = = 1")
+    job = {"tasks": [notebook_task("Multi", multi), notebook_task("Syntax", syntax)]}
+    record = project.run(job)
+    assert record.tasks["Multi"].error == "ValidationFailed: model failed validation: ..."
+    assert record.tasks["Multi"].log_tail[-2:] == ["rmse too high", "see config"]
+    assert record.tasks["Syntax"].error == "SyntaxError: invalid syntax (Syntax.py:2)"
