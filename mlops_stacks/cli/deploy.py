@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import typer
@@ -10,7 +12,9 @@ from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import AUTO_APPROVE, TARGET, VAR
 
 if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.deploy.plan import Action
+    from mlops_stacks.workspace.protocol import Workspace
 
 HELP = """Deploy the bundle to a target: sync files, then create/update/delete resources.
 
@@ -61,6 +65,20 @@ def confirm_deletions(term: terminal.Terminal, auto_approve: bool, question: str
     return approve
 
 
+def _spinner_unless_asking(term: terminal.Terminal, bundle: Bundle, workspace: Workspace,
+                           auto_approve: bool) -> AbstractContextManager[None]:
+    """A spinner for the deploy, unless it will stop to ask a question (prompts and
+    spinners do not mix)."""
+    if term.interactive and not auto_approve:
+        from mlops_stacks.deploy import compute_plan, load_state
+        from mlops_stacks.deploy.apply import data_holding
+
+        state = load_state(workspace, bundle.name, bundle.target)
+        if data_holding(compute_plan(bundle.all_resources(), state).actions):
+            return contextlib.nullcontext()
+    return term.status(f"Deploying {bundle.name} to {bundle.target}")
+
+
 def deploy(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
@@ -77,7 +95,7 @@ def deploy(
     where = workspace.info().details.get("directory") or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(term, auto_approve, "Delete them?")
-    with term.status(f"Deploying {bundle.name} to {bundle.target}"):
+    with _spinner_unless_asking(term, bundle, workspace, auto_approve):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
                             progress=term.info)
     if result.files is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from mlops_stacks.cli import terminal
@@ -59,7 +61,9 @@ def destroy(
 
         raise NotApproved("Destroy was not approved; nothing was deleted.",
                           hint="Re-run with --auto-approve to delete without asking.")
-    with term.status(f"Destroying {bundle.name} on {bundle.target}"):
+    asking = term.interactive and not auto_approve  # prompts and spinners do not mix
+    spinner = term.status(f"Destroying {bundle.name} on {bundle.target}")
+    with contextlib.nullcontext() if asking else spinner:
         result = run_destroy(bundle, workspace, force_lock=force_lock, approve=approve,
                              progress=term.info)
     deleted_files = len(result.files.delete) if result.files else 0

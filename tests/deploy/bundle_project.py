@@ -133,3 +133,45 @@ def store_names(project: Path, target: str = "local") -> tuple[list[str], list[s
             if e.name != "Default"]
     models = [m.name for m in client.search_registered_models()]
     return exps, models
+
+
+def cli_with_terminal(project: Path, *args: str, answers: dict[str, str],
+                      timeout: float = 300) -> tuple[int, str]:
+    """Run ``mlops-stacks ARGS`` on a pseudo-terminal, answering prompts.
+
+    ``answers`` maps a prompt's text to what to type. Returns (exit code, output).
+    """
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "MLOPS_STACKS_NO_INPUT"}
+    env.update({"TERM": "dumb", "NO_COLOR": "1", "COLUMNS": "200"})
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "mlops_stacks", *args], cwd=project,
+                            stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    output = b""
+    pending = dict(answers)
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    sel.register(master, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if sel.select(timeout=0.5):
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                for prompt in list(pending):
+                    if prompt.encode() in output:
+                        os.write(master, pending.pop(prompt).encode() + b"\n")
+            elif proc.poll() is not None:
+                break
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return code, output.decode("utf-8", "replace")

@@ -189,3 +189,20 @@ def test_corrupt_state_gives_a_fix(jobs_project: Path) -> None:
     assert "delete it and run `mlops-stacks deploy` again" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (project / ".mlops-stacks/local/deploy.lock").exists()
+
+
+@pytest.mark.slow
+def test_deleting_data_asks_on_a_terminal(project: Path) -> None:
+    from bundle_project import cli_with_terminal
+
+    cli(project, "deploy", check=True)
+    (project / "resources" / "ml-artifacts-resource.yml").write_text("resources: {}\n")
+    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "n"})
+    assert code == 1, out
+    assert "registered_models.model" in out and "Not deleting" in out
+    assert store_names(project)[1] == ["main.ml.local-demo-model"]
+
+    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "y"})
+    assert code == 0, out
+    assert "Resources: 0 created, 0 changed, 2 deleted" in out
+    assert store_names(project)[1] == []
