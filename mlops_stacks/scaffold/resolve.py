@@ -52,9 +52,17 @@ def check_keys(spec: TemplateSpec, given: dict[str, Given]) -> None:
             )
 
 
-def _context(spec: TemplateSpec, base: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+def _uses_computed(spec: TemplateSpec) -> bool:
+    """Whether any question's ``when`` or ``default`` mentions a computed value."""
+    names = [c.name for c in spec.computed]
+    return any(n in f"{q.when} {q.default}" for q in spec.askable for n in names)
+
+
+def _context(
+    spec: TemplateSpec, base: dict[str, Any], answers: dict[str, Any], computed: bool
+) -> dict[str, Any]:
     ctx = {**base, **answers}
-    return {**ctx, **spec.computed_values(ctx)}
+    return {**ctx, **spec.computed_values(ctx)} if computed else ctx
 
 
 def resolve(
@@ -75,8 +83,9 @@ def resolve(
     preset = preset or {}
     base = base or {}
     result = Resolution(answers={})
+    computed = _uses_computed(spec)
     for q in spec.askable:
-        ctx = _context(spec, base, result.answers)
+        ctx = _context(spec, base, result.answers, computed)
         if not q.applies(ctx):
             if q.name in given:
                 result.ignored.append(q.name)

@@ -84,3 +84,15 @@ def test_resolve_with_defaults_follows_when() -> None:
     assert "compute" not in result.answers
     assert result.answers["cicd_platform"] == "github_actions"
     assert result.answers["project_name"] == "my_mlops_project"
+
+
+def test_when_and_default_can_use_computed_values(tmp_path: Path) -> None:
+    (tmp_path / "copier.yml").write_text(
+        "name:\n  type: str\n  default: My-App\n"
+        'module:\n  type: str\n  default: "{{ slug }}_module"\n  when: "{{ slug != \'skip\' }}"\n'
+        "slug:\n  type: str\n  default: \"{{ name | lower | replace('-', '_') }}\"\n  when: false\n"
+    )
+    spec = load_template_spec(tmp_path)
+    assert resolve(spec, {}, defaults=True).answers == {"name": "My-App", "module": "my_app_module"}
+    skipped = resolve(spec, {"name": Given("skip"), "module": Given("m")}, defaults=True)
+    assert skipped.answers == {"name": "skip"} and skipped.ignored == ["module"]
