@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 import typer
 
@@ -47,3 +48,28 @@ def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, str]:
             )
         out[key.strip()] = value
     return out
+
+
+_PAIR_START = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
+
+
+def parse_job_params(values: list[str] | None) -> dict[str, str]:
+    """Parse ``--params``: repeatable, and each may hold comma-separated pairs.
+
+    ``--params a=1,b=2`` and ``--params a=1 --params b=2`` mean the same (as with
+    the Databricks CLI). A comma starts a new pair only when a ``name=`` follows
+    it, so values keep their commas: ``--params "checks=r2>=0.8,rmse<=5"`` sets
+    ``checks`` to ``r2>=0.8,rmse<=5``.
+    """
+    pairs: list[str] = []
+    for value in values or []:
+        pieces = value.split(",")
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if _PAIR_START.match(piece):
+                pairs.append(current)
+                current = piece
+            else:
+                current += "," + piece
+        pairs.append(current)
+    return parse_pairs(pairs, "--params")

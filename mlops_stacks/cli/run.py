@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_pairs
+from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_job_params
 from mlops_stacks.errors import MlopsStacksError, RunError
 
 HELP = """Run a deployed job and show its tasks as they run.
@@ -31,7 +31,10 @@ def run(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
     params: list[str] | None = typer.Option(
-        None, "--params", help="Job parameter override, as `name=value`. Repeatable."
+        None,
+        "--params",
+        help="Job parameter overrides: `name=value`, repeatable or comma-separated "
+        "(`--params a=1,b=2`).",
     ),
     only: list[str] | None = typer.Option(
         None, "--only", help="Run only this task (repeatable); the others are excluded."
@@ -48,7 +51,7 @@ def run(
 
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)
-    overrides = parse_pairs(params, "--params")
+    overrides = parse_job_params(params)
     bundle = load_target_bundle(target, var, term)
     jobs = bundle.resources("jobs")
     if job_key not in jobs:
