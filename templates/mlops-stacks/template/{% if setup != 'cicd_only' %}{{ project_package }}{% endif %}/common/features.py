@@ -46,8 +46,6 @@ def build_features(frame: pd.DataFrame, zip_features: pd.DataFrame | None = None
             added = [c for c in renamed.columns if c != f"{side}_zip"]
             enriched[added] = enriched[added].fillna(0.0)
             columns += added
-    features = enriched[columns].copy()
-    for column in columns:
-        float_column = column == "trip_distance" or column not in BASE_FEATURES
-        features[column] = features[column].astype("float64" if float_column else "int64")
-    return features
+    # All float64: integer columns cannot hold missing values at serving time, and a
+    # signature of doubles accepts both ints and floats.
+    return enriched[columns].astype("float64")

@@ -57,8 +57,7 @@ def test_split_is_deterministic_and_disjoint(trips):
 def test_features_have_fixed_columns_and_types(trips):
     features = build_features(trips.head(50))
     assert list(features.columns) == BASE_FEATURES
-    assert str(features["trip_distance"].dtype) == "float64"
-    assert str(features["pickup_hour"].dtype) == "int64"
+    assert set(map(str, features.dtypes)) == {"float64"}
     first = trips.iloc[0]
     assert features.loc[0, "pickup_hour"] == int(str(first["pickup_datetime"])[11:13])
     assert set(features["is_weekend"].unique()) <= {0, 1}
