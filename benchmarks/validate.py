@@ -3,8 +3,13 @@
 Each generated bundle has realistic jobs: three notebook tasks with
 dependencies, job parameters, a schedule and notebooks that exist, spread over
 included resource files (one per 10 jobs) as projects do. The command runs as
-a subprocess several times per size; the script prints the median wall time
-and the time per job, so growth (roughly linear) is easy to see.
+a subprocess several times per size; the script prints the median wall time,
+the median CPU time (user + system of the child process: unlike wall time it
+barely moves when other work loads the machine) and the CPU time per job net
+of start-up, so growth (roughly linear) is easy to see.
+
+Python byte code is cached in a temporary directory (as an installed package
+has it compiled), also when ``PYTHONDONTWRITEBYTECODE`` is set.
 
     python benchmarks/validate.py [--sizes 10,100,1000] [--repeat 5] [--profile]
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,30 +102,44 @@ def make_bundle(directory: Path, n_jobs: int) -> Path:
     return directory
 
 
-def time_validate(bundle: Path, repeat: int) -> list[float]:
+def _env(pycache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
-    env["NO_COLOR"] = "1"
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "mlops_stacks", "validate"],
-            cwd=bundle, env=env, capture_output=True, text=True,
-        )
-        times.append(time.perf_counter() - start)
-        if result.returncode != 0:
-            sys.exit(f"validate failed on {bundle}:\n{result.stdout}{result.stderr}")
-    return times
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(NO_COLOR="1", PYTHONPYCACHEPREFIX=str(pycache))
+    return env
 
 
-def time_startup(repeat: int) -> float:
-    times = []
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """Run ``args``; return (wall s, CPU s, output) and stop on failure."""
+    cpu0 = _children_cpu()
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu0
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed in {cwd}:\n{result.stdout}{result.stderr}")
+    return wall, cpu, result.stdout
+
+
+def time_validate(bundle: Path, repeat: int,
+                  env: dict[str, str]) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mlops_stacks", "--version"],
-                       capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall, cpu, _ = timed_run([sys.executable, "-m", "mlops_stacks", "validate"], bundle, env)
+        walls.append(wall)
+        cpus.append(cpu)
+    return walls, cpus
+
+
+def time_startup(repeat: int, env: dict[str, str]) -> tuple[float, float]:
+    runs = [timed_run([sys.executable, "-m", "mlops_stacks", "--version"], Path.cwd(), env)
+            for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def profile(bundle: Path, top: int = 25) -> None:
@@ -144,16 +164,28 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    startup = time_startup(args.repeat)
-    print(f"process start-up (mlops-stacks --version): median {startup:.3f} s")
-    print(f"{'jobs':>6} {'median s':>9} {'min s':>7} {'max s':>7} {'ms/job (net)':>13}")
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-bench-") as tmp:
+        env = _env(Path(tmp) / "pycache")
+        timed_run([sys.executable, "-m", "mlops_stacks", "--version"], Path(tmp), env)  # compile
+        start_wall, start_cpu = time_startup(args.repeat, env)
+        load = os.getloadavg()[0]
+        print(f"load average {load:.2f} on {os.cpu_count()} CPUs")
+        print(f"process start-up (mlops-stacks --version): median {start_wall:.3f} s wall, "
+              f"{start_cpu:.3f} s CPU")
+        print(f"{'jobs':>6} {'wall s':>7} {'min s':>7} {'max s':>7} {'CPU s':>7} "
+              f"{'CPU ms/job':>11} {'marginal':>9}")
         bundles = {n: make_bundle(Path(tmp) / f"b{n}", n) for n in sizes}
+        first: tuple[int, float] | None = None
         for n in sizes:
-            times = time_validate(bundles[n], args.repeat)
-            median = statistics.median(times)
-            per_job = (median - startup) / n * 1000
-            print(f"{n:>6} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {per_job:>13.2f}")
+            walls, cpus = time_validate(bundles[n], args.repeat, env)
+            wall, cpu = statistics.median(walls), statistics.median(cpus)
+            per_job = (cpu - start_cpu) / n * 1000  # net of start-up
+            # CPU per job added since the smallest size: flat when growth is linear
+            marginal = (f"{(cpu - first[1]) / (n - first[0]) * 1000:9.2f}"
+                        if first is not None and n > first[0] else f"{'':>9}")
+            first = first or (n, cpu)
+            print(f"{n:>6} {wall:>7.3f} {min(walls):>7.3f} {max(walls):>7.3f} {cpu:>7.3f} "
+                  f"{per_job:>11.2f} {marginal}")
         if args.profile:
             profile(bundles[max(sizes)])
 
