@@ -7,8 +7,10 @@ diagnostics; only a missing bundle raises (``ConfigError``).
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,30 @@ def load_bundle(
         env=env,
         current_user_arg=current_user,
     )
-    diags = run_phases(ctx)
+    with _no_cyclic_gc():
+        diags = run_phases(ctx)
     if strict:
         diags = diags.strict()
     if diags.has_errors() or ctx.tree is None or ctx.target is None:
         return None, diags
     return Bundle(root=Path(directory), target=ctx.target, tree=ctx.tree, diagnostics=diags), diags
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the bundle is built.
+
+    Loading creates hundreds of thousands of small objects (one ``Node`` and
+    one ``Location`` per YAML value) that all stay alive until the end, and
+    they hold no reference cycles. The collector would scan them again and
+    again for nothing: on 1,000 jobs that is about a quarter of the time.
+    Reference counting still frees everything as usual.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
