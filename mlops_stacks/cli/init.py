@@ -120,7 +120,7 @@ def init(
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     output: OutputFormat = OUTPUT,
 ) -> None:
-    from mlops_stacks.scaffold import InitOptions, init_project
+    from mlops_stacks.scaffold import InitOptions, generate, prepare
     from mlops_stacks.scaffold.answers import parse_data
     from mlops_stacks.scaffold.prompts import Prompter
 
@@ -136,8 +136,9 @@ def init(
         git=not no_git,
         ask=ask,
     )
+    plan = prepare(options)  # may prompt: no spinner yet
     with term.status("Generating the project..."):
-        result = init_project(options)
+        result = generate(plan)
 
     setup = result.answers.get("setup")
     for key in result.ignored:

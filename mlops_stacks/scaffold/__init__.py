@@ -1,6 +1,8 @@
 """Generating projects from copier templates (``mlops-stacks init``).
 
-The public entry point is ``init_project(InitOptions(...)) -> InitResult``.
+The public entry point is ``init_project(InitOptions(...)) -> InitResult``, which
+is ``generate(prepare(options))``: ``prepare`` checks everything (and prompts)
+without writing; ``generate`` renders and commits.
 Modules, in the order ``init`` uses them: ``source`` (which template),
 ``questions`` (its copier.yml), ``answers`` (--data and --config-file),
 ``destination`` (where the project goes), ``rules`` and ``resolve`` (checking
@@ -10,6 +12,13 @@ and completing answers), ``prompts`` (asking at a terminal), ``render``
 
 from __future__ import annotations
 
-from mlops_stacks.scaffold.api import InitOptions, InitResult, init_project
+from mlops_stacks.scaffold.api import (
+    InitOptions,
+    InitPlan,
+    InitResult,
+    generate,
+    init_project,
+    prepare,
+)
 
-__all__ = ["InitOptions", "InitResult", "init_project"]
+__all__ = ["InitOptions", "InitPlan", "InitResult", "generate", "init_project", "prepare"]

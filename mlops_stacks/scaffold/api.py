@@ -1,6 +1,7 @@
 """``init_project(options) -> InitResult``: generate a project from a template.
 
-The steps, in order (nothing is written before step 5):
+``init_project`` is ``generate(prepare(options))``: ``prepare`` does steps 1-4
+(and any prompting) and writes nothing; ``generate`` does step 5. The steps:
 
 1. find the template and read its questions (``source``, ``questions``);
 2. read the answers: ``--config-file`` then ``--data`` (``answers``);
@@ -25,7 +26,7 @@ from mlops_stacks.scaffold import gitrepo, render
 from mlops_stacks.scaffold.answers import DATA, Given, load_answers_file, merge
 from mlops_stacks.scaffold.questions import load_template_spec
 from mlops_stacks.scaffold.resolve import Ask, require_complete, resolve
-from mlops_stacks.scaffold.source import locate_template
+from mlops_stacks.scaffold.source import TemplateSource, locate_template
 
 
 @dataclass
@@ -59,8 +60,21 @@ def _package(spec: Any, answers: dict[str, Any], base: dict[str, Any]) -> str:
     return str(computed.get("project_package") or name.lower().replace("-", "_"))
 
 
-def init_project(options: InitOptions) -> InitResult:
-    """Generate a project; see the module docstring for the steps."""
+@dataclass
+class InitPlan:
+    """Everything decided before writing: the template, the destination, the answers."""
+
+    source: TemplateSource
+    destination: dst.Destination
+    answers: dict[str, Any]
+    data: dict[str, Any]  # what the template renders with (answers + inherited + computed)
+    package: str
+    git: bool
+    ignored: list[str]
+
+
+def prepare(options: InitOptions) -> InitPlan:
+    """Steps 1-4: read and check everything, prompting if allowed; writes nothing."""
     source = locate_template(options.template)
     spec = load_template_spec(source.folder)
     given = merge(
@@ -87,31 +101,50 @@ def init_project(options: InitOptions) -> InitResult:
     dst.check_adding_setup(where, answers)
     if options.git and not where.adding:
         gitrepo.require_git()
-
     package = _package(spec, answers, base)
     if where.adding:
         dst.refuse_existing_project(where.path, package)
-    has_project = answers.get("setup") != "cicd_only"
-    data = {**base, **answers, "mlops_stacks_version": __version__}
+    return InitPlan(
+        source=source,
+        destination=where,
+        answers=answers,
+        data={**base, **answers, "mlops_stacks_version": __version__},
+        package=package,
+        git=options.git,
+        ignored=result.ignored,
+    )
+
+
+def generate(plan: InitPlan) -> InitResult:
+    """Step 5: render and put the files in place (all or nothing), then commit."""
+    where = plan.destination
+    has_project = plan.answers.get("setup") != "cicd_only"
     out = InitResult(
         output_dir=where.path,
-        project_dir=where.path / package if has_project else None,
-        answers=answers,
+        project_dir=where.path / plan.package if has_project else None,
+        answers=plan.answers,
         files=[],
         added_to_repository=where.adding,
-        ignored=result.ignored,
+        ignored=plan.ignored,
         inherited=dict(where.inherited),
     )
     if where.adding:
-        _add_to_repository(source, where.path, data, package, options.git, out)
+        _add_to_repository(plan.source, where.path, plan.data, plan.package, plan.git, out)
     else:
-        _create(source, where.path, data, options.git, out)
+        _create(plan.source, where.path, plan.data, plan.git, out)
     if out.project_dir is not None and not out.project_dir.is_dir():
         out.project_dir = None  # a template without a project folder
     return out
 
 
-def _create(source: Any, path: Path, data: dict[str, Any], git: bool, out: InitResult) -> None:
+def init_project(options: InitOptions) -> InitResult:
+    """Generate a project; see the module docstring for the steps."""
+    return generate(prepare(options))
+
+
+def _create(
+    source: TemplateSource, path: Path, data: dict[str, Any], git: bool, out: InitResult
+) -> None:
     with render.staging_area(path) as tmp:
         render.render(source.src, tmp, data, trusted=source.builtin)
         out.files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if not p.is_dir())
@@ -126,7 +159,12 @@ def _create(source: Any, path: Path, data: dict[str, Any], git: bool, out: InitR
 
 
 def _add_to_repository(
-    source: Any, path: Path, data: dict[str, Any], package: str, git: bool, out: InitResult
+    source: TemplateSource,
+    path: Path,
+    data: dict[str, Any],
+    package: str,
+    git: bool,
+    out: InitResult,
 ) -> None:
     with render.staging_area(path) as tmp:
         answers_file = f"{package}/{dst.ANSWERS_FILE}"
