@@ -71,6 +71,9 @@ class Action:
 
     @property
     def name(self) -> str | None:
+        """The display name: what the workspace calls it for deletions, else the config's."""
+        if self.op == DELETE and self.deployed is not None and self.deployed.name:
+            return self.deployed.name
         cfg = self.config if self.config is not None else (
             self.deployed.config if self.deployed else {})
         name = cfg.get("name") if isinstance(cfg, dict) else None

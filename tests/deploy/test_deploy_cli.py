@@ -86,35 +86,44 @@ def test_changes_and_removals(jobs_project: Path) -> None:
 
 @pytest.mark.slow
 def test_deleting_data_needs_approval(project: Path) -> None:
-    cli(project, "deploy", check=True)
-    (project / "resources" / "ml-artifacts-resource.yml").write_text("resources: {}\n")
-    refused = cli(project, "deploy")
-    assert refused.returncode == 1
-    assert "experiments.experiment" in refused.stderr
-    assert "registered_models.model" in refused.stderr
-    assert "--auto-approve" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    exps, models = store_names(project)
-    assert len(exps) == 1 and models == ["main.ml.local-demo-model"]
-
-    approved = cli(project, "deploy", "--auto-approve", check=True)
-    assert _counts(approved.stdout, "Resources")["deleted"] == 2
-    exps, models = store_names(project)
-    assert models == []
-    # The experiment is deleted (MLflow keeps it in its trash until garbage collection).
+    from bundle_project import ML_ARTIFACTS_YML, cli_with_terminal
     from mlflow import MlflowClient
 
+    cli(project, "deploy", check=True)
+    artifacts = project / "resources" / "ml-artifacts-resource.yml"
+    artifacts.write_text(ML_ARTIFACTS_YML.split("  registered_models:")[0])
+
+    # No terminal and no --auto-approve: refused, listing what would be deleted.
+    refused = cli(project, "deploy")
+    assert refused.returncode == 1
+    assert "registered_models.model (main.ml.local-demo-model" in refused.stderr
+    assert "--auto-approve" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    # On a terminal, the user is asked; "no" deletes nothing.
+    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "n"})
+    assert code == 1 and "Not deleting" in out, out
+    assert store_names(project)[1] == ["main.ml.local-demo-model"]
+    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "y"})
+    assert code == 0, out
+    assert "Resources: 0 created, 0 changed, 1 deleted" in out
+    assert store_names(project)[1] == []
+
+    artifacts.write_text("resources: {}\n")
+    approved = cli(project, "deploy", "--auto-approve", check=True)
+    assert _counts(approved.stdout, "Resources")["deleted"] == 1
+    exps, _models = store_names(project)
+    # The experiment is deleted (MLflow keeps it in its trash until garbage collection).
     uri = f"sqlite:///{project / '.mlops-stacks/local/mlflow/mlflow.db'}"
     assert MlflowClient(tracking_uri=uri).get_experiment_by_name(exps[0]).lifecycle_stage == (
         "deleted")
 
     # Put them back: the deleted experiment is restored, not duplicated.
-    from bundle_project import ML_ARTIFACTS_YML
-
-    (project / "resources" / "ml-artifacts-resource.yml").write_text(ML_ARTIFACTS_YML)
+    artifacts.write_text(ML_ARTIFACTS_YML)
     cli(project, "deploy", check=True)
     exps2, models2 = store_names(project)
     assert exps2 == exps and models2 == ["main.ml.local-demo-model"]
+    assert MlflowClient(tracking_uri=uri).get_experiment_by_name(exps[0]).lifecycle_stage == (
+        "active")
 
 
 @pytest.mark.slow
@@ -190,19 +199,3 @@ def test_corrupt_state_gives_a_fix(jobs_project: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert not (project / ".mlops-stacks/local/deploy.lock").exists()
 
-
-@pytest.mark.slow
-def test_deleting_data_asks_on_a_terminal(project: Path) -> None:
-    from bundle_project import cli_with_terminal
-
-    cli(project, "deploy", check=True)
-    (project / "resources" / "ml-artifacts-resource.yml").write_text("resources: {}\n")
-    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "n"})
-    assert code == 1, out
-    assert "registered_models.model" in out and "Not deleting" in out
-    assert store_names(project)[1] == ["main.ml.local-demo-model"]
-
-    code, out = cli_with_terminal(project, "deploy", answers={"Delete them?": "y"})
-    assert code == 0, out
-    assert "Resources: 0 created, 0 changed, 2 deleted" in out
-    assert store_names(project)[1] == []
