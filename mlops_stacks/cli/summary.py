@@ -90,6 +90,10 @@ def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
                 where += ", removed from the bundle (deleted by the next deploy)"
             name = f" {r['name']}" if r.get("name") else ""
             term.print(f"    {key}:{name} ({where})")
+            opener = r.get("open") or ""
+            if opener and opener != ws.get("mlflow_ui") and not opener.startswith(
+                    "mlops-stacks run"):
+                term.print(f"      open: {opener}")
     jobs = [k for k, r in data["resources"].get("jobs", {}).items() if r["deployed"]]
     term.print("Open:")
     if ws.get("mlflow_ui"):
