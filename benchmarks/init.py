@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,21 +32,27 @@ def _tool(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or name)
 
 
-def _time(command: list[str], runs: int) -> float:
-    """Median wall time of ``command`` (the placeholder OUT replaced by a fresh folder)."""
+def _time(command: list[str], runs: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``command`` (OUT replaced by a fresh folder each run).
+
+    CPU time (user + system of the process and its children, e.g. git) is
+    steadier than wall time on a shared machine.
+    """
     env = {**os.environ, "MLOPS_STACKS_NO_INPUT": "1"}
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="mlops-stacks-bench-") as tmp:
             out = str(Path(tmp) / "demo")
             args = [out if a == "OUT" else a for a in command]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             result = subprocess.run(args, env=env, cwd=tmp, capture_output=True, text=True)
-            elapsed = time.perf_counter() - start
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if result.returncode != 0:
                 raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
-            times.append(elapsed)
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -60,15 +67,19 @@ def main() -> None:
     init = [_tool("mlops-stacks"), "init", "--defaults", *data, "OUT"]
     copier = [_tool("copier"), "copy", "--quiet", "--defaults", *data, template, "OUT"]
 
-    t_init = _time(init, runs)
-    t_nogit = _time([*init[:2], "--no-git", *init[2:]], runs)
-    t_copier = _time(copier, runs)
-    print(f"runs per command:                 {runs}")
-    print(f"mlops-stacks init (median):       {t_init:.3f} s")
-    print(f"mlops-stacks init --no-git:       {t_nogit:.3f} s")
-    print(f"copier copy (median):             {t_copier:.3f} s")
-    print(f"ratio init / copier copy:         {t_init / t_copier:.2f}")
-    print(f"ratio init --no-git / copier:     {t_nogit / t_copier:.2f}")
+    rows = [
+        ("mlops-stacks init", _time(init, runs)),
+        ("mlops-stacks init --no-git", _time([*init[:2], "--no-git", *init[2:]], runs)),
+        ("copier copy", _time(copier, runs)),
+    ]
+    print(f"runs per command: {runs}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{'command':<28} {'wall (median)':>14} {'CPU (median)':>13}")
+    for name, (wall, cpu) in rows:
+        print(f"{name:<28} {wall:>12.3f} s {cpu:>11.3f} s")
+    (_, (w_copier, c_copier)) = rows[-1]
+    for name, (wall, cpu) in rows[:-1]:
+        label = f"ratio {name[len('mlops-stacks ') :]} / copier copy:"
+        print(f"{label:<40} wall {wall / w_copier:.2f}  CPU {cpu / c_copier:.2f}")
 
 
 if __name__ == "__main__":
