@@ -55,11 +55,9 @@ class Question:
     @property
     def computed(self) -> bool:
         """Never asked: ``when: false`` literally."""
-        return (
-            isinstance(self.when, bool)
-            and not self.when
-            or (isinstance(self.when, str) and self.when.strip().lower() == "false")
-        )
+        if isinstance(self.when, bool):
+            return not self.when
+        return isinstance(self.when, str) and self.when.strip().lower() == "false"
 
     @property
     def choice_values(self) -> list[Any]:
