@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from bundle_testkit import plain, targeted
+from tests.bundle.bundle_testkit import plain, targeted
 
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.users import os_user, short_name

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from bundle_testkit import write_files
+from tests.bundle.bundle_testkit import write_files
 
 import mlops_stacks.bundle as bundle_api
 from mlops_stacks.bundle import Bundle, bundle_summary, load_bundle

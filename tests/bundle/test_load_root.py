@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import make_context, plain
+from tests.bundle.bundle_testkit import make_context, plain
 
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
 

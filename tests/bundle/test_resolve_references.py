@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import loaded, plain
+from tests.bundle.bundle_testkit import loaded, plain
 
 from mlops_stacks.bundle.steps.resolve_references import ResolveReferences
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import targeted
+from tests.bundle.bundle_testkit import targeted
 
 from mlops_stacks.bundle.steps import validate
 from mlops_stacks.bundle.steps.validate import RunValidators

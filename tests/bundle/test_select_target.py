@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import loaded
+from tests.bundle.bundle_testkit import loaded
 
 from mlops_stacks.bundle.steps.select_target import SelectTarget
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import plain, run_steps, targeted
+from tests.bundle.bundle_testkit import plain, run_steps, targeted
 
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
 from mlops_stacks.bundle.steps.target_mode import ProcessTargetMode

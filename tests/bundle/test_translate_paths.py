@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundle_testkit import plain, targeted, write_files
+from tests.bundle.bundle_testkit import plain, targeted, write_files
 
 from mlops_stacks.bundle.model import Bundle
 from mlops_stacks.bundle.steps.translate_paths import TranslatePaths

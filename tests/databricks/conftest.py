@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.errors import AuthError, WorkspaceError
 from mlops_stacks.workspace.databricks import current_user

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.bundle import load_bundle
 from mlops_stacks.bundle.model import Bundle

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.errors import LockError
 from mlops_stacks.workspace.databricks.auth import connect

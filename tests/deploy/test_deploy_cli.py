@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bundle_project import cli, store_names
+from tests.deploy.bundle_project import cli, store_names
 
 
 def _counts(text: str, label: str) -> dict[str, int]:
@@ -86,7 +86,7 @@ def test_changes_and_removals(jobs_project: Path) -> None:
 
 @pytest.mark.slow
 def test_deleting_data_needs_approval(project: Path) -> None:
-    from bundle_project import ML_ARTIFACTS_YML, cli_with_terminal
+    from tests.deploy.bundle_project import ML_ARTIFACTS_YML, cli_with_terminal
     from mlflow import MlflowClient
 
     cli(project, "deploy", check=True)

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bundle_project import cli, store_names
+from tests.deploy.bundle_project import cli, store_names
 
 
 def _render(dest: Path) -> Path:

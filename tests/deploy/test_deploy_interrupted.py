@@ -11,7 +11,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from bundle_project import cli, start_cli, store_names, wait_for_line
+from tests.deploy.bundle_project import cli, start_cli, store_names, wait_for_line
 
 
 def test_two_deploys_at_once_exactly_one_proceeds(jobs_project: Path) -> None:

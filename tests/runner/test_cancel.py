@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FILES, Project, notebook_task
+from tests.runner.conftest import FILES, Project, notebook_task
 
 from mlops_stacks.runner import cancel_run, load_run, start_detached
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Project, notebook_task
+from tests.runner.conftest import Project, notebook_task
 
 
 @pytest.mark.slow  # MLflow's first import and sqlite schema set-up take 10-50 s

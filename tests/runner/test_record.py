@@ -53,7 +53,7 @@ def test_log_tail(tmp_path: Path) -> None:
 
 
 def test_record_written_by_a_real_run_lists(tmp_path: Path) -> None:
-    from conftest import Project, notebook_task
+    from tests.runner.conftest import Project, notebook_task
 
     root = tmp_path / "proj"
     root.mkdir()

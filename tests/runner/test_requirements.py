@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Project, notebook_task
+from tests.runner.conftest import Project, notebook_task
 
 from mlops_stacks.errors import MissingDependencyError
 from mlops_stacks.runner import check_requirements

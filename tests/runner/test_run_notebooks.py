@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FILES, Project, notebook_task
+from tests.runner.conftest import FILES, Project, notebook_task
 
 from mlops_stacks.errors import RunError
 from mlops_stacks.runner import RunEvent, RunRecord, load_run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from conftest import Project, notebook_task
+from tests.runner.conftest import Project, notebook_task
 from rich.console import Console
 
 from mlops_stacks.cli.run_view import RunView, format_duration, print_failures, wait_for

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import render_template
+from tests.conftest import render_template
 
 pytestmark = pytest.mark.slow
 

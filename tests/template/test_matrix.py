@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ORACLE, render_template
+from tests.conftest import ORACLE, render_template
 
 pytestmark = pytest.mark.slow
 

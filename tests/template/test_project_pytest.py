@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import render_template
+from tests.conftest import render_template
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ORACLE
+from tests.conftest import ORACLE
 
 PKG = "my_mlops_project"
 # Databricks dynamic value references ({{job.id}}, {{tasks.X.values.y}}) are legitimate
@@ -33,7 +33,7 @@ NOTEBOOKS = {
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    from conftest import render_template
+    from tests.conftest import render_template
 
     out = render_template(tmp_path_factory.mktemp("default") / "repo")
     return out / PKG

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import render_template
+from tests.conftest import render_template
 
 NODE_TYPES = {"azure": "Standard_D3_v2", "aws": "i3.xlarge", "gcp": "n2-highmem-4"}
 
@@ -148,7 +148,7 @@ def test_cicd_only_renders_no_project(tmp_path):
 
 
 def test_variants_pass_the_official_schema(feature_store_classic_aws, tmp_path):
-    from test_project_render import oracle_problems
+    from tests.template.test_project_render import oracle_problems
 
     render_template(tmp_path, compute="serverless", cloud="gcp", include_feature_store=True)
     assert oracle_problems(feature_store_classic_aws) == []
