@@ -9,22 +9,51 @@ still point at the line a user wrote. ``to_plain`` drops the locations.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from mlops_stacks.diagnostics import Location
 
 Scalar = str | int | float | bool | None
 
 
+class Mark(Protocol):
+    """A parser position (PyYAML's ``Mark``): file name, 0-based line and column."""
+
+    name: str
+    line: int
+    column: int
+
+
+GENERATED = Location("<generated>")
+"""Where values that no file wrote (defaults, computed values) come from."""
+
+
 class Node:
     """A value with a source location. Mappings hold ``dict[str, Node]``,
-    sequences ``list[Node]``, scalars a plain Python value."""
+    sequences ``list[Node]``, scalars a plain Python value.
 
-    __slots__ = ("value", "loc")
+    ``loc`` may be given as a ``Location`` or as the parser's ``Mark``; a mark
+    becomes a ``Location`` the first time ``loc`` is read. Most values of a
+    large bundle never need theirs, so the YAML reader does not pay for
+    building one per value.
+    """
 
-    def __init__(self, value: Any, loc: Location | None = None) -> None:
+    __slots__ = ("value", "_loc")
+
+    def __init__(self, value: Any, loc: Location | Mark | None = None) -> None:
         self.value = value
-        self.loc = loc if loc is not None else Location("<generated>")
+        self._loc = loc if loc is not None else GENERATED
+
+    @property
+    def loc(self) -> Location:
+        loc = self._loc
+        if type(loc) is not Location:
+            loc = self._loc = Location(loc.name, loc.line + 1, loc.column + 1)
+        return loc  # type: ignore[return-value]
+
+    @loc.setter
+    def loc(self, loc: Location | Mark) -> None:
+        self._loc = loc
 
     # -- kind tests -------------------------------------------------------
     @property
@@ -68,10 +97,10 @@ class Node:
     def copy(self) -> Node:
         """Deep copy (locations are immutable and shared)."""
         if isinstance(self.value, dict):
-            return Node({k: v.copy() for k, v in self.value.items()}, self.loc)
+            return Node({k: v.copy() for k, v in self.value.items()}, self._loc)
         if isinstance(self.value, list):
-            return Node([v.copy() for v in self.value], self.loc)
-        return Node(self.value, self.loc)
+            return Node([v.copy() for v in self.value], self._loc)
+        return Node(self.value, self._loc)
 
     def __repr__(self) -> str:
         return f"Node({self.value!r} @ {self.loc})"

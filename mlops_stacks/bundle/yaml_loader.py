@@ -8,8 +8,11 @@ nesting deep enough to exhaust the parser.
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -35,12 +38,35 @@ def _loc(path: str, mark: yaml.Mark | None) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
+#: Event classes, compared by identity in the hot loop.
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+#: First characters of plain scalars that may be something other than a string
+#: (a number, boolean, null, timestamp, ...); any other plain scalar is text.
+_MAYBE_TYPED = frozenset(k for k in _IMPLICIT if k) if None not in _IMPLICIT else None
+
+
+class _NamedText(io.StringIO):
+    """YAML text whose ``name`` the parser puts in every mark (so marks name the file)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
 class _Builder:
     """Builds ``Node`` trees straight from the C parser's events.
 
     Skipping PyYAML's intermediate node graph makes large bundles load about
-    twice as fast. Handles anchors and aliases, ``<<`` merge keys, duplicate
-    and non-string keys, and a depth limit.
+    twice as fast, and keeping the parser's marks as node locations (turned
+    into ``Location`` only when read) about twice again. Handles anchors and
+    aliases, ``<<`` merge keys, duplicate and non-string keys, and a depth
+    limit. Scalars in mappings and sequences are built inline: they are most
+    of the values.
     """
 
     def __init__(self, path: str, diags: Diagnostics) -> None:
@@ -50,10 +76,10 @@ class _Builder:
         self._resolver = yaml.resolver.Resolver()
         self._anchors: dict[str, Node] = {}
 
-    def build(self, parser: object) -> Node | None:
-        """Consume one document's events from ``parser`` (after the DocumentStart)."""
-        get = parser.get_event  # type: ignore[attr-defined]
-        event = get()  # StreamStart
+    def build(self, parser: Any) -> Node | None:
+        """Consume one document's events from ``parser`` (up to its DocumentEnd)."""
+        get = parser.get_event
+        get()  # StreamStart
         event = get()
         if isinstance(event, yaml.StreamEndEvent):
             return None
@@ -65,22 +91,16 @@ class _Builder:
         mark = event.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1)
 
-    def _value(self, get: object, event: yaml.Event, depth: int) -> Node:
+    def _value(self, get: Callable[[], Any], event: Any, depth: int) -> Node:
         if depth > MAX_DEPTH:
             raise _TooDeep(self._loc(event))
         kind = type(event)
-        if kind is yaml.ScalarEvent:
-            node = Node(self._scalar(event), self._loc(event))
-        elif kind is yaml.MappingStartEvent:
+        if kind is _SCALAR:
+            node = Node(self._scalar(event), event.start_mark)
+        elif kind is _MAPPING_START:
             node = self._mapping(get, event, depth)
-        elif kind is yaml.SequenceStartEvent:
-            node = Node([], self._loc(event))
-            items = node.value
-            while True:
-                item = get()  # type: ignore[operator]
-                if type(item) is yaml.SequenceEndEvent:
-                    break
-                items.append(self._value(get, item, depth + 1))
+        elif kind is _SEQUENCE_START:
+            node = self._sequence(get, event, depth)
         elif kind is yaml.AliasEvent:
             target = self._anchors.get(event.anchor)
             if target is None:
@@ -93,51 +113,78 @@ class _Builder:
             self._anchors[event.anchor] = node
         return node
 
-    def _mapping(self, get: object, event: yaml.MappingStartEvent, depth: int) -> Node:
-        out: dict[str, Node] = {}
-        node = Node(out, self._loc(event))
-        merges: list[Node] = []
+    def _sequence(self, get: Callable[[], Any], event: Any, depth: int) -> Node:
+        items: list[Node] = []
+        node = Node(items, event.start_mark)
+        inline = depth < MAX_DEPTH  # children at depth + 1 are within the limit
+        scalar = self._scalar
         while True:
-            key_event = get()  # type: ignore[operator]
-            if type(key_event) is yaml.MappingEndEvent:
-                break
-            key_loc = self._loc(key_event)
-            if type(key_event) is not yaml.ScalarEvent:
-                self._value(get, key_event, depth + 1)  # consume the complex key
-                self._value(get, get(), depth + 1)  # type: ignore[operator]
-                self.diags.append(error("mapping keys must be plain strings", key_loc))
-                continue
-            value = self._value(get, get(), depth + 1)  # type: ignore[operator]
-            key = key_event.value
-            if key == "<<" and key_event.implicit[0] and key_event.tag is None:
-                merges.extend(value.value if isinstance(value.value, list) else [value])
-                continue
-            if key in out:
-                first = out[key].loc
-                dup = error(
-                    f'duplicate key "{key}"',
-                    key_loc,
-                    detail=f"The key was first defined at line {first.line}. "
-                    "Remove or rename one of them.",
-                )
-                dup.locations.append(first)
-                self.diags.append(dup)
-                continue
-            out[key] = value
-        for merged in merges:
-            if isinstance(merged.value, dict):
-                for k, v in merged.value.items():
-                    out.setdefault(k, v)
+            item = get()
+            kind = type(item)
+            if kind is _SEQUENCE_END:
+                return node
+            if kind is _SCALAR and inline and not item.anchor:
+                items.append(Node(scalar(item), item.start_mark))
             else:
-                self.diags.append(error("<< merge value must be a mapping", merged.loc))
+                items.append(self._value(get, item, depth + 1))
+
+    def _mapping(self, get: Callable[[], Any], event: Any, depth: int) -> Node:
+        out: dict[str, Node] = {}
+        node = Node(out, event.start_mark)
+        merges: list[Node] | None = None
+        inline = depth < MAX_DEPTH
+        scalar = self._scalar
+        while True:
+            key_event = get()
+            kind = type(key_event)
+            if kind is _MAPPING_END:
+                break
+            if kind is not _SCALAR:
+                self._value(get, key_event, depth + 1)  # consume the complex key
+                self._value(get, get(), depth + 1)
+                self.diags.append(error("mapping keys must be plain strings",
+                                        self._loc(key_event)))
+                continue
+            value_event = get()
+            if type(value_event) is _SCALAR and inline and not value_event.anchor:
+                value = Node(scalar(value_event), value_event.start_mark)
+            else:
+                value = self._value(get, value_event, depth + 1)
+            key = key_event.value
+            if key in out:
+                self._duplicate(key, key_event, out[key])
+            elif key == "<<" and key_event.implicit[0] and key_event.tag is None:
+                merges = merges or []
+                merges.extend(value.value if isinstance(value.value, list) else [value])
+            else:
+                out[key] = value
+        if merges:
+            for merged in merges:
+                if isinstance(merged.value, dict):
+                    for k, v in merged.value.items():
+                        out.setdefault(k, v)
+                else:
+                    self.diags.append(error("<< merge value must be a mapping", merged.loc))
         return node
 
-    def _scalar(self, event: yaml.ScalarEvent) -> object:
+    def _duplicate(self, key: str, key_event: Any, first: Node) -> None:
+        dup = error(
+            f'duplicate key "{key}"',
+            self._loc(key_event),
+            detail=f"The key was first defined at line {first.loc.line}. "
+            "Remove or rename one of them.",
+        )
+        dup.locations.append(first.loc)
+        self.diags.append(dup)
+
+    def _scalar(self, event: Any) -> object:
         value = event.value
         tag = event.tag
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return value  # quoted: always a string
+            if value and _MAYBE_TYPED is not None and value[0] not in _MAYBE_TYPED:
+                return value  # plain text no implicit type starts with
             tag = self._resolver.resolve(yaml.ScalarNode, value, (True, False))
         if tag == _STR_TAG:
             return value
@@ -172,7 +219,7 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
                     )
                 )
                 return None, diags
-    parser = _Loader(text)
+    parser = _Loader(_NamedText(text, path))
     try:
         root = _Builder(path, diags).build(parser)
         if root is not None and parser.check_event(yaml.DocumentStartEvent):
