@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.deploy.bundle_project import cli, store_names
 
 
@@ -86,8 +87,9 @@ def test_changes_and_removals(jobs_project: Path) -> None:
 
 @pytest.mark.slow
 def test_deleting_data_needs_approval(project: Path) -> None:
-    from tests.deploy.bundle_project import ML_ARTIFACTS_YML, cli_with_terminal
     from mlflow import MlflowClient
+
+    from tests.deploy.bundle_project import ML_ARTIFACTS_YML, cli_with_terminal
 
     cli(project, "deploy", check=True)
     artifacts = project / "resources" / "ml-artifacts-resource.yml"

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from tests.deploy.bundle_project import cli, store_names
 
 

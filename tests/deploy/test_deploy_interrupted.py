@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from tests.deploy.bundle_project import cli, start_cli, store_names, wait_for_line
 
 
