@@ -1,6 +1,6 @@
 """A small bundle project in a real git repo, and ways to run the real CLI on it.
 
-Imported by the deploy tests (``from bundle_project import ...``); the fixtures
+Imported by the deploy tests (``from tests.deploy.bundle_project import ...``); the fixtures
 that use it are in ``conftest.py``.
 """
 
