@@ -110,7 +110,7 @@ class Resolver:
         self.on_missing = on_missing
         self.reported = reported if reported is not None else set()
         self.diags = Diagnostics()
-        self._parents: dict[int, tuple[Node, Key]] = {}
+        self._parents: dict[int, tuple[Node, Key, Node]] | None = None
         self._state: dict[int, int] = {}  # id(node) -> 1 in progress, 2 done
         self._broken: set[int] = set()  # nodes on a reported cycle: left as written
 
@@ -125,31 +125,41 @@ class Resolver:
         return self.diags
 
     def _collect(self) -> list[Node]:
-        """Strings holding ``${``, remembering each node's parent (for diagnostic paths)."""
+        """The strings holding ``${``, in file order (the order problems are reported in)."""
         found: list[Node] = []
-        parents = self._parents
         stack = [self.tree] if isinstance(self.tree.value, (dict, list)) else []
         while stack:
-            node = stack.pop()
-            value = node.value
-            children = value.items() if type(value) is dict else enumerate(value)
-            for key, child in children:
+            value = stack.pop().value
+            for child in value.values() if type(value) is dict else value:
                 v = child.value
                 t = type(v)
                 if t is str:
                     if "${" in v:
-                        parents[id(child)] = (node, key)
                         found.append(child)
                 elif t is dict or t is list:
-                    parents[id(child)] = (node, key)
                     stack.append(child)
-        found.sort(key=lambda n: (n.loc.file, n.loc.line, n.loc.column))  # report in file order
+        found.sort(key=_file_order)
         return found
 
     def _path(self, node: Node) -> tuple[Key, ...] | None:
+        """The config path of ``node`` (for a diagnostic); ``None`` for the root or a stray node."""
+        if self._parents is None:  # only problems need paths: map the tree once, on the first
+            self._parents = {}
+            stack = [self.tree]
+            while stack:
+                parent = stack.pop()
+                value = parent.value
+                children = value.items() if type(value) is dict else enumerate(value)
+                for key, child in children:
+                    self._parents[id(child)] = (parent, key, child)
+                    if type(child.value) is dict or type(child.value) is list:
+                        stack.append(child)
         parts: list[Key] = []
-        while id(node) in self._parents:
-            node, key = self._parents[id(node)]
+        while True:
+            entry = self._parents.get(id(node))
+            if entry is None or entry[2] is not node:  # (the id of a node since replaced)
+                break
+            node, key, _ = entry
             parts.append(key)
         return tuple(reversed(parts)) if parts else None
 
@@ -264,6 +274,11 @@ class Resolver:
     @staticmethod
     def _diag(node: Node, summary: str, detail: str, path: tuple[Key, ...] | None) -> Diagnostic:
         return error(summary, node.loc, path=format_path(path) if path else None, detail=detail)
+
+
+def _file_order(node: Node) -> tuple[str, int, int]:
+    loc = node.loc
+    return (loc.file, loc.line, loc.column)
 
 
 class _Cycle(Exception):
