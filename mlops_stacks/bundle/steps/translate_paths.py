@@ -81,7 +81,7 @@ class _Translator:
         self.base = base
         self.diags = diags
         self._files: list[str] | None = None
-        self._found: dict[tuple[str, str, tuple[str, ...]], Path] = {}
+        self._translated: dict[tuple[str, object, bool], str] = {}
 
     def task(self, task: Node, path: tuple[str | int, ...]) -> None:
         if not task.is_map:
@@ -107,9 +107,6 @@ class _Translator:
     def _locate(self, node: Node, path: tuple[str | int, ...],
                 suffixes: tuple[str, ...] = ()) -> Path | None:
         declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
-        cache_key = (declared_in, str(node.value), suffixes)
-        if cache_key in self._found:  # jobs share notebooks: check each file once
-            return self._found[cache_key]
         local = Path(os.path.normpath(os.path.join(declared_in, str(node.value))))
         found = local if local.is_file() else None
         if found is None and not local.suffix:
@@ -127,23 +124,30 @@ class _Translator:
                 "to the workspace. Move the file into the bundle.",
             ))
             return None
-        self._found[cache_key] = found
         return found
 
+    def _translate(self, node: Node, path: tuple[str | int, ...], notebook: bool) -> None:
+        # Jobs share notebooks: each (declaring folder, path) is looked up once.
+        loc = node.loc
+        cache_key = (os.path.dirname(loc.file) if loc.line else "", node.value, notebook)
+        translated = self._translated.get(cache_key)
+        if translated is None:
+            found = self._locate(node, path, NOTEBOOK_SUFFIXES if notebook else ())
+            if found is None:
+                return
+            rel = found.relative_to(self.root).as_posix()
+            if notebook and found.suffix in NOTEBOOK_SUFFIXES:
+                rel = rel[: -len(found.suffix)]
+            translated = self._translated[cache_key] = f"{self.base}/{rel}"
+        node.value = translated
+
     def notebook(self, node: Node, path: tuple[str | int, ...]) -> None:
-        found = self._locate(node, path, NOTEBOOK_SUFFIXES)
-        if found is None:
-            return
-        rel = found.relative_to(self.root).as_posix()
-        if found.suffix in NOTEBOOK_SUFFIXES:
-            rel = rel[: -len(found.suffix)]
-        node.value = f"{self.base}/{rel}"
+        """A notebook: the workspace path has no extension."""
+        self._translate(node, path, notebook=True)
 
     def file(self, node: Node, path: tuple[str | int, ...]) -> None:
-        found = self._locate(node, path)
-        if found is None:
-            return
-        node.value = f"{self.base}/{found.relative_to(self.root).as_posix()}"
+        """Any other file: the workspace path keeps the file name as it is."""
+        self._translate(node, path, notebook=False)
 
     def _missing(self, node: Node, path: tuple[str | int, ...], local: Path) -> None:
         detail = f"Paths are relative to the file that declares them ({node.loc.file})."
