@@ -53,6 +53,10 @@ class Rule:
     minimum: float | None = None
     maximum: float | None = None
     target: Rule | None = None  # a $ref, resolved
+    accepts: frozenset[type] = frozenset()
+    """Python types that pass ``types`` without a closer look (computed from ``types``)."""
+    scalar_checks: bool = False
+    """True when a scalar value has more to check than its type."""
 
 
 @dataclass
@@ -114,9 +118,27 @@ def compile_schema(schema: dict[str, Any]) -> Rule:
             rule.pattern = re.compile(sub["pattern"])
         rule.minimum = sub.get("minimum")
         rule.maximum = sub.get("maximum")
+        rule.accepts = _accepts(rule.types)
+        rule.scalar_checks = any(x is not None for x in (
+            rule.enum, rule.min_length, rule.max_length, rule.pattern, rule.minimum,
+            rule.maximum))
         return rule
 
     return build(schema)
+
+
+#: The Python types that always satisfy a JSON-schema type.
+_EXACT = {"string": str, "object": dict, "array": list, "boolean": bool, "integer": int,
+          "null": type(None)}
+
+
+def _accepts(types: tuple[str, ...] | None) -> frozenset[type]:
+    if types is None:
+        return frozenset()
+    out = {_EXACT[t] for t in types if t in _EXACT}
+    if "number" in types:
+        out |= {int, float}
+    return frozenset(out)
 
 
 def _type_ok(value: Any, types: tuple[str, ...]) -> bool:
@@ -158,39 +180,32 @@ def _type_ok(value: Any, types: tuple[str, ...]) -> bool:
 
 def check(rule: Rule, node: Node, path: Path, out: list[Problem]) -> None:
     """Append every problem of ``node`` (at ``path``) against ``rule`` to ``out``."""
-    _check(rule, node, _Trail(None, path), out)
+    _check(rule, node, (None, path), out)
 
 
-class _Trail:
-    """A path built by linking to the parent (cheap); flattened only for problems."""
-
-    __slots__ = ("parent", "part")
-
-    def __init__(self, parent: _Trail | None, part: Any) -> None:
-        self.parent = parent
-        self.part = part
-
-    def flat(self) -> Path:
-        parts: list[Any] = []
-        trail: _Trail | None = self
-        while trail is not None:
-            if trail.parent is None:
-                parts.extend(reversed(trail.part))  # the starting path (a tuple)
-            else:
-                parts.append(trail.part)
-            trail = trail.parent
-        return tuple(reversed(parts))
+#: A path built by linking to the parent, ``(parent trail, key)``, flattened only
+#: for problems; the outermost trail holds the starting path (a tuple).
+Trail = tuple[Any, Any]
 
 
-def _check(rule: Rule, node: Node, trail: _Trail, out: list[Problem]) -> None:
+def _flat(trail: Trail) -> Path:
+    parts: list[Any] = []
+    while trail[0] is not None:
+        parts.append(trail[1])
+        trail = trail[0]
+    return tuple(trail[1]) + tuple(reversed(parts))
+
+
+def _check(rule: Rule, node: Node, trail: Trail, out: list[Problem]) -> None:
     value = node.value
-    if rule.types is not None and not _type_ok(value, rule.types):
-        out.append(Problem("type", trail.flat(), node, rule))
+    kind = type(value)
+    if rule.types is not None and kind not in rule.accepts and not _type_ok(value, rule.types):
+        out.append(Problem("type", _flat(trail), node, rule))
         return
-    if isinstance(value, dict):
+    if kind is dict:
         for name in rule.required:
             if name not in value:
-                out.append(Problem("required", trail.flat(), node, rule, name))
+                out.append(Problem("required", _flat(trail), node, rule, name))
         props = rule.properties
         additional = rule.additional
         if props is None and additional is None:
@@ -199,35 +214,41 @@ def _check(rule: Rule, node: Node, trail: _Trail, out: list[Problem]) -> None:
             sub = props.get(key) if props is not None else None
             if sub is None:
                 if additional is False:
-                    out.append(Problem("additionalProperties", trail.flat(), node, rule, key))
+                    out.append(Problem("additionalProperties", _flat(trail), node, rule, key))
                     continue
                 if additional is None:
                     continue
                 sub = additional
-            _check(sub, child, _Trail(trail, key), out)
+            _check(sub, child, (trail, key), out)
         return
-    if isinstance(value, list):
+    if kind is list:
         items = rule.items
         if items is not None:
             for index, child in enumerate(value):
-                _check(items, child, _Trail(trail, index), out)
+                _check(items, child, (trail, index), out)
         return
+    if rule.scalar_checks:
+        _check_scalar(rule, node, trail, out)
+
+
+def _check_scalar(rule: Rule, node: Node, trail: Trail, out: list[Problem]) -> None:
+    value = node.value
     if isinstance(value, str) and "${" in value:
         return
     if rule.enum is not None and not any(
         value == allowed and type(value) is type(allowed) for allowed in rule.enum
     ):
-        out.append(Problem("enum", trail.flat(), node, rule))
+        out.append(Problem("enum", _flat(trail), node, rule))
         return
     if isinstance(value, str):
         if rule.min_length is not None and len(value) < rule.min_length:
-            out.append(Problem("minLength", trail.flat(), node, rule))
+            out.append(Problem("minLength", _flat(trail), node, rule))
         if rule.max_length is not None and len(value) > rule.max_length:
-            out.append(Problem("maxLength", trail.flat(), node, rule))
+            out.append(Problem("maxLength", _flat(trail), node, rule))
         if rule.pattern is not None and not rule.pattern.search(value):
-            out.append(Problem("pattern", trail.flat(), node, rule))
+            out.append(Problem("pattern", _flat(trail), node, rule))
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if rule.minimum is not None and value < rule.minimum:
-            out.append(Problem("minimum", trail.flat(), node, rule))
+            out.append(Problem("minimum", _flat(trail), node, rule))
         if rule.maximum is not None and value > rule.maximum:
-            out.append(Problem("maximum", trail.flat(), node, rule))
+            out.append(Problem("maximum", _flat(trail), node, rule))
