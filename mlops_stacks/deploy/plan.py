@@ -24,7 +24,7 @@ from typing import Any
 
 from mlops_stacks.bundle.model import RESOURCE_KINDS
 from mlops_stacks.deploy.diff import Change, diff
-from mlops_stacks.deploy.state import DeploymentState, ResourceState, fingerprint
+from mlops_stacks.deploy.state import DeploymentState, ResourceState, fingerprint, redact
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 
@@ -143,7 +143,7 @@ def compute_plan(
         elif deployed.fingerprint == fingerprint(config):
             others.append(Action(UNCHANGED, kind, key, config, deployed))
         else:
-            changes = diff(deployed.config, config)
+            changes = diff(redact(deployed.config), redact(config))
             others.append(Action(UPDATE, kind, key, config, deployed, changes))
     # Within a kind, resources that refer to IDs not known yet come after the others,
     # so the IDs they need usually exist by the time they are applied.

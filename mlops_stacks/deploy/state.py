@@ -16,15 +16,18 @@ One JSON document per target::
 
 ``fingerprint`` is the hash of the resource's deployed configuration, so a plan
 can tell unchanged resources apart without asking the workspace; ``config`` is
-kept so updates can show a field-level diff. The workspace writes the document
-atomically; ``save`` is called after every change so an interrupted deploy
-leaves state the next one converges from.
+kept so updates can show a field-level diff. Values of secret-looking keys
+(``token``, ``password``, ``secret``, ...) are stored as ``***``: the
+fingerprint still notices when they change, but state never holds them.
+The workspace writes the document atomically; ``save_state`` is called after
+every change so an interrupted deploy leaves state the next one converges from.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -33,6 +36,24 @@ from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.protocol import Workspace
 
 STATE_VERSION = 1
+
+#: Keys whose values are never written to state or shown in a plan.
+SECRET_KEY = re.compile(
+    r"(secret|token|password|passwd|credential|api[_-]?key|private[_-]?key)", re.IGNORECASE)
+REDACTED = "***"
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with the scalar values of secret-looking keys replaced by ``***``."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if (SECRET_KEY.search(str(k)) and not isinstance(v, (dict, list))
+                            and v not in (None, "")) else redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
 
 
 def fingerprint(config: Any) -> str:
@@ -52,7 +73,7 @@ class ResourceState:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "fingerprint": self.fingerprint,
-                               "config": self.config}
+                               "config": redact(self.config)}
         if self.name is not None:
             out["name"] = self.name
         return out

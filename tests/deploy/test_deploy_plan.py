@@ -111,3 +111,20 @@ def test_resources_referring_to_new_ids_are_applied_after_them(tmp_path) -> None
     caller = ws.job_settings("a_caller")
     assert caller["tasks"][0]["run_job_task"]["job_id"] == ws.job_id("z_callee")
     assert compute_plan(desired, state).counts["unchanged"] == 2
+
+
+def test_secrets_never_reach_state_or_plan_but_their_changes_do() -> None:
+    job = {"name": "j", "tasks": [{"task_key": "t", "spark_env_vars": {
+        "API_TOKEN": "s3cr3t", "REGION": "eu"}}]}
+    state = DeploymentState()
+    state.put("jobs", "j", _deployed(job))
+    stored = DeploymentState.from_dict(state.to_dict())
+    assert "s3cr3t" not in str(state.to_dict())
+    assert stored.get("jobs", "j").config["tasks"][0]["spark_env_vars"] == {
+        "API_TOKEN": "***", "REGION": "eu"}
+    assert compute_plan([("jobs", "j", job)], stored).counts["unchanged"] == 1
+    rotated = {"name": "j", "tasks": [{"task_key": "t", "spark_env_vars": {
+        "API_TOKEN": "n3w", "REGION": "eu"}}]}
+    plan = compute_plan([("jobs", "j", rotated)], stored)
+    assert plan.counts["update"] == 1
+    assert "n3w" not in str(plan.to_dict())
