@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.diagnostics import Diagnostics, Location, error
+from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, error
 
 try:  # the C loader is ~10x faster on large bundles
     _Loader: type = yaml.CSafeLoader
@@ -200,6 +200,27 @@ class _TooDeep(Exception):
         self.loc = loc
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+    """A parser error as a diagnostic at the point the parser gave up.
+
+    That point can be a line after the mistake: an unclosed ``{`` is only
+    noticed at the next key. When the construct being read (the error's
+    context) started on another line, its start is named in the detail and
+    added as a second location, so the line to fix is shown too. (The first
+    location stays where the parser stopped.)
+    """
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    detail = exc.context.capitalize() if exc.context and exc.problem else ""
+    diag = error(f"invalid YAML: {problem}", _loc(path, mark), detail=detail)
+    start = exc.context_mark
+    if exc.problem and start is not None and mark is not None and start.line != mark.line:
+        diag.detail = (f"{detail} that starts at line {start.line + 1}, column "
+                       f"{start.column + 1}.").strip()
+        diag.locations.append(_loc(path, start))
+    return diag
+
+
 def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
     """Parse YAML ``text`` read from ``path`` into a ``Node`` tree.
 
@@ -237,15 +258,7 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
         )
         return None, diags
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        diags.append(
-            error(
-                f"invalid YAML: {problem}",
-                _loc(path, mark),
-                detail=(exc.context.capitalize() if exc.context and exc.problem else ""),
-            )
-        )
+        diags.append(_syntax_error(exc, path))
         return None, diags
     except yaml.YAMLError as exc:
         diags.append(error(f"invalid YAML: {exc}", Location(path, 1, 1)))
