@@ -5,7 +5,8 @@ Reads: ``variables`` (after the target merge), ``ctx.variables_arg``
 ``variables.<name>.value``; precedence ``--var`` > ``BUNDLE_VAR_<name>`` >
 target value > top-level ``default``. Variables with a ``lookup`` and no value
 are recorded in ``ctx.pending_lookups`` (resolved only against a workspace).
-Errors: a variable with no value, ``--var`` for an undeclared variable, a
+Errors: a variable with no value, ``--var`` for an undeclared variable (at
+the ``variables:`` key), a
 complex value without ``type: complex`` (or a complex variable set from the
 command line or environment), a declaration that is not a mapping.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.suggest import did_you_mean
 from mlops_stacks.diagnostics import Diagnostics, Location, error
 
@@ -29,6 +31,8 @@ class SetVariables:
         if tree is None:
             return diags
         declared = tree.get("variables")
+        # Problems with --var point at the `variables:` key (or the top of the file).
+        where = key_location(tree, "variables") if declared is not None else tree.loc
         if declared is None or declared.value is None:
             declared = Node({}, ctx.root_file_location())
             tree.value["variables"] = declared
@@ -41,7 +45,7 @@ class SetVariables:
             if name not in declared.value:
                 diags.append(error(
                     f'--var sets "{name}", which is not a declared variable',
-                    ctx.root_file_location(), path="variables",
+                    where, path="variables",
                     detail="Declare it under `variables:` in databricks.yml, or fix the name."
                     + did_you_mean(name, names),
                 ))
