@@ -81,4 +81,4 @@ def test_the_documented_library_flow_generates_loads_and_deploys(tmp_path) -> No
     assert {a.kind for a in plan.actions} >= {"jobs", "experiments", "registered_models"}
     deploy_bundle(bundle, workspace)
     again, _files, _state = preview_deploy(bundle, workspace)
-    assert not again.has_changes()
+    assert not again.has_changes
