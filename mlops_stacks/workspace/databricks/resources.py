@@ -69,7 +69,8 @@ class Kind:
         self.warn = warn
         self.context = context
 
-    # Subclasses implement these four.
+    # Subclasses implement ``create`` and ``update``; ``delete`` and ``get`` work from
+    # ``_path`` or the request methods below.
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         raise NotImplementedError
 
@@ -79,12 +80,66 @@ class Kind:
         raise NotImplementedError
 
     def delete(self, key: str, rid: str) -> None:
-        raise NotImplementedError
+        method, path, args = self._delete_request(rid)
+        try:
+            self.conn.call(method, path, what=f"delete {self.label} '{key}' ({rid})", **args)
+        except NotFoundError:
+            pass
 
     def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        path, query = self._get_request(rid)
+        try:
+            data = self.conn.call(
+                "GET", path, query=query, what=f"read {self.label} '{key}' ({rid})"
+            )
+        except NotFoundError:
+            return None
+        return self._found(data)
+
+    # How ``get`` and ``delete`` reach a resource: by default its REST path (``_path``)
+    # answers GET and DELETE; kinds with RPC-style APIs override the requests.
+    def _path(self, rid: str) -> str:
         raise NotImplementedError
 
+    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+        """(method, path, ``body``/``query`` arguments) of the call that deletes ``rid``."""
+        return "DELETE", self._path(rid), {}
+
+    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+        """(path, query) of the call that reads ``rid``."""
+        return self._path(rid), None
+
+    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The resource in the answer of the read call (None when it no longer counts)."""
+        return data
+
     # Shared helpers.
+    def _post_create(
+        self, key: str, name: str, path: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Create the resource (a POST that is not retried); None when it exists already."""
+        try:
+            return self.conn.call(
+                "POST", path, body=body, what=f"create {self.label} '{key}' ({name})",
+                idempotent=False,
+            )  # fmt: skip
+        except ConflictError:
+            return None
+
+    def _send_or_check(self, key: str, rid: str, changed: bool, send: Callable[[], None]) -> bool:
+        """``send`` the change when there is one, else check ``rid`` still exists.
+
+        False when the resource is gone (the caller then recreates it).
+        """
+        try:
+            if changed:
+                send()
+            elif self.get(key, rid) is None:
+                return False
+        except NotFoundError:
+            return False
+        return True
+
     def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in config.items() if k not in self.bundle_only_fields}
 
@@ -193,34 +248,17 @@ class Jobs(Kind):
         self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
     ) -> ResourceRef:
         body = self.body(config)
-        try:
-            if previous is None or not _same(body, self.body(previous)):
-                self._reset(key, rid, body)
-            elif self.get(key, rid) is None:
-                raise NotFoundError(f"job {rid} is gone")
-        except NotFoundError:
+        changed = previous is None or not _same(body, self.body(previous))
+        if not self._send_or_check(key, rid, changed, lambda: self._reset(key, rid, body)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, rid, config, previous, created=False)
         return self.ref(key, rid, body.get("name"))
 
-    def delete(self, key: str, rid: str) -> None:
-        try:
-            self.conn.call(
-                "POST",
-                f"{JOBS_API}/delete",
-                body={"job_id": int(rid)},
-                what=f"delete job '{key}' ({rid})",
-            )
-        except NotFoundError:
-            pass
+    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+        return "POST", f"{JOBS_API}/delete", {"body": {"job_id": int(rid)}}
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
-        try:
-            return self.conn.call(
-                "GET", f"{JOBS_API}/get", query={"job_id": rid}, what=f"read job '{key}' ({rid})"
-            )
-        except NotFoundError:
-            return None
+    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+        return f"{JOBS_API}/get", {"job_id": rid}
 
 
 class Experiments(Kind):
@@ -246,20 +284,16 @@ class Experiments(Kind):
         body = {
             k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
         }
-        adopted = False
-        try:
-            res = self.conn.call(
-                "POST", "/api/2.0/mlflow/experiments/create", body=body,
-                what=f"create experiment '{key}' ({name})", idempotent=False,
-            )  # fmt: skip
+        res = self._post_create(key, name, "/api/2.0/mlflow/experiments/create", body)
+        adopted = res is None
+        if res is not None:
             rid = str(res["experiment_id"])
-        except ConflictError:
+        else:
             found = self.conn.call(
                 "GET", "/api/2.0/mlflow/experiments/get-by-name", query={"experiment_name": name},
                 what=f"look up experiment {name}",
             )["experiment"]  # fmt: skip
             rid = str(found["experiment_id"])
-            adopted = True
             if found.get("lifecycle_stage") == "deleted":
                 self.conn.call(
                     "POST", "/api/2.0/mlflow/experiments/restore", body={"experiment_id": rid},
@@ -284,23 +318,14 @@ class Experiments(Kind):
         self.apply_permissions(key, rid, config, previous, created=False)
         return self.ref(key, rid, name)
 
-    def delete(self, key: str, rid: str) -> None:
-        try:
-            self.conn.call(
-                "POST", "/api/2.0/mlflow/experiments/delete", body={"experiment_id": rid},
-                what=f"delete experiment '{key}' ({rid})",
-            )  # fmt: skip
-        except NotFoundError:
-            pass
+    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+        return "POST", "/api/2.0/mlflow/experiments/delete", {"body": {"experiment_id": rid}}
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
-        try:
-            exp = self.conn.call(
-                "GET", "/api/2.0/mlflow/experiments/get", query={"experiment_id": rid},
-                what=f"read experiment '{key}' ({rid})",
-            ).get("experiment")  # fmt: skip
-        except NotFoundError:
-            return None
+    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+        return "/api/2.0/mlflow/experiments/get", {"experiment_id": rid}
+
+    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        exp = data.get("experiment")
         if not exp or exp.get("lifecycle_stage") == "deleted":
             return None
         return exp
@@ -326,8 +351,8 @@ class RegisteredModels(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/explore/data/models/{rid.replace('.', '/')}"
 
-    def _path(self, full_name: str) -> str:
-        return f"/api/2.1/unity-catalog/models/{quote(full_name, safe='')}"
+    def _path(self, rid: str) -> str:
+        return f"/api/2.1/unity-catalog/models/{quote(rid, safe='')}"
 
     def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
         def table(grants: Any) -> dict[str, set[str]]:
@@ -364,17 +389,12 @@ class RegisteredModels(Kind):
             for k, v in self.body(config).items()
             if k in ("catalog_name", "schema_name", "name", "comment", "storage_location")
         }
-        try:
+        exists = self._post_create(key, full, "/api/2.1/unity-catalog/models", body) is None
+        if exists and "comment" in body:
             self.conn.call(
-                "POST", "/api/2.1/unity-catalog/models", body=body,
-                what=f"create registered model '{key}' ({full})", idempotent=False,
+                "PATCH", self._path(full), body={"comment": body["comment"]},
+                what=f"update registered model '{key}' ({full})",
             )  # fmt: skip
-        except ConflictError:
-            if "comment" in body:
-                self.conn.call(
-                    "PATCH", self._path(full), body={"comment": body["comment"]},
-                    what=f"update registered model '{key}' ({full})",
-                )  # fmt: skip
         self._grants(key, full, config.get("grants"), None)
         return self.ref(key, full, full)
 
@@ -404,22 +424,6 @@ class RegisteredModels(Kind):
         self._grants(key, full, config.get("grants"), prev.get("grants"))
         return self.ref(key, full, full)
 
-    def delete(self, key: str, rid: str) -> None:
-        try:
-            self.conn.call(
-                "DELETE", self._path(rid), what=f"delete registered model '{key}' ({rid})"
-            )
-        except NotFoundError:
-            pass
-
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
-        try:
-            return self.conn.call(
-                "GET", self._path(rid), what=f"read registered model '{key}' ({rid})"
-            )
-        except NotFoundError:
-            return None
-
 
 class WorkspaceModels(Kind):
     """Models in the workspace (non-Unity-Catalog) MLflow model registry."""
@@ -445,14 +449,9 @@ class WorkspaceModels(Kind):
                 f"Model '{key}' has no name.", hint=f"Set resources.models.{key}.name."
             )
         body = {k: v for k, v in self.body(config).items() if k in ("name", "description", "tags")}
-        try:
-            self.conn.call(
-                "POST", "/api/2.0/mlflow/registered-models/create", body=body,
-                what=f"create model '{key}' ({name})", idempotent=False,
-            )  # fmt: skip
-            created = True
-        except ConflictError:
-            created = False
+        path = "/api/2.0/mlflow/registered-models/create"
+        created = self._post_create(key, name, path, body) is not None
+        if not created:
             self._patch(key, name, config)
         self.apply_permissions(key, name, config, None, created=created)
         return self.ref(key, name, name)
@@ -476,33 +475,20 @@ class WorkspaceModels(Kind):
                 "back under the new name.",
             )
         prev = previous or {}
-        try:
-            if previous is None or config.get("description") != prev.get("description"):
-                self._patch(key, name, config)
-            elif self.get(key, rid) is None:
-                raise NotFoundError(f"model {rid} is gone")
-        except NotFoundError:
+        changed = previous is None or config.get("description") != prev.get("description")
+        if not self._send_or_check(key, rid, changed, lambda: self._patch(key, name, config)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
 
-    def delete(self, key: str, rid: str) -> None:
-        try:
-            self.conn.call(
-                "DELETE", "/api/2.0/mlflow/registered-models/delete", query={"name": rid},
-                what=f"delete model '{key}' ({rid})",
-            )  # fmt: skip
-        except NotFoundError:
-            pass
+    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+        return "DELETE", "/api/2.0/mlflow/registered-models/delete", {"query": {"name": rid}}
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
-        try:
-            return self.conn.call(
-                "GET", "/api/2.0/mlflow/registered-models/get", query={"name": rid},
-                what=f"read model '{key}' ({rid})",
-            ).get("registered_model")  # fmt: skip
-        except NotFoundError:
-            return None
+    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+        return "/api/2.0/mlflow/registered-models/get", {"name": rid}
+
+    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        return data.get("registered_model")
 
 
 class ServingEndpoints(Kind):
@@ -513,8 +499,8 @@ class ServingEndpoints(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/ml/endpoints/{quote(rid)}"
 
-    def _path(self, name: str) -> str:
-        return f"/api/2.0/serving-endpoints/{quote(name, safe='')}"
+    def _path(self, rid: str) -> str:
+        return f"/api/2.0/serving-endpoints/{quote(rid, safe='')}"
 
     def permissions_id(self, rid: str) -> str:
         return str(
@@ -524,14 +510,8 @@ class ServingEndpoints(Kind):
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or "")
-        try:
-            self.conn.call(
-                "POST", "/api/2.0/serving-endpoints", body=body,
-                what=f"create serving endpoint '{key}' ({name})", idempotent=False,
-            )  # fmt: skip
-            created = True
-        except ConflictError:
-            created = False
+        created = self._post_create(key, name, "/api/2.0/serving-endpoints", body) is not None
+        if not created:
             self._put_config(key, name, body)
         self.apply_permissions(key, name, config, None, created=created)
         return self.ref(key, name, name)
@@ -551,31 +531,11 @@ class ServingEndpoints(Kind):
             # Endpoint names are immutable: replace it.
             self.delete(key, rid)
             return self.create(key, config)
-        try:
-            if previous is None or not _same(body.get("config"), (previous or {}).get("config")):
-                self._put_config(key, name, body)
-            elif self.get(key, rid) is None:
-                raise NotFoundError(f"endpoint {rid} is gone")
-        except NotFoundError:
+        changed = previous is None or not _same(body.get("config"), (previous or {}).get("config"))
+        if not self._send_or_check(key, rid, changed, lambda: self._put_config(key, name, body)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
-
-    def delete(self, key: str, rid: str) -> None:
-        try:
-            self.conn.call(
-                "DELETE", self._path(rid), what=f"delete serving endpoint '{key}' ({rid})"
-            )
-        except NotFoundError:
-            pass
-
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
-        try:
-            return self.conn.call(
-                "GET", self._path(rid), what=f"read serving endpoint '{key}' ({rid})"
-            )
-        except NotFoundError:
-            return None
 
 
 KINDS: dict[str, type[Kind]] = {
