@@ -47,8 +47,21 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
+class _Timed:
+    """``duration`` of a record with ``start_time``/``end_time`` (still running: until now)."""
+
+    start_time: float | None
+    end_time: float | None
+
+    @property
+    def duration(self) -> float | None:
+        if self.start_time is None:
+            return None
+        return (self.end_time or time.time()) - self.start_time
+
+
 @dataclass
-class TaskRecord:
+class TaskRecord(_Timed):
     """One task of a run."""
 
     key: str
@@ -64,15 +77,9 @@ class TaskRecord:
     attempts: int = 0
     child_run_id: str | None = None  # run_job_task: the run it started
 
-    @property
-    def duration(self) -> float | None:
-        if self.start_time is None:
-            return None
-        return (self.end_time or time.time()) - self.start_time
-
 
 @dataclass
-class RunRecord:
+class RunRecord(_Timed):
     """One run of a job: its state and the state of each task."""
 
     run_id: str
@@ -86,12 +93,6 @@ class RunRecord:
     pid: int | None = None  # process running the run (lets a viewer spot a dead runner)
     parent_run_id: str | None = None
     run_dir: str | None = None
-
-    @property
-    def duration(self) -> float | None:
-        if self.start_time is None:
-            return None
-        return (self.end_time or time.time()) - self.start_time
 
     @property
     def done(self) -> bool:
