@@ -87,14 +87,8 @@ class Widgets:
     ) -> None:
         self._define(name, defaultValue)
 
-    def multiselect(
-        self,
-        name: str,
-        defaultValue: str,  # noqa: N803
-        choices: list[str],
-        label: str | None = None,
-    ) -> None:
-        self._define(name, defaultValue)
+    # Same arguments and, locally, the same effect: the default until a parameter is given.
+    multiselect = combobox
 
     def get(self, name: str) -> str:
         if name in self._values:
