@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.errors import AuthError, WorkspaceError
 from mlops_stacks.workspace.databricks import current_user
 from mlops_stacks.workspace.databricks.auth import connect, me
+from tests.databricks.fake_server import FakeDatabricks
 
 
 def test_env_token_resolves_the_current_user(db_env: FakeDatabricks) -> None:

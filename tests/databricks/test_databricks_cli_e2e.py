@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.databricks.fake_server import FakeDatabricks
 
 pytestmark = pytest.mark.slow

@@ -6,11 +6,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.errors import LockError
 from mlops_stacks.workspace.databricks.auth import connect
 from mlops_stacks.workspace.databricks.backend import DatabricksWorkspace
+from tests.databricks.fake_server import FakeDatabricks
 
 ROOT = "/Workspace/Users/jane.doe@example.com/.bundle/demo/staging"
 NOTEBOOK = "# Databricks notebook source\nprint('hi')\n# COMMAND ----------\nx = 1\n"

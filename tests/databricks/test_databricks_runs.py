@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.databricks.fake_server import FakeDatabricks
-from tests.databricks.test_databricks_deploy import do_deploy, job_by_name, make_project
 
 from mlops_stacks.errors import RunError
 from mlops_stacks.runner.events import RUN_FINISHED, TASK_FINISHED, TASK_STARTED
+from tests.databricks.fake_server import FakeDatabricks
+from tests.databricks.test_databricks_deploy import do_deploy, job_by_name, make_project
 
 
 @pytest.fixture

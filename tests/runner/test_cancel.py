@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.runner.conftest import FILES, Project, notebook_task
 
 from mlops_stacks.runner import cancel_run, load_run, start_detached
+from tests.runner.conftest import FILES, Project, notebook_task
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals")
 

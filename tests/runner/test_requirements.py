@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import pytest
-from tests.runner.conftest import Project, notebook_task
 
 from mlops_stacks.errors import MissingDependencyError
 from mlops_stacks.runner import check_requirements
+from tests.runner.conftest import Project, notebook_task
 
 
 def test_missing_packages_from_requirements_txt_are_all_named(project: Project) -> None:

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.runner.conftest import FILES, Project, notebook_task
 
 from mlops_stacks.errors import RunError
 from mlops_stacks.runner import RunEvent, RunRecord, load_run
+from tests.runner.conftest import FILES, Project, notebook_task
 
 WIDGETS = """
 dbutils.widgets.text("a", "widget-a")

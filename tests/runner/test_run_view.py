@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import re
 
-from tests.runner.conftest import Project, notebook_task
 from rich.console import Console
 
 from mlops_stacks.cli.run_view import RunView, format_duration, print_failures, wait_for
 from mlops_stacks.runner import start_detached
+from tests.runner.conftest import Project, notebook_task
 
 
 def _job(project: Project) -> dict:
