@@ -23,7 +23,8 @@ lock, so a second deploy of the same target at the same time fails fast and says
 who holds it. Files are synced by content hash (git-ignored files, `sync.exclude`
 and `.mlops-stacks/` are skipped; deleted files are removed). Resources change one
 at a time and the state is saved after each, so an interrupted deploy is repaired
-by the next one.
+by the next one. Resources deleted outside mlops-stacks (a job deleted in the UI,
+an experiment deleted in MLflow) are created again, with a warning.
 
 On the local target, experiments and registered models are created in the
 target's MLflow store (`.mlops-stacks/<target>/mlflow/`); jobs are stored for
@@ -97,7 +98,7 @@ def deploy(
     approve = confirm_deletions(term, auto_approve, "Delete them?")
     with _spinner_unless_asking(term, bundle, workspace, auto_approve):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
-                            progress=term.info)
+                            progress=term.info, warn=term.warn)
     if result.files is not None:
         term.print(result.files.summary_line(done=True))
     term.print(result.summary_line())

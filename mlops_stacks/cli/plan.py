@@ -23,7 +23,9 @@ HELP = """Show what `deploy` would do to a target, without changing anything.
 
 Compares the bundle's resources with what is deployed (the target's state) and lists
 each one as create (+), update (~, with the fields that change), delete (-) or
-unchanged (=), then the files that would be uploaded or deleted.
+unchanged (=), then the files that would be uploaded or deleted. A resource that
+was deleted outside mlops-stacks (in the workspace UI, in MLflow) is planned as a
+create, with a warning.
 
 Examples:
 
@@ -126,6 +128,8 @@ def plan(
     bundle = load_target_bundle(target, var, term)
     workspace = open_workspace(bundle)
     the_plan, files, _state = preview(bundle, workspace)
+    for message in the_plan.warnings:
+        term.warn(message)
     if json_mode:
         term.json(plan_data(bundle, the_plan, files))
         return

@@ -4,7 +4,8 @@
 
 1. take the target's lock (``LockError`` names the holder; a stale lock is
    broken with a note; ``force_lock`` breaks any);
-2. read the state and plan against it;
+2. read the state, drop from it what was deleted outside mlops-stacks
+   (``refresh.py``: those are recreated, with a warning), and plan against it;
 3. ask ``approve`` before deleting resources that hold data;
 4. change things one at a time, saving the state after each change, so a
    crash leaves a state the next run converges from;
@@ -16,7 +17,8 @@ the workspace is a local folder or Databricks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,7 @@ from mlops_stacks.deploy.plan import (
     compute_plan,
     resolve_ids,
 )
+from mlops_stacks.deploy.refresh import refreshed_plan
 from mlops_stacks.deploy.state import (
     DeploymentState,
     ResourceState,
@@ -145,6 +148,21 @@ def _approve(plan: Plan, approve: Approve | None) -> None:
         )
 
 
+@contextmanager
+def _locked(workspace: Workspace, force_lock: bool, result: ApplyResult,
+            progress: Progress) -> Iterator[None]:
+    """Hold the target's lock for the block (noting a broken lock); always release it."""
+    lock = workspace.acquire_lock(force=force_lock)
+    try:
+        note = _lock_note(lock)
+        if note:
+            result.notes.append(note)
+            progress(note)
+        yield
+    finally:
+        workspace.release_lock(lock.lock)
+
+
 def deploy(
     bundle: Bundle,
     workspace: Workspace,
@@ -152,18 +170,20 @@ def deploy(
     force_lock: bool = False,
     approve: Approve | None = None,
     progress: Progress = lambda _msg: None,
+    warn: Progress = lambda _msg: None,
 ) -> ApplyResult:
-    """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring."""
-    lock = workspace.acquire_lock(force=force_lock)
-    try:
-        result = ApplyResult(plan=Plan([]))
-        note = _lock_note(lock)
-        if note:
-            result.notes.append(note)
-            progress(note)
+    """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring.
+
+    ``warn`` hears about resources deleted outside mlops-stacks (they are recreated).
+    """
+    result = ApplyResult(plan=Plan([]))
+    with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         state.bundle, state.target = bundle.name, bundle.target
-        result.plan = compute_plan(bundle.all_resources(), state)
+        result.plan = refreshed_plan(bundle.all_resources(), state, workspace)
+        for message in result.plan.warnings:
+            result.notes.append(message)
+            warn(message)
         _approve(result.plan, approve)
 
         progress("Syncing files")
@@ -179,9 +199,7 @@ def deploy(
         pause_point(0)
 
         _apply_all(workspace, state, result.plan, result, progress)
-        return result
-    finally:
-        workspace.release_lock(lock.lock)
+    return result
 
 
 def destroy(
@@ -196,13 +214,8 @@ def destroy(
 
     ``approve`` is called with *all* deletions (not only data-holding ones).
     """
-    lock = workspace.acquire_lock(force=force_lock)
-    try:
-        result = ApplyResult(plan=Plan([]))
-        note = _lock_note(lock)
-        if note:
-            result.notes.append(note)
-            progress(note)
+    result = ApplyResult(plan=Plan([]))
+    with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         result.plan = compute_plan([], state)
         if result.plan.actions and (approve is None or not approve(result.plan.actions)):
@@ -215,14 +228,16 @@ def destroy(
         result.files = SyncPlan(delete=sorted(state.files))
         workspace.delete_all_files()
         workspace.delete_state()
-        return result
-    finally:
-        workspace.release_lock(lock.lock)
+    return result
 
 
 def preview(bundle: Bundle, workspace: Workspace) -> tuple[Plan, SyncPlan, DeploymentState]:
-    """What ``deploy`` would do now (no lock, no changes): the plan and the file sync."""
+    """What ``deploy`` would do now (no lock, no changes): the plan and the file sync.
+
+    Reads the workspace to notice resources deleted outside mlops-stacks (the
+    plan's ``warnings``); the returned state is the one the plan was made from.
+    """
     state = load_state(workspace, bundle.name, bundle.target)
-    plan = compute_plan(bundle.all_resources(), state)
+    plan = refreshed_plan(bundle.all_resources(), state, workspace)
     files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
     return plan, files, state

@@ -2,8 +2,9 @@
 
 Each resource gets one action: ``create`` (not deployed yet), ``update``
 (deployed with a different configuration; ``changes`` lists the fields),
-``delete`` (deployed but no longer in the bundle) or ``unchanged``. Planning
-only reads the state, never the workspace, so it is fast and needs no MLflow.
+``delete`` (deployed but no longer in the bundle) or ``unchanged``.
+``compute_plan`` only reads the state, never the workspace; ``refresh.py``
+first drops from the state what was deleted outside mlops-stacks.
 
 ``${resources.<kind>.<key>.id}`` references (deploy-time IDs the bundle loader
 leaves in place) are filled in from the state; a reference to a resource that
@@ -92,6 +93,8 @@ class Action:
 @dataclass
 class Plan:
     actions: list[Action]
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should know, e.g. resources deleted outside mlops-stacks."""
 
     def of(self, op: str) -> list[Action]:
         return [a for a in self.actions if a.op == op]
@@ -111,6 +114,7 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {"actions": [a.to_dict() for a in self.actions],
+                "warnings": list(self.warnings),
                 "summary": {"add": self.counts[CREATE], "change": self.counts[UPDATE],
                             "delete": self.counts[DELETE], "unchanged": self.counts[UNCHANGED]}}
 

@@ -22,7 +22,7 @@ import json
 import os
 import shlex
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
+#: Resource kinds kept in the MLflow model registry.
+_MLFLOW_MODEL_KINDS = ("registered_models", "models")
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
 _NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
 
@@ -359,6 +361,25 @@ class LocalWorkspace:
             return None
         rid = record.get("job_id", record.get("id"))
         return record if str(rid) == str(resource_id) else None
+
+    def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
+        """Recorded resources that are gone: MLflow ones by a read-only look at the store
+        (no MLflow import), the others by their record file."""
+        exp_ids = [r.id for r in refs if r.kind == "experiments"]
+        names = [r.id for r in refs if r.kind in _MLFLOW_MODEL_KINDS]
+        live_exps, live_models = self.mlflow.existing(exp_ids, names)
+        missing = []
+        for ref in refs:
+            if ref.kind == "experiments":
+                gone = ref.id not in live_exps
+            elif ref.kind in _MLFLOW_MODEL_KINDS:
+                gone = ref.id not in live_models
+            else:
+                record = self._read_record(ref.kind, ref.key) or {}
+                gone = str(record.get("job_id", record.get("id"))) != ref.id
+            if gone:
+                missing.append(ref)
+        return missing
 
     # -- job runs ----------------------------------------------------------------------
     def job_settings(self, key: str) -> dict[str, Any]:

@@ -23,6 +23,10 @@ milliseconds. Its ``Default`` experiment keeps artifacts under
 Creating adopts an existing experiment or model of the same name (restoring a
 deleted experiment), so a deploy that was interrupted converges instead of
 failing or duplicating. Deleting something already gone is not an error.
+
+``existing`` tells which experiments and models are still there by reading the
+sqlite store directly (stdlib ``sqlite3``, read-only), without importing
+MLflow: every plan and deploy asks, and most of them change nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +136,40 @@ class MlflowResources:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             return False
+
+    def existing(self, experiment_ids: Iterable[str], model_names: Iterable[str]
+                 ) -> tuple[set[str], set[str]]:
+        """(IDs of live experiments, names of registered models) among those asked for.
+
+        An experiment in MLflow's trash (``lifecycle_stage`` ``deleted``) is not
+        live. No store yet: nothing exists. Reads the database read-only.
+        """
+        exp_ids = [str(e) for e in experiment_ids]
+        names = [str(n) for n in model_names]
+        if not (exp_ids or names) or not self.db_file.is_file():
+            return set(), set()
+        try:
+            with contextlib.closing(sqlite3.connect(f"{self.db_file.as_uri()}?mode=ro",
+                                                    uri=True)) as conn:
+                live: set[str] = set()
+                if exp_ids:
+                    rows = conn.execute(
+                        "SELECT experiment_id, lifecycle_stage FROM experiments "
+                        f"WHERE experiment_id IN ({','.join('?' * len(exp_ids))})", exp_ids)
+                    live = {str(eid) for eid, stage in rows if stage != "deleted"}
+                models: set[str] = set()
+                if names:
+                    rows = conn.execute(
+                        "SELECT name FROM registered_models "
+                        f"WHERE name IN ({','.join('?' * len(names))})", names)
+                    models = {str(name) for (name,) in rows}
+        except sqlite3.Error as exc:
+            raise WorkspaceError(
+                f"Cannot read the MLflow store {self.db_file}: {exc}.",
+                hint="Check that the file is an MLflow sqlite store and not locked by "
+                "another program; `mlops-stacks summary` shows where it is.",
+            ) from None
+        return live, models
 
     # -- client -----------------------------------------------------------------
     def client(self) -> Any:

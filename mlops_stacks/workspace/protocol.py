@@ -15,7 +15,7 @@ Five groups of operations:
   fails fast with ``LockError`` naming the holder and since when.
 - **resources** by kind (``jobs``, ``experiments``, ``registered_models``,
   ``models``, ``model_serving_endpoints``, ``quality_monitors``): create,
-  update, delete, get. IDs are strings.
+  update, delete, get, and which recorded resources are gone. IDs are strings.
 - **job runs**: run a deployed job, list runs, get one run.
 
 Rules every backend follows so that an interrupted deploy converges:
@@ -27,6 +27,8 @@ Rules every backend follows so that an interrupted deploy converges:
   between creating a resource and recording it in state relies on this.
 - ``delete_resource`` and ``delete_file`` succeed when the thing is already
   gone.
+- ``missing_resources`` only reads (a deploy with nothing to do must send no
+  writes) and is cheap: it runs before every plan and deploy.
 - Errors are raised as ``WorkspaceError`` (or a subclass) with a message that
   names the resource and says what to do.
 """
@@ -36,7 +38,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -227,6 +229,14 @@ class Workspace(Protocol):
 
     def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
         """The resource as the workspace sees it, or ``None`` when it does not exist."""
+        ...
+
+    def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
+        """Those of ``refs`` that no longer exist (deleted outside mlops-stacks).
+
+        A resource in a deleted-but-restorable state (an MLflow experiment in
+        the trash) counts as missing: creating it again restores it.
+        """
         ...
 
     # -- job runs ---------------------------------------------------------------

@@ -3,7 +3,6 @@ destroy, vanished resources, throttling and a failing server."""
 
 from __future__ import annotations
 
-import logging
 import subprocess
 from pathlib import Path
 
@@ -197,19 +196,17 @@ def test_destroy_leaves_nothing_behind(project: Path, db_env: FakeDatabricks) ->
     assert ws.read_state() is None
 
 
-def test_vanished_job_is_recreated_with_a_warning(
-    project: Path, db_env: FakeDatabricks, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_vanished_job_is_recreated_with_a_warning(project: Path, db_env: FakeDatabricks) -> None:
     do_deploy(project, db_env)
     old_id = job_by_name(db_env, "staging-demo-train")["job_id"]
     del db_env.state.jobs[old_id]  # someone deleted it in the UI
     (project / "resources" / "resources.yml").write_text(RESOURCES_YML.format(epochs=7))
-    with caplog.at_level(logging.WARNING, logger="mlops_stacks.databricks"):
-        _, ws = do_deploy(project, db_env)
+    result, ws = do_deploy(project, db_env)
     new_id = job_by_name(db_env, "staging-demo-train")["job_id"]
     assert new_id != old_id
-    assert ws.warnings and "no longer exists" in ws.warnings[0] and "train_job" in ws.warnings[0]
-    assert "creating it again" in caplog.text
+    assert result.done["create"] == ["jobs.train_job"]
+    [note] = [n for n in result.notes if "train_job" in n]
+    assert "was deleted outside mlops-stacks; it will be recreated" in note
     assert (ws.read_state() or {})["resources"]["jobs"]["train_job"]["id"] == str(new_id)
 
 

@@ -32,8 +32,10 @@ def test_experiments_and_models_are_created_adopted_and_deleted(tmp_path: Path) 
     ws.delete_resource("experiments", "e", exp.id)
     ws.delete_resource("experiments", "e", exp.id)
     assert ws.get_resource("experiments", "e", exp.id) is None
+    assert ws.missing_resources([exp]) == [exp]  # in MLflow's trash counts as gone
     restored = ws.create_resource("experiments", "e", {"name": "/Users/me/demo2"})
     assert restored.id == exp.id
+    assert ws.missing_resources([restored]) == []
     names = [e.name for e in client.search_experiments(view_type=ViewType.ALL)]
     assert sorted(names) == ["/Users/me/demo2", "Default"]
 
@@ -46,13 +48,16 @@ def test_experiments_and_models_are_created_adopted_and_deleted(tmp_path: Path) 
     assert moved.id == "main.ml.demo_model2"
     assert [m.name for m in client.search_registered_models()] == ["main.ml.demo_model2"]
     assert client.get_registered_model(moved.id).description == "c2"
+    assert ws.missing_resources([model, moved]) == [model]  # the old name is gone
     ws.delete_resource("registered_models", "m", moved.id)
     ws.delete_resource("registered_models", "m", moved.id)
     assert client.search_registered_models() == []
+    assert ws.missing_resources([moved]) == [moved]
 
     legacy = ws.create_resource("models", "w", {"name": "workspace_model"})
     assert legacy.id == "workspace_model"
     assert ws.get_resource("models", "w", legacy.id)["name"] == "workspace_model"
+    assert ws.missing_resources([legacy]) == []
 
 
 @pytest.mark.slow

@@ -115,6 +115,22 @@ def test_jobs_are_stored_with_stable_ids(tmp_path: Path) -> None:
     assert ws.resource_locator(a) == "mlops-stacks run a -t local"
 
 
+def test_missing_resources_by_record_file_and_store(tmp_path: Path) -> None:
+    from mlops_stacks.workspace.protocol import ResourceRef
+
+    ws = _ws(tmp_path)
+    a = ws.create_resource("jobs", "a", {"name": "A"})
+    b = ws.create_resource("jobs", "b", {"name": "B"})
+    endpoint = ws.create_resource("model_serving_endpoints", "e", {"name": "ep"})
+    (ws.jobs_dir / "b.json").unlink()  # removed by hand
+    replaced = ResourceRef("jobs", "a", "99")  # the record now holds another job
+    exp = ResourceRef("experiments", "x", "1")  # no MLflow store yet: nothing in it exists
+    model = ResourceRef("registered_models", "m", "main.ml.m")
+    missing = ws.missing_resources([a, b, endpoint, replaced, exp, model])
+    assert missing == [b, replaced, exp, model]
+    assert ws.missing_resources([]) == []
+
+
 def test_mlflow_uris_and_ui_command(tmp_path: Path) -> None:
     ws = _ws(tmp_path)
     db = ws.dir / "mlflow" / "mlflow.db"

@@ -9,7 +9,7 @@ the target's workspace paths.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from mlops_stacks.workspace.databricks.auth import (
 )
 from mlops_stacks.workspace.databricks.files import FileSync
 from mlops_stacks.workspace.databricks.lock import RemoteLock
-from mlops_stacks.workspace.databricks.resources import Kind, handler
+from mlops_stacks.workspace.databricks.resources import KINDS, Kind, handler
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.protocol import (
@@ -194,6 +194,13 @@ class DatabricksWorkspace:
 
     def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
         return self._kind(kind).get(key, resource_id)
+
+    def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
+        """One GET per resource (reads only); kinds this backend cannot read count as present."""
+        return [
+            ref for ref in refs
+            if ref.kind in KINDS and self._kind(ref.kind).get(ref.key, ref.id) is None
+        ]
 
     # -- job runs -------------------------------------------------------------------
     def job_id(self, key: str) -> str:
