@@ -403,12 +403,10 @@ class LocalWorkspace:
         self, key: str, *, params: Mapping[str, str] | None = None,
         only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
     ) -> Any:
-        import importlib.util
-
         from mlops_stacks.runner import run_job
 
-        if importlib.util.find_spec("mlflow") is not None:
-            self.mlflow.ensure_store()  # tasks must not create it with artifacts in their cwd
+        self._ensure_mlflow_store()
+
         def run_other(ref: str, other_params: dict[str, Any]) -> Any:
             other = ref
             if self._read_record("jobs", ref) is None:  # a job ID, not a key
@@ -424,6 +422,33 @@ class LocalWorkspace:
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
         )
+
+    def start_run(
+        self, key: str, *, params: Mapping[str, str] | None = None,
+        only: list[str] | None = None,
+    ) -> str:
+        """Start job ``key`` in a background process and return its run ID at once.
+
+        The job is checked here (unknown tasks or files fail now, not later);
+        ``get_run`` and ``list_runs`` follow the run's record as it goes.
+        """
+        from mlops_stacks.runner import start_detached
+
+        settings = self.job_settings(key)
+        self._ensure_mlflow_store()
+        return start_detached(
+            settings, job_key=key, runs_dir=self.runs_dir, resolve_path=self.local_path,
+            env=self.mlflow_env(), params=dict(params) if params else None, only=only,
+            job_id=self.job_id(key), files_root=self.files_dir,
+        )
+
+    def _ensure_mlflow_store(self) -> None:
+        """Create the MLflow store before tasks run (they must not create it, with
+        artifacts in their working directory); skipped when MLflow is not installed."""
+        import importlib.util
+
+        if importlib.util.find_spec("mlflow") is not None:
+            self.mlflow.ensure_store()
 
     def list_runs(self, key: str | None = None) -> list[Any]:
         from mlops_stacks.runner import list_runs

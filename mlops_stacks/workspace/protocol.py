@@ -16,7 +16,8 @@ Five groups of operations:
 - **resources** by kind (``jobs``, ``experiments``, ``registered_models``,
   ``models``, ``model_serving_endpoints``, ``quality_monitors``): create,
   update, delete, get, and which recorded resources are gone. IDs are strings.
-- **job runs**: run a deployed job, list runs, get one run.
+- **job runs**: run a deployed job (and wait, or start it in the background),
+  list runs, get one run.
 
 Rules every backend follows so that an interrupted deploy converges:
 
@@ -249,6 +250,19 @@ class Workspace(Protocol):
         on_event: Callable[[Any], None] | None = None,
     ) -> Any:
         """Run the deployed job ``key`` and wait for it; returns a ``runner.RunRecord``."""
+        ...
+
+    def start_run(
+        self,
+        key: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        only: list[str] | None = None,
+    ) -> str:
+        """Start the deployed job ``key`` without waiting; returns the run ID (``run --no-wait``).
+
+        ``get_run`` and ``list_runs`` follow the run from there.
+        """
         ...
 
     def list_runs(self, key: str | None = None) -> list[Any]:
