@@ -32,14 +32,31 @@ CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 _REF = re.compile(r"\$\{resources\.([A-Za-z0-9_]+)\.([A-Za-z0-9_\-]+)\.id\}")
 
 
+#: Fields the workspace APIs type as integers (``run_job_task.job_id``): an ID filled in
+#: there (IDs are strings) is sent as a number when it is one.
+INTEGER_ID_FIELDS = frozenset({"job_id"})
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
 def resolve_ids(value: Any, ids: dict[tuple[str, str], str]) -> Any:
-    """``value`` with every known ``${resources.<kind>.<key>.id}`` replaced by its ID."""
+    """``value`` with every known ``${resources.<kind>.<key>.id}`` replaced by its ID.
+
+    Under an ``INTEGER_ID_FIELDS`` key a whole-number string becomes an ``int``
+    (``job_id: ${resources.jobs.x.id}`` -> ``job_id: 123``), so plan and apply
+    agree on the value the workspace is sent.
+    """
     if isinstance(value, str):
         if "${resources." not in value:
             return value
         return _REF.sub(lambda m: ids.get((m.group(1), m.group(2)), m.group(0)), value)
     if isinstance(value, dict):
-        return {k: resolve_ids(v, ids) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            v = resolve_ids(v, ids)
+            if k in INTEGER_ID_FIELDS and isinstance(v, str) and _WHOLE_NUMBER.fullmatch(v):
+                v = int(v)
+            out[k] = v
+        return out
     if isinstance(value, list):
         return [resolve_ids(v, ids) for v in value]
     return value

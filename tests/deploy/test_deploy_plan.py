@@ -70,8 +70,12 @@ def test_id_references_are_filled_from_state() -> None:
         "job_id": "${resources.jobs.other.id}"}}],
               "description": "uses ${resources.jobs.missing.id}"}
     resolved = resolve_ids(config, state.ids())
-    assert resolved["tasks"][0]["run_job_task"]["job_id"] == "42"
+    # Jobs APIs type run_job_task.job_id as an integer: the filled-in ID is sent as one.
+    assert resolved["tasks"][0]["run_job_task"]["job_id"] == 42
     assert resolved["description"] == "uses ${resources.jobs.missing.id}"
+    assert resolve_ids({"job_id": "${resources.jobs.missing.id}"}, state.ids()) == {
+        "job_id": "${resources.jobs.missing.id}"}  # not known yet: filled in at apply time
+    assert resolve_ids({"job_id": "42a", "name": "42"}, {}) == {"job_id": "42a", "name": "42"}
     # Deployed with the resolved value: unchanged on the next plan.
     state.put("jobs", "caller", _deployed(resolved, "43"))
     plan = compute_plan([("jobs", "other", {"name": "o"}), ("jobs", "caller", config)], state)
@@ -109,7 +113,7 @@ def test_resources_referring_to_new_ids_are_applied_after_them(tmp_path) -> None
     for action in plan.actions:
         apply_action(ws, state, action)
     caller = ws.job_settings("a_caller")
-    assert caller["tasks"][0]["run_job_task"]["job_id"] == ws.job_id("z_callee")
+    assert caller["tasks"][0]["run_job_task"]["job_id"] == int(ws.job_id("z_callee"))
     assert compute_plan(desired, state).counts["unchanged"] == 2
 
 
