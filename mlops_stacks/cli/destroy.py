@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import typer
 
-from mlops_stacks.cli import terminal
-from mlops_stacks.cli.deploy import FORCE_LOCK
-from mlops_stacks.cli.options import AUTO_APPROVE, TARGET, VAR
+from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, TARGET, VAR
 
 HELP = """Delete everything deployed to a target: resources, synced files and state.
 
@@ -28,42 +24,26 @@ def destroy(
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
 ) -> None:
-    from mlops_stacks.cli.plan import load_target_bundle
+    from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
+    from mlops_stacks.cli.context import open_target
+    from mlops_stacks.deploy import NotApproved, load_state
     from mlops_stacks.deploy import destroy as run_destroy
-    from mlops_stacks.deploy import load_state
-    from mlops_stacks.workspace import open_workspace
 
-    term = terminal.current(json_mode=False)
-    bundle = load_target_bundle(target, var, term)
-    workspace = open_workspace(bundle)
+    term, bundle, workspace = open_target(target, var)
     state = load_state(workspace, bundle.name, bundle.target)
     if state.is_empty and workspace.read_state() is None:
         term.print(f"Nothing is deployed to target {bundle.target}; nothing to destroy.")
         return
-
-    def approve(actions: list) -> bool:  # type: ignore[type-arg]
-        if auto_approve:
-            return True
-        term.warn(f"destroy deletes everything deployed to target {bundle.target}:")
-        for a in actions:
-            held = " (and its data)" if a.kind in ("experiments", "registered_models",
-                                                  "models") else ""
-            term.err.print(f"  - {a.address} ({a.name or a.key}, id {a.deployed.id}){held}",
-                           markup=False)
-        term.err.print(f"  - {len(state.files)} synced files and the deployment state",
-                       markup=False)
-        if not term.interactive:
-            return False
-        return term.confirm(f"Destroy target {bundle.target}?", default=False)
-
+    approve = confirm_deletions(
+        term, auto_approve,
+        heading=f"destroy deletes everything deployed to target {bundle.target}:",
+        question=f"Destroy target {bundle.target}?",
+        also=[f"{len(state.files)} synced files and the deployment state"], mark_data=True)
     if not state.all() and not approve([]):
-        from mlops_stacks.deploy import NotApproved
-
         raise NotApproved("Destroy was not approved; nothing was deleted.",
                           hint="Re-run with --auto-approve to delete without asking.")
-    asking = term.interactive and not auto_approve  # prompts and spinners do not mix
-    spinner = term.status(f"Destroying {bundle.name} on {bundle.target}")
-    with contextlib.nullcontext() if asking else spinner:
+    asking = term.interactive and not auto_approve
+    with spinner_unless_asking(term, f"Destroying {bundle.name} on {bundle.target}", asking):
         result = run_destroy(bundle, workspace, force_lock=force_lock, approve=approve,
                              progress=term.info)
     deleted_files = len(result.files.delete) if result.files else 0

@@ -34,6 +34,10 @@ OUTPUT = typer.Option(
 AUTO_APPROVE = typer.Option(
     False, "--auto-approve", help="Skip confirmation prompts (needed in CI for deletions)."
 )
+FORCE_LOCK = typer.Option(
+    False, "--force-lock",
+    help="Break the target's deployment lock even if another deploy holds it.",
+)
 
 
 def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, str]:

@@ -1,18 +1,13 @@
-"""``mlops-stacks plan``: what a deploy would create, change or delete, without doing it.
-
-Also home of ``load_target_bundle``, which every deployment command uses to
-load and validate the bundle (errors are rendered as diagnostics, exit 1).
-"""
+"""``mlops-stacks plan``: what a deploy would create, change or delete, without doing it."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_pairs
+from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -37,47 +32,6 @@ Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
 """
 
 _SIGNS = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
-
-
-def load_target_bundle(target: str | None, var: list[str] | None,
-                       term: terminal.Terminal) -> Bundle:
-    """Load and validate the bundle for ``target``; errors are printed and raise ``ConfigError``.
-
-    Warnings are printed on stderr and do not stop the command.
-    """
-    from mlops_stacks.bundle import load_bundle
-    from mlops_stacks.diagnostics import Diagnostics, render_github, render_text
-    from mlops_stacks.errors import ConfigError
-
-    variables = parse_pairs(var, "--var")
-    try:
-        bundle, diags = load_bundle(target=target, variables=variables)
-        if bundle is not None and not bundle.is_local and bundle.host:
-            # A Databricks target: resolve ${workspace.current_user.*} (and the default
-            # workspace paths) with the identity behind the credentials, then reload.
-            from mlops_stacks.workspace.databricks import current_user
-
-            user = current_user(bundle.host, bundle.workspace.get("profile") or None)
-            bundle, diags = load_bundle(target=target, variables=variables, current_user=user)
-    except ConfigError as exc:
-        if not exc.diagnostics:
-            raise
-        bundle, diags = None, exc.diagnostics
-    diags = Diagnostics(diags)
-    root = str(bundle.root) if bundle is not None else os.getcwd()
-    shown = Diagnostics(d for d in diags if d.severity.value in ("error", "warning"))
-    if shown:
-        term.err.print(render_text(shown, root), markup=False)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            term.err.print(render_github(shown, root), markup=False)
-    if bundle is None or diags.has_errors():
-        n = len(diags.errors)
-        raise ConfigError(
-            f"The bundle has {n} error{'s' if n != 1 else ''}; nothing was changed.",
-            diags,
-            hint="Fix the problems above (`mlops-stacks validate` lists them) and try again.",
-        )
-    return bundle
 
 
 def render_plan(term: terminal.Terminal, plan: Plan, files: SyncPlan | None,
@@ -120,13 +74,11 @@ def plan(
     var: list[str] | None = VAR,
     output: OutputFormat = OUTPUT,
 ) -> None:
+    from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import preview
-    from mlops_stacks.workspace import open_workspace
 
     json_mode = output is OutputFormat.json
-    term = terminal.current(json_mode=json_mode)
-    bundle = load_target_bundle(target, var, term)
-    workspace = open_workspace(bundle)
+    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
     the_plan, files, _state = preview(bundle, workspace)
     for message in the_plan.warnings:
         term.warn(message)
@@ -143,4 +95,4 @@ def register(app: typer.Typer) -> None:
     app.command("plan", help=HELP)(plan)
 
 
-__all__ = ["load_target_bundle", "plan", "register", "render_plan"]
+__all__ = ["plan", "plan_data", "register", "render_plan"]

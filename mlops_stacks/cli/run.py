@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_job_params
 from mlops_stacks.errors import MlopsStacksError, RunError
 
@@ -45,14 +44,12 @@ def run(
     output: OutputFormat = OUTPUT,
 ) -> None:
     from mlops_stacks.bundle.suggest import did_you_mean
-    from mlops_stacks.cli.plan import load_target_bundle
+    from mlops_stacks.cli.context import open_target
     from mlops_stacks.cli.run_view import RunView, print_failures
-    from mlops_stacks.workspace import open_workspace
 
     json_mode = output is OutputFormat.json
-    term = terminal.current(json_mode=json_mode)
     overrides = parse_job_params(params)
-    bundle = load_target_bundle(target, var, term)
+    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
     jobs = bundle.resources("jobs")
     if job_key not in jobs:
         known = ", ".join(sorted(jobs)) or "none"
@@ -60,7 +57,6 @@ def run(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
             hint=f"Jobs in this bundle: {known}.{did_you_mean(job_key, sorted(jobs))}",
         )
-    workspace = open_workspace(bundle)
     if no_wait:
         run_id = workspace.start_run(job_key, params=overrides, only=only or None)
         if json_mode:

@@ -6,7 +6,6 @@ import datetime as dt
 
 import typer
 
-from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
 
 runs_app = typer.Typer(
@@ -29,13 +28,6 @@ def _time(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _workspace(target: str | None, var: list[str] | None, term: terminal.Terminal):  # noqa: ANN202
-    from mlops_stacks.cli.plan import load_target_bundle
-    from mlops_stacks.workspace import open_workspace
-
-    return open_workspace(load_target_bundle(target, var, term))
-
-
 @runs_app.command("list")
 def list_runs(
     job_key: str | None = typer.Argument(None, help="Only runs of this job."),
@@ -44,11 +36,12 @@ def list_runs(
     output: OutputFormat = OUTPUT,
 ) -> None:
     """List runs, newest first, with their state and duration."""
+    from mlops_stacks.cli.context import open_target
     from mlops_stacks.cli.run_view import format_duration
 
     json_mode = output is OutputFormat.json
-    term = terminal.current(json_mode=json_mode)
-    records = _workspace(target, var, term).list_runs(job_key)
+    term, _bundle, workspace = open_target(target, var, json_mode=json_mode)
+    records = workspace.list_runs(job_key)
     if json_mode:
         term.json([r.to_dict() for r in records])
         return
@@ -72,11 +65,12 @@ def get_run(
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Show one run: its state, each task's state, duration, note and log file."""
+    from mlops_stacks.cli.context import open_target
     from mlops_stacks.cli.run_view import format_duration, print_failures
 
     json_mode = output is OutputFormat.json
-    term = terminal.current(json_mode=json_mode)
-    record = _workspace(target, var, term).get_run(run_id)
+    term, _bundle, workspace = open_target(target, var, json_mode=json_mode)
+    record = workspace.get_run(run_id)
     if json_mode:
         term.json(record.to_dict())
         return

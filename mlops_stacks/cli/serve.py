@@ -62,7 +62,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8080, "--port", help="Port to listen on."),
 ) -> None:
-    from mlops_stacks.cli.plan import load_target_bundle
+    from mlops_stacks.cli.context import load_target_bundle
     from mlops_stacks.deploy import load_state
     from mlops_stacks.serving import example_request, resolve_alias, start_server
     from mlops_stacks.workspace import open_workspace

@@ -110,13 +110,11 @@ def summary(
     var: list[str] | None = VAR,
     output: OutputFormat = OUTPUT,
 ) -> None:
-    from mlops_stacks.cli.plan import load_target_bundle
-    from mlops_stacks.workspace import open_workspace
+    from mlops_stacks.cli.context import open_target
 
     json_mode = output is OutputFormat.json
-    term = terminal.current(json_mode=json_mode)
-    bundle = load_target_bundle(target, var, term)
-    data = summary_data(bundle, open_workspace(bundle))
+    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
+    data = summary_data(bundle, workspace)
     if json_mode:
         term.json(data)
     else:
