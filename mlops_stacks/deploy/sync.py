@@ -20,7 +20,6 @@ are deleted, the rest are left alone.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -28,15 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.fileio import sha256_file
+
 NEVER_SYNCED = frozenset({".git", ".mlops-stacks", "__pycache__"})
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

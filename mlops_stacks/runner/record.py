@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.fileio import atomic_write_json as write_json_atomic
 
 # Task states. PENDING -> RUNNING -> SUCCESS | FAILED; tasks that never run end
 # SKIPPED (an upstream task failed or run_if was not met), EXCLUDED (not selected
@@ -124,20 +124,6 @@ class RunRecord(_Timed):
         target = run_dir / RUN_FILE
         write_json_atomic(target, self.to_dict())
         return target
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temp file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, default=str)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_log_tail(path: Path | str | None, lines: int = LOG_TAIL_LINES) -> list[str]:

@@ -17,7 +17,6 @@ Nothing here imports MLflow at module level; see ``local_mlflow``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shlex
@@ -28,8 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.fileio import atomic_copy, atomic_write_json, sha256_file
 from mlops_stacks.workspace import local_lock
-from mlops_stacks.workspace.atomic import atomic_copy, atomic_write_json
 from mlops_stacks.workspace.local_mlflow import MlflowResources, registered_model_name
 from mlops_stacks.workspace.protocol import (
     FileInfo,
@@ -52,14 +51,6 @@ _NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def default_root_path(bundle_name: str, target: str, user: str | None = None) -> str:

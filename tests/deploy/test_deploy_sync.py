@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from mlops_stacks.deploy.sync import plan_sync, select_files, sha256_file
+from mlops_stacks.deploy.sync import plan_sync, select_files
+from mlops_stacks.fileio import sha256_file
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -40,14 +40,6 @@ NOTEBOOK_HEADERS: dict[str, tuple[bytes, str]] = {
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def notebook_language(rel_path: str, content: bytes) -> str | None:
     """The notebook language when ``content`` is a Databricks source notebook, else None."""
     ext = posixpath.splitext(rel_path)[1].lower()

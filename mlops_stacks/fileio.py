@@ -1,8 +1,15 @@
-"""Write files so that readers never see them half-written: temp file, fsync, rename."""
+"""File helpers shared by the runner, the workspaces and the deploy engine.
+
+- Atomic writes, so readers never see a file half-written: a temp file beside
+  the target, fsync, then ``os.replace`` (run records, deployment state, job
+  records, synced files).
+- ``sha256_file``: the content hash file sync compares.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -28,8 +35,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """``atomic_write_bytes`` of ``data`` as indented, key-sorted JSON."""
-    text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    """``atomic_write_bytes`` of ``data`` as indented JSON (keys in the order given)."""
+    text = json.dumps(data, indent=2, default=str) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -45,3 +52,12 @@ def atomic_copy(source: Path, dest: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file's content, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
