@@ -1,9 +1,9 @@
 """How every bundle command starts: the terminal, the validated bundle, its workspace.
 
 ``plan``, ``deploy``, ``destroy``, ``summary``, ``run``, ``runs`` and ``serve``
-all take ``-t/--target`` and ``--var`` and begin with::
+all take ``-t/--target``, ``--var`` and ``-p/--profile`` and begin with::
 
-    term, bundle, workspace = open_target(target, var, json_mode=...)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=...)
 
 ``load_target_bundle`` is the first half on its own, for commands that check
 the bundle before they open its workspace. Bundle errors and warnings are
@@ -32,12 +32,12 @@ class Target(NamedTuple):
 
 
 def load_target_bundle(target: str | None, var: list[str] | None,
-                       term: terminal.Terminal) -> Bundle:
+                       term: terminal.Terminal, profile: str | None = None) -> Bundle:
     """Load and validate the bundle for ``target``; errors are printed and raise ``ConfigError``.
 
     Warnings are printed on stderr and do not stop the command. For a Databricks
     target, ``${workspace.current_user.*}`` is resolved with the identity behind
-    the credentials.
+    the credentials (of ``profile`` when given, else the target's ``workspace.profile``).
     """
     from mlops_stacks.bundle import load_bundle
     from mlops_stacks.diagnostics import Diagnostics, render_github, render_text
@@ -51,7 +51,7 @@ def load_target_bundle(target: str | None, var: list[str] | None,
             # workspace paths) with the identity behind the credentials, then reload.
             from mlops_stacks.workspace.databricks import current_user
 
-            user = current_user(bundle.host, bundle.workspace.get("profile") or None)
+            user = current_user(bundle.host, profile or bundle.workspace.get("profile") or None)
             bundle, diags = load_bundle(target=target, variables=variables, current_user=user)
     except ConfigError as exc:
         if not exc.diagnostics:
@@ -74,14 +74,14 @@ def load_target_bundle(target: str | None, var: list[str] | None,
     return bundle
 
 
-def open_target(target: str | None, var: list[str] | None, *,
+def open_target(target: str | None, var: list[str] | None, profile: str | None = None, *,
                 json_mode: bool = False) -> Target:
     """The terminal (set up for ``json_mode``), the validated bundle and its workspace."""
     from mlops_stacks.workspace import open_workspace
 
     term = terminal.current(json_mode=json_mode)
-    bundle = load_target_bundle(target, var, term)
-    return Target(term, bundle, open_workspace(bundle))
+    bundle = load_target_bundle(target, var, term, profile)
+    return Target(term, bundle, open_workspace(bundle, profile=profile))
 
 
 __all__ = ["Target", "load_target_bundle", "open_target"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, TARGET, VAR
+from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, VAR
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -33,6 +33,7 @@ Examples:
 
     mlops-stacks deploy                          # the default target (local)
     mlops-stacks deploy -t staging --auto-approve
+    mlops-stacks deploy -t prod -p prod-sp       # a ~/.databrickscfg profile
     mlops-stacks deploy --force-lock             # after a crashed deploy on another host
 
 Ends with `Resources: N created, N changed, N deleted, N unchanged` and
@@ -42,6 +43,7 @@ Ends with `Resources: N created, N changed, N deleted, N unchanged` and
 def deploy(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
 ) -> None:
@@ -49,7 +51,7 @@ def deploy(
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import deploy as run_deploy
 
-    term, bundle, workspace = open_target(target, var)
+    term, bundle, workspace = open_target(target, var, profile)
     where = workspace.info().details.get("directory") or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(

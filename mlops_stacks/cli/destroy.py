@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, TARGET, VAR
+from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, VAR
 
 HELP = """Delete everything deployed to a target: resources, synced files and state.
 
@@ -21,6 +21,7 @@ Examples:
 def destroy(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
 ) -> None:
@@ -29,7 +30,7 @@ def destroy(
     from mlops_stacks.deploy import NotApproved, load_state
     from mlops_stacks.deploy import destroy as run_destroy
 
-    term, bundle, workspace = open_target(target, var)
+    term, bundle, workspace = open_target(target, var, profile)
     state = load_state(workspace, bundle.name, bundle.target)
     if state.is_empty and workspace.read_state() is None:
         term.print(f"Nothing is deployed to target {bundle.target}; nothing to destroy.")

@@ -28,6 +28,14 @@ VAR = typer.Option(
     "--var",
     help="Set a bundle variable, as `name=value`. Repeatable. Wins over BUNDLE_VAR_<name>.",
 )
+PROFILE = typer.Option(
+    None,
+    "-p",
+    "--profile",
+    help="Databricks targets: the profile in ~/.databrickscfg (or DATABRICKS_CONFIG_FILE) "
+    "to authenticate with; wins over the target's workspace.profile. Not used by the "
+    "local workspace.",
+)
 OUTPUT = typer.Option(
     OutputFormat.text, "-o", "--output", help="`text` for people, `json` for machines."
 )

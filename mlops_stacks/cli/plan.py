@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -26,6 +26,7 @@ Examples:
 
     mlops-stacks plan                  # the default target (local)
     mlops-stacks plan -t staging --var catalog=stg
+    mlops-stacks plan -t prod -p prod-sp    # a ~/.databrickscfg profile
     mlops-stacks plan -o json | jq .summary
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
@@ -72,13 +73,14 @@ def plan_data(bundle: Bundle, plan: Plan, files: SyncPlan) -> dict[str, Any]:
 def plan(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import preview
 
     json_mode = output is OutputFormat.json
-    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     the_plan, files, _state = preview(bundle, workspace)
     for message in the_plan.warnings:
         term.warn(message)

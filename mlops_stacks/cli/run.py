@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_job_params
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_job_params
 from mlops_stacks.errors import MlopsStacksError, RunError
 
 HELP = """Run a deployed job and show its tasks as they run.
@@ -29,6 +29,7 @@ def run(
     job_key: str = typer.Argument(..., help="Key of the job under `resources.jobs`."),
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     params: list[str] | None = typer.Option(
         None,
         "--params",
@@ -49,7 +50,7 @@ def run(
 
     json_mode = output is OutputFormat.json
     overrides = parse_job_params(params)
-    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     jobs = bundle.resources("jobs")
     if job_key not in jobs:
         known = ", ".join(sorted(jobs)) or "none"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import typer
 
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
 
 runs_app = typer.Typer(
     name="runs",
@@ -33,6 +33,7 @@ def list_runs(
     job_key: str | None = typer.Argument(None, help="Only runs of this job."),
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """List runs, newest first, with their state and duration."""
@@ -40,7 +41,7 @@ def list_runs(
     from mlops_stacks.cli.run_view import format_duration
 
     json_mode = output is OutputFormat.json
-    term, _bundle, workspace = open_target(target, var, json_mode=json_mode)
+    term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     records = workspace.list_runs(job_key)
     if json_mode:
         term.json([r.to_dict() for r in records])
@@ -62,6 +63,7 @@ def get_run(
     run_id: str = typer.Argument(..., help="Run ID, as printed by `run` or `runs list`."),
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Show one run: its state, each task's state, duration, note and log file."""
@@ -69,7 +71,7 @@ def get_run(
     from mlops_stacks.cli.run_view import format_duration, print_failures
 
     json_mode = output is OutputFormat.json
-    term, _bundle, workspace = open_target(target, var, json_mode=json_mode)
+    term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     record = workspace.get_run(run_id)
     if json_mode:
         term.json(record.to_dict())

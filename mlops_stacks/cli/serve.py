@@ -9,7 +9,7 @@ import signal
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import TARGET, VAR
+from mlops_stacks.cli.options import PROFILE, TARGET, VAR
 from mlops_stacks.errors import MlopsStacksError
 
 HELP = """Serve a registered model version, found by its alias, as a REST endpoint.
@@ -57,6 +57,7 @@ def _model_key(bundle, key: str | None) -> tuple[str, str]:  # noqa: ANN001
 def serve(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     model: str | None = typer.Option(None, "--model", help="Key of the registered model."),
     alias: str = typer.Option("champion", "--alias", help="Model version alias to serve."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
@@ -68,7 +69,7 @@ def serve(
     from mlops_stacks.workspace import open_workspace
 
     term = terminal.current()
-    bundle = load_target_bundle(target, var, term)
+    bundle = load_target_bundle(target, var, term, profile)
     if not bundle.is_local:
         raise MlopsStacksError(
             f"serve runs models from the local workspace; target '{bundle.target}' is "

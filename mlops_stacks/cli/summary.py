@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -108,12 +108,13 @@ def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
 def summary(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
     from mlops_stacks.cli.context import open_target
 
     json_mode = output is OutputFormat.json
-    term, bundle, workspace = open_target(target, var, json_mode=json_mode)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     data = summary_data(bundle, workspace)
     if json_mode:
         term.json(data)

@@ -14,8 +14,12 @@ if TYPE_CHECKING:
     from mlops_stacks.workspace.protocol import Workspace
 
 
-def open_workspace(bundle: Bundle) -> Workspace:
-    """The local workspace when ``workspace.host`` is ``local``, else the Databricks one."""
+def open_workspace(bundle: Bundle, *, profile: str | None = None) -> Workspace:
+    """The local workspace when ``workspace.host`` is ``local``, else the Databricks one.
+
+    ``profile`` (``-p/--profile``) names the ``~/.databrickscfg`` profile to
+    authenticate with, instead of the target's ``workspace.profile``.
+    """
     if bundle.is_local:
         from mlops_stacks.workspace.local import LocalWorkspace
 
@@ -29,10 +33,10 @@ def open_workspace(bundle: Bundle) -> Workspace:
             hint="Use the local target (`-t local`, workspace.host: local), or deploy this "
             f"target with the Databricks CLI (`databricks bundle deploy -t {bundle.target}`).",
         )
-    return opener(bundle)
+    return opener(bundle, profile=profile)
 
 
-def _databricks_opener() -> Callable[[Bundle], Workspace] | None:
+def _databricks_opener() -> Callable[..., Workspace] | None:
     """``workspace.databricks.open_databricks_workspace`` when that backend is present."""
     if importlib.util.find_spec("mlops_stacks.workspace.databricks") is None:
         return None
