@@ -5,10 +5,9 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import plain, targeted
-
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.users import os_user, short_name
+from tests.bundle.bundle_testkit import plain, targeted
 
 
 def populate(tmp_path: Path, host: str, **kwargs: object):

@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.bundle.bundle_testkit import write_files
 
 import mlops_stacks.bundle as bundle_api
 from mlops_stacks.bundle import Bundle, bundle_summary, load_bundle
 from mlops_stacks.bundle.users import short_name
 from mlops_stacks.errors import ConfigError
+from tests.bundle.bundle_testkit import write_files
 
 FILES = {
     "databricks.yml": """

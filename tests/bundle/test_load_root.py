@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import make_context, plain
-
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
+from tests.bundle.bundle_testkit import make_context, plain
 
 
 def test_root_file_is_read_with_locations(tmp_path: Path) -> None:

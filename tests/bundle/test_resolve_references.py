@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import loaded, plain
-
 from mlops_stacks.bundle.steps.resolve_references import ResolveReferences
+from tests.bundle.bundle_testkit import loaded, plain
 
 HEAD = """
 bundle:

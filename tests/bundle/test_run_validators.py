@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import targeted
-
 from mlops_stacks.bundle.steps import validate
 from mlops_stacks.bundle.steps.validate import RunValidators
+from tests.bundle.bundle_testkit import targeted
 
 JOB = """
 bundle:

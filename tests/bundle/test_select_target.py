@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import loaded
-
 from mlops_stacks.bundle.steps.select_target import SelectTarget
+from tests.bundle.bundle_testkit import loaded
 
 TWO = """
 bundle:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import plain, targeted
-
 from mlops_stacks.bundle.steps.set_variables import SetVariables
+from tests.bundle.bundle_testkit import plain, targeted
 
 TEXT = """
 bundle:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import plain, run_steps, targeted
-
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
 from mlops_stacks.bundle.steps.target_mode import ProcessTargetMode
 from mlops_stacks.bundle.steps.workspace_defaults import DefineWorkspaceDefaults
+from tests.bundle.bundle_testkit import plain, run_steps, targeted
 
 RESOURCES = """
 resources:

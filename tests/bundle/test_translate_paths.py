@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import plain, targeted, write_files
-
 from mlops_stacks.bundle.model import Bundle
 from mlops_stacks.bundle.steps.translate_paths import TranslatePaths
+from tests.bundle.bundle_testkit import plain, targeted, write_files
 
 ROOT = """
 bundle:

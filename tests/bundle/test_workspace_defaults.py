@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle.bundle_testkit import plain, targeted
-
 from mlops_stacks.bundle.steps.workspace_defaults import DefineWorkspaceDefaults
+from tests.bundle.bundle_testkit import plain, targeted
 
 
 def define(tmp_path: Path, workspace: str = "", user: dict | None = None):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import render_template
 
 pytestmark = pytest.mark.slow

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import ORACLE
 
 PKG = "my_mlops_project"
