@@ -40,6 +40,7 @@ Ends with `Resources: N created, N changed, N deleted, N unchanged` and
 `Files: N uploaded, N deleted, N unchanged`.
 """
 
+
 def deploy(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
