@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.databricks.fake_server import FakeDatabricks
 
 from mlops_stacks.bundle import load_bundle
 from mlops_stacks.bundle.model import Bundle
@@ -16,6 +15,7 @@ from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace import open_workspace
 from mlops_stacks.workspace.databricks import current_user
 from mlops_stacks.workspace.databricks.backend import DatabricksWorkspace
+from tests.databricks.fake_server import FakeDatabricks
 
 ROOT = "/Workspace/Users/jane.doe@example.com/.bundle/demo/staging"
 NOTEBOOK = "# Databricks notebook source\nprint('train')\n"
