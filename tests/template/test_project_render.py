@@ -84,7 +84,12 @@ def test_yaml_parses_and_names_follow_the_answers(project):
     assert config["include"] == ["resources/*.yml"]
     targets = config["targets"]
     assert list(targets) == ["local", "dev", "staging", "prod", "test"]
-    local = {"default": True, "mode": "development", "workspace": {"host": "local"}}
+    local = {
+        "default": True,
+        "mode": "development",
+        "workspace": {"host": "local"},
+        "variables": {"catalog_name": "local"},
+    }
     assert targets["local"] == local
     assert targets["dev"]["mode"] == "development"
     assert targets["prod"]["mode"] == "production"
