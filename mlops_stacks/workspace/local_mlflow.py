@@ -73,12 +73,9 @@ def _cached_empty_store() -> Path | None:
         mlflow_version = version("mlflow")
     except PackageNotFoundError:
         return None
-    base = os.environ.get("MLOPS_STACKS_CACHE_DIR")
-    if base:
-        root = Path(base)
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-stacks"
-    return root / f"mlflow-{mlflow_version}-empty-store.db"
+    from mlops_stacks.cache import cache_dir
+
+    return cache_dir() / f"mlflow-{mlflow_version}-empty-store.db"
 
 
 class MlflowResources:
