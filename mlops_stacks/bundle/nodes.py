@@ -90,6 +90,15 @@ class Node:
                 node = node.get(key)
         return node
 
+    def ensure_map(self, key: str, loc_from: Node) -> Node:
+        """The mapping child ``key`` of this mapping, created (located at ``loc_from``)
+        when it is missing or not a mapping."""
+        node = self.get(key)
+        if node is None or not node.is_map:
+            node = Node({}, loc_from.loc)
+            self.value[key] = node
+        return node
+
     def items(self) -> Iterator[tuple[str, Node]]:
         if isinstance(self.value, dict):
             yield from self.value.items()

@@ -29,13 +29,6 @@ KNOWN_KEYS = set(MERGED_KEYS) | set(REPLACED_KEYS) | set(BUNDLE_KEYS) | {"defaul
 VARIABLE_FIELDS = {"default", "lookup", "description", "type"}
 
 
-def _ensure_map(tree: Node, key: str, loc_from: Node) -> Node:
-    node = tree.get(key)
-    if node is None or not node.is_map:
-        node = Node({}, loc_from.loc)
-        tree.value[key] = node
-    return node
-
 
 class MergeTarget:
     name = "merge_target"
@@ -54,7 +47,7 @@ class MergeTarget:
                 elif key in REPLACED_KEYS:
                     tree.value[key] = value
                 elif key in BUNDLE_KEYS:
-                    bundle = _ensure_map(tree, "bundle", value)
+                    bundle = tree.ensure_map("bundle", value)
                     field = BUNDLE_KEYS[key]
                     bundle.value[field] = merge(bundle.get(field), value) or value
                 elif key == "variables":
@@ -65,7 +58,7 @@ class MergeTarget:
                         path=f"targets.{ctx.target}.{key}",
                         detail="It is ignored." + did_you_mean(key, sorted(KNOWN_KEYS)),
                     ))
-        bundle = _ensure_map(tree, "bundle", tree)
+        bundle = tree.ensure_map("bundle", tree)
         bundle.value["target"] = Node(ctx.target, body.loc if body is not None else bundle.loc)
         return diags
 

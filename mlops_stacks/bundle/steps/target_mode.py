@@ -26,13 +26,6 @@ DEV_MAX_CONCURRENT_RUNS = 4
 _HOME = re.compile(r"^(?:/Workspace)?/Users/([^/]+)")
 
 
-def _ensure_map(parent: Node, key: str, loc_from: Node) -> Node:
-    node = parent.get(key)
-    if node is None or not node.is_map:
-        node = Node({}, loc_from.loc)
-        parent.value[key] = node
-    return node
-
 
 class ProcessTargetMode:
     name = "process_target_mode"
@@ -56,12 +49,12 @@ class ProcessTargetMode:
 
 def _development(ctx: Context, tree: Node, mode: Node) -> Diagnostics:
     diags = Diagnostics()
-    presets = _ensure_map(tree, "presets", mode)
+    presets = tree.ensure_map("presets", mode)
     short = str(ctx.user.get("short_name", "")) if ctx.user else ""
     if short:
         if presets.get("name_prefix") is None:
             presets.value["name_prefix"] = Node(f"[dev {short}] ", mode.loc)
-        tags = _ensure_map(presets, "tags", mode)
+        tags = presets.ensure_map("tags", mode)
         if tags.get("dev") is None:
             tags.value["dev"] = Node(short, mode.loc)
     else:
@@ -75,7 +68,7 @@ def _development(ctx: Context, tree: Node, mode: Node) -> Diagnostics:
         if presets.get(key) is None:
             presets.value[key] = Node(value, mode.loc)
     bundle = tree.get("bundle")
-    lock = _ensure_map(_ensure_map(bundle, "deployment", mode), "lock", mode)
+    lock = bundle.ensure_map("deployment", mode).ensure_map("lock", mode)
     if lock.get("enabled") is None:
         lock.value["enabled"] = Node(False, mode.loc)
     return diags
