@@ -73,6 +73,12 @@ class Diagnostic:
         }
 
 
+def by_location(d: Diagnostic) -> tuple[str, int, int]:
+    """Sort key: file, then line, then column (diagnostics without a location first)."""
+    loc = d.location
+    return (loc.file, loc.line, loc.column) if loc else ("", 0, 0)
+
+
 def error(summary: str, loc: Location | None = None, *, path: str | None = None,
           detail: str = "") -> Diagnostic:
     return Diagnostic(Severity.ERROR, summary, detail, [loc] if loc else [], path)

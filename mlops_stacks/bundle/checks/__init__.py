@@ -17,7 +17,7 @@ from mlops_stacks.bundle.checks.jobs import check_jobs
 from mlops_stacks.bundle.checks.ml_resources import check_ml_resources
 from mlops_stacks.bundle.checks.references import check_resource_references
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.diagnostics import Diagnostic, Diagnostics
+from mlops_stacks.diagnostics import Diagnostics, by_location
 
 __all__ = ["check_bundle"]
 
@@ -30,10 +30,6 @@ def check_bundle(tree: Node | None) -> Diagnostics:
     diags.extend(check_jobs(tree))
     diags.extend(check_ml_resources(tree))
     diags.extend(check_resource_references(tree))
-    diags.sort(key=_order)
+    diags.sort(key=by_location)
     return diags
 
-
-def _order(d: Diagnostic) -> tuple[str, int, int]:
-    loc = d.location
-    return (loc.file, loc.line, loc.column) if loc else ("", 0, 0)

@@ -28,7 +28,7 @@ from mlops_stacks.bundle.schema.compiled import is_reference as is_reference
 from mlops_stacks.bundle.schema.loader import load_schema
 from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.schema.suggest import closest, one_of
-from mlops_stacks.diagnostics import Diagnostic, Diagnostics, error, warning
+from mlops_stacks.diagnostics import Diagnostic, Diagnostics, by_location, error, warning
 
 #: Unknown-field messages list the known fields when there are at most this many.
 _MAX_LISTED = 12
@@ -178,10 +178,6 @@ def check_schema(tree: Node | None) -> Diagnostics:
     check(_root_rule(), tree, (), problems)
     for problem in problems:
         diags.extend(_diagnose(problem))
-    diags.sort(key=_order)
+    diags.sort(key=by_location)
     return diags
 
-
-def _order(d: Diagnostic) -> tuple[str, int, int]:
-    loc = d.location
-    return (loc.file, loc.line, loc.column) if loc else ("", 0, 0)
