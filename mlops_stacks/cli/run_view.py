@@ -29,7 +29,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from mlops_stacks.runner.events import RUN_FINISHED, RUN_STARTED, RunEvent
+from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, RunEvent
 from mlops_stacks.runner.record import RunRecord, TaskRecord
 
 STYLES = {
@@ -40,6 +40,7 @@ STYLES = {
     "SKIPPED": "yellow",
     "EXCLUDED": "dim",
     "CANCELED": "magenta",
+    "QUEUED": "yellow",
 }
 MARKS = {
     "PENDING": "·",
@@ -80,6 +81,9 @@ class RunView:
     # -- feeding ------------------------------------------------------------------
     def __call__(self, event: RunEvent) -> None:
         record = event.record
+        if event.kind == RUN_QUEUED or (event.kind == RUN_FINISHED and record.state == "SKIPPED"):
+            self._print_plain(event)  # before any table: the run has not started
+            return
         if event.kind == RUN_STARTED:
             self._add(record)
         elif all(r.run_id != record.run_id for r in self.runs):
@@ -109,7 +113,11 @@ class RunView:
     def _print_plain(self, event: RunEvent) -> None:
         record = event.record
         prefix = "" if self._is_outer(record) else f"[{record.job_key}] "
-        if event.kind == RUN_STARTED:
+        if event.kind == RUN_QUEUED:
+            line = f"{prefix}Run {record.run_id} of {record.job_key} {event.message}"
+        elif event.kind == RUN_FINISHED and record.state == "SKIPPED":
+            line = f"{prefix}Run {record.run_id} of {record.job_key} {event.message}"
+        elif event.kind == RUN_STARTED:
             line = f"{prefix}Run {record.run_id} of {record.job_key} started"
         elif event.kind == RUN_FINISHED:
             line = (
