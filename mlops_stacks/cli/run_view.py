@@ -22,7 +22,6 @@ and log tail after the run.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.console import Console, Group
@@ -217,24 +216,7 @@ def print_failures(record: RunRecord, console: Console, *, lines: int = 30) -> N
 
 def wait_for(runs_dir: Any, run_id: str, view: RunView, poll: float = 0.5) -> RunRecord:
     """Follow a run another process executes (``--no-wait`` run) by polling its record."""
-    from mlops_stacks.runner.events import TASK_FINISHED, TASK_STARTED
+    from mlops_stacks.runner.follow import follow_run
     from mlops_stacks.runner.record import load_run
 
-    seen: dict[str, str] = {}
-    started = False
-    while True:
-        record = load_run(runs_dir, run_id)
-        if not started and record.state != "PENDING":
-            view(RunEvent(RUN_STARTED, record))
-            started = True
-        for key, task in record.tasks.items():
-            if seen.get(key) != task.state and task.state != "PENDING":
-                kind = TASK_STARTED if task.state == "RUNNING" else TASK_FINISHED
-                view(RunEvent(kind, record, key, task.state))
-            seen[key] = task.state
-        if record.done:
-            if not started:
-                view(RunEvent(RUN_STARTED, record))
-            view(RunEvent(RUN_FINISHED, record, state=record.state))
-            return record
-        time.sleep(poll)
+    return follow_run(lambda rid: load_run(runs_dir, rid), run_id, view, poll=poll)
