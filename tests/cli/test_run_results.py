@@ -19,7 +19,8 @@ with mlflow.start_run(run_name="train") as run:
     mlflow.log_metric("r2", 0.75)
 client = MlflowClient()
 [model] = client.search_registered_models()
-version = client.create_model_version(model.name, source=run.info.artifact_uri, run_id=run.info.run_id)
+version = client.create_model_version(
+    model.name, source=run.info.artifact_uri, run_id=run.info.run_id)
 client.set_registered_model_alias(model.name, "champion", version.version)
 os.makedirs("../../outputs", exist_ok=True)
 with open("../../outputs/predictions.csv", "w") as f:
