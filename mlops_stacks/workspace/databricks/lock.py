@@ -32,7 +32,7 @@ class RemoteLock:
             return None
         try:
             return LockInfo.from_dict(json.loads(text))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
             return LockInfo(user="?", host="?", pid=0, since="?", token="")
 
     def acquire(self, *, force: bool = False) -> LockResult:
