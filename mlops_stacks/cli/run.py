@@ -60,11 +60,26 @@ def run(
         )
     if no_wait:
         run_id = workspace.start_run(job_key, params=overrides, only=only or None)
+        started = workspace.get_run(run_id)
+        follow = f"mlops-stacks runs get {run_id} -t {bundle.target} --follow"
         if json_mode:
-            term.json({"run_id": run_id, "job_key": job_key, "state": "PENDING"})
+            term.json({"run_id": run_id, "job_key": job_key, "state": started.state,
+                       "message": started.error})
+        elif started.state == "SKIPPED":
+            term.print(f"Run {run_id} of {job_key} was {started.error[0].lower()}"
+                       f"{started.error[1:]}.")
+        elif started.state == "QUEUED":
+            term.print(f"Run {run_id} of {job_key} is {started.error[0].lower()}"
+                       f"{started.error[1:]}; it starts when a slot frees.")
+            term.print(f"Follow it with: {follow}")
         else:
             term.print(f"Started run {run_id} of {job_key}.")
-            term.print(f"Follow it with: mlops-stacks runs get {run_id} -t {bundle.target}")
+            term.print(f"Follow it with: {follow}")
+        if started.state == "SKIPPED":
+            raise RunError(
+                f"Run {run_id} of {job_key} was skipped.",
+                hint="Wait for the active runs to end, raise the job's max_concurrent_runs, "
+                "or set `queue: {enabled: true}` on the job to queue runs instead.")
         return
     view = RunView(term.out, live=False if json_mode else None)
     with view:
@@ -76,6 +91,11 @@ def run(
         term.print(f"Run page: {url}")
     if json_mode:
         term.json(record.to_dict())
+    if record.state == "SKIPPED":
+        raise RunError(
+            f"Run {record.run_id} of {job_key} was {record.error[0].lower()}{record.error[1:]}.",
+            hint="Wait for the active runs to end, raise the job's max_concurrent_runs, "
+            "or set `queue: {enabled: true}` on the job to queue runs instead.")
     if record.state != "SUCCESS":
         print_failures(record, term.err)
         raise RunError(
