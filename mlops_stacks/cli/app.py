@@ -92,8 +92,19 @@ def _root(
     debug: bool = typer.Option(
         False, "--debug", help="Show full tracebacks for errors (for bug reports)."
     ),
+    http_deadline: float | None = typer.Option(
+        None,
+        "--http-deadline",
+        metavar="SECONDS",
+        min=0.001,
+        help="Most time a command may spend talking to a Databricks workspace, retries "
+        "included (default 300; or MLOPS_STACKS_DATABRICKS_DEADLINE).",
+    ),
 ) -> None:
     terminal.DEBUG = debug
+    from mlops_stacks.workspace.databricks.http import start_command
+
+    start_command(http_deadline, report=lambda text: terminal.current().warn(text), debug=debug)
 
 
 for _module, _name in COMMANDS:

@@ -21,6 +21,7 @@ Examples:
     mlops-stacks run model_training_job --params max_depth=3
     mlops-stacks run model_training_job --only Train
     mlops-stacks run batch_inference_job -t staging --no-wait
+    mlops-stacks run model_training_job --timeout 3600
     mlops-stacks runs list      # earlier runs
 """
 
@@ -41,6 +42,11 @@ def run(
     ),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Start the run and return its ID without waiting."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", metavar="SECONDS", min=0.001,
+        help="Stop after this many seconds: a local run is canceled and fails as timed out; "
+        "on Databricks the wait ends. The job's `timeout_seconds` applies too.",
     ),
     output: OutputFormat = OUTPUT,
 ) -> None:
@@ -84,7 +90,7 @@ def run(
     view = RunView(term.out, live=False if json_mode else None)
     with view:
         record = workspace.run_job(
-            job_key, params=overrides, only=only or None, on_event=view
+            job_key, params=overrides, only=only or None, on_event=view, timeout=timeout
         )
     url = getattr(record, "url", None)
     if url and not json_mode:

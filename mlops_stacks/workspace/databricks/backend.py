@@ -203,9 +203,9 @@ class DatabricksWorkspace:
         ]
 
     # -- job runs -------------------------------------------------------------------
-    def job_id(self, key: str) -> str:
+    def job_id(self, key: str, state: Mapping[str, Any] | None = None) -> str:
         """The deployed ID of job ``key``, from the deployment state."""
-        state = self.read_state() or {}
+        state = state if state is not None else self.read_state() or {}
         job_id = _find_job_id(state, key)
         if job_id is None:
             known = sorted(_job_keys(state))
@@ -233,11 +233,20 @@ class DatabricksWorkspace:
         only: list[str] | None = None,
         on_event: Callable[[Any], None] | None = None,
         wait: bool = True,
+        timeout: float | None = None,
     ) -> DatabricksRunRecord:
-        run_id = self.runs.start(self.job_id(key), key, params, only)
+        """Start job ``key`` and follow it until it ends, ``timeout`` seconds pass, or the
+        job's ``timeout_seconds`` (plus a grace for the workspace to end it)."""
+        state = self.read_state() or {}
+        job_id = self.job_id(key, state)
+        entry = _jobs_section(state).get(key)
+        config = entry.get("config") if isinstance(entry, Mapping) else None
+        job_timeout = config.get("timeout_seconds") if isinstance(config, Mapping) else None
+        run_id = self.runs.start(job_id, key, params, only)
         if not wait:
             return self.runs.get(run_id, key)
-        return self.runs.follow(run_id, key, on_event)
+        limit = self.runs.time_limit(timeout, job_timeout)
+        return self.runs.follow(run_id, key, on_event, time_limit=limit)
 
     def list_runs(self, key: str | None = None) -> list[DatabricksRunRecord]:
         state = self.read_state() or {}

@@ -167,6 +167,23 @@ class Runs:
             raise
         return to_record(data, key or data.text("job_id"))
 
+    def time_limit(
+        self, timeout: float | None, job_timeout: Any
+    ) -> tuple[float, str] | None:
+        """How long ``follow`` waits: ``timeout`` (``run --timeout``), or the job's
+        ``timeout_seconds`` plus ten polls for the workspace to end the run, whichever
+        is shorter; ``None`` waits until the run ends."""
+        limits: list[tuple[float, str]] = []
+        if timeout:
+            limits.append((float(timeout), "--timeout"))
+        try:
+            job_limit = float(job_timeout or 0)
+        except (TypeError, ValueError):
+            job_limit = 0.0
+        if job_limit > 0:
+            limits.append((job_limit + 10 * self.poll_interval, "the job's timeout_seconds"))
+        return min(limits) if limits else None
+
     def follow(
         self,
         run_id: str,
@@ -174,11 +191,19 @@ class Runs:
         on_event: Callable[[Any], None] | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        time_limit: tuple[float, str] | None = None,
     ) -> DatabricksRunRecord:
-        """Poll until the run ends, reporting task state changes to ``on_event``."""
+        """Poll until the run ends, reporting task state changes to ``on_event``.
+
+        Each poll gets the whole HTTP deadline (waiting for a run is bounded by
+        ``time_limit``, not by it). Past ``time_limit`` it stops waiting with a
+        ``RunError``; the run itself goes on in the workspace.
+        """
         seen: dict[str, str] = {}
         started = False
+        begin = time.monotonic()
         while True:
+            self.conn.deadline.restart()
             record = self.get(run_id, key)
             if on_event is not None:
                 if not started:
@@ -205,6 +230,15 @@ class Runs:
                 if on_event is not None:
                     on_event(events.RunEvent(events.RUN_FINISHED, record, state=record.state))
                 return record
+            if time_limit is not None and time.monotonic() - begin >= time_limit[0]:
+                seconds, source = time_limit
+                where = f" ({record.url})" if record.url else ""
+                raise RunError(
+                    f"Stopped waiting for run {run_id} of {key} after {seconds:g} s ({source}): "
+                    f"the workspace still reports it {record.state}.",
+                    hint=f"It may still be running on {self.conn.host}{where}; cancel it there "
+                    f"if it should not go on, or follow it with `mlops-stacks runs get {run_id}`.",
+                )
             sleep(self.poll_interval)
 
     def list(self, job_id: str, key: str, limit: int = 25) -> list[DatabricksRunRecord]:
