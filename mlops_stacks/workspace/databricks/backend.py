@@ -166,11 +166,12 @@ class DatabricksWorkspace:
         return self.lock.acquire(force=force)
 
     def release_lock(self, lock: LockInfo) -> None:
-        if not self._destroyed:
-            self.files.flush()
-        self.lock.release(lock)
-        if self._destroyed and self.read_lock() is None:
-            self.files.delete_path(self.root_path, recursive=True)
+        with self.conn.deadline.grace():
+            if not self._destroyed:
+                self.files.flush()
+            self.lock.release(lock)
+            if self._destroyed and self.read_lock() is None:
+                self.files.delete_path(self.root_path, recursive=True)
 
     def read_lock(self) -> LockInfo | None:
         return self.lock.read()

@@ -88,6 +88,7 @@ class Deadline:
         self.source = source
         self._spent = 0.0
         self._since: float | None = None
+        self._grace = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Deadline:
@@ -120,6 +121,19 @@ class Deadline:
     def remaining(self) -> float:
         return self.seconds - self.spent()
 
+    @contextlib.contextmanager
+    def grace(self, seconds: float = 10.0) -> Iterator[None]:
+        """Up to ``seconds`` more for cleanup after the deadline ran out (releasing the
+        deploy lock), so that a stopped command leaves nothing for the next to break."""
+        extra = max(0.0, min(seconds, self.seconds) - max(0.0, self.remaining()))
+        self.seconds += extra
+        self._grace += extra
+        try:
+            yield
+        finally:
+            self.seconds -= extra
+            self._grace -= extra
+
     def restart(self) -> None:
         """A fresh budget (``run`` gives each poll of a long run the whole deadline)."""
         self._spent = 0.0
@@ -133,7 +147,7 @@ class Deadline:
         detail = f" Last problem: {last}." if last else ""
         return DeadlineExceeded(
             f"Gave up trying to {what} on {host}: the workspace did not answer within the "
-            f"{self.seconds:g} s this command may spend on it ({where}).{detail}",
+            f"{self.seconds - self._grace:g} s this command may spend on it ({where}).{detail}",
             hint=f"If the workspace is slow rather than down, allow more time with "
             f"--http-deadline SECONDS or {ENV_DEADLINE}. Deployment state records every "
             "change applied so far, so running the command again converges.",
