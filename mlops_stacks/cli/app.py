@@ -86,6 +86,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -102,9 +103,10 @@ def _root(
     ),
 ) -> None:
     terminal.DEBUG = debug
-    from mlops_stacks.workspace.databricks.http import start_command
+    from mlops_stacks.workspace.databricks.http import end_command, start_command
 
     start_command(http_deadline, report=lambda text: terminal.current().warn(text), debug=debug)
+    ctx.call_on_close(end_command)
 
 
 for _module, _name in COMMANDS:

@@ -201,6 +201,12 @@ def start_command(
     return _command
 
 
+def end_command() -> None:
+    """Forget the command's settings (library calls after it get their own deadline)."""
+    global _command
+    _command = None
+
+
 def command_settings() -> CommandSettings:
     """The current command's settings; a fresh set (own deadline) when no command started."""
     if _command is not None:
