@@ -50,9 +50,11 @@ def deploy(
 ) -> None:
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.cli.context import open_target
+    from mlops_stacks.deploy import check_deployable
     from mlops_stacks.deploy import deploy as run_deploy
 
     term, bundle, workspace = open_target(target, var, profile)
+    check_deployable(bundle, workspace)
     where = workspace.info().details.get("directory") or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(
