@@ -24,10 +24,10 @@ create, with a warning.
 
 Examples:
 
-    mlops-stacks plan                  # the default target (local)
-    mlops-stacks plan -t staging --var catalog=stg
-    mlops-stacks plan -t prod -p prod-sp    # a ~/.databrickscfg profile
-    mlops-stacks plan -o json | jq .summary
+    mlops-stacks plan
+    mlops-stacks plan -t staging --var catalog_name=stg
+    mlops-stacks plan -t prod -p prod-sp
+    mlops-stacks plan -o json
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
 """

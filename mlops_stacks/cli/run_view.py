@@ -122,7 +122,7 @@ class RunView:
             line = (
                 f"{prefix}Run {record.run_id} {record.state} in {format_duration(record.duration)}"
             )
-            if record.state != "SUCCESS" and record.error:
+            if record.state == "CANCELED" and record.error:
                 line += f": {record.error}"
         else:
             task = event.task
@@ -187,7 +187,7 @@ class _Refreshing:
 
 def _note(task: TaskRecord) -> str:
     if task.state == "FAILED":
-        return task.error or "failed"
+        return ""  # the reason is printed once, after the run
     if task.state in ("SKIPPED", "EXCLUDED", "CANCELED") and task.error:
         return task.error
     if task.child_run_id:

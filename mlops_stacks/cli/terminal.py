@@ -91,9 +91,10 @@ class Terminal:
         if title:
             self.out.print(title, markup=False)
         if not self.out.is_terminal:
+            # Written as is: rich would expand the tabs into spaces.
             for line in [columns, *cells]:
-                self.out.print("\t".join(v.replace("\t", " ") for v in line), markup=False,
-                               soft_wrap=True)
+                self.out.file.write("\t".join(v.replace("\t", " ") for v in line) + "\n")
+            self.out.file.flush()
             return
         widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
         if sum(widths) + 3 * (len(columns) - 1) <= self.out.width:
