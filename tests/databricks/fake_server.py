@@ -44,7 +44,20 @@ TASK_TYPES = (
     "condition_task", "sql_task", "spark_jar_task", "pipeline_task", "dbt_task",
     "for_each_task", "spark_submit_task",
 )  # fmt: skip
-PERMISSION_OBJECT_TYPES = {"jobs", "experiments", "serving-endpoints", "registered-models"}
+#: Object types of the permissions API and the levels each accepts.
+PERMISSION_LEVELS = {
+    "jobs": {"CAN_VIEW", "CAN_MANAGE_RUN", "IS_OWNER", "CAN_MANAGE"},
+    "experiments": {"CAN_READ", "CAN_EDIT", "CAN_MANAGE"},
+    "serving-endpoints": {"CAN_QUERY", "CAN_VIEW", "CAN_MANAGE"},
+    "registered-models": {
+        "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS",
+        "CAN_MANAGE",
+    },
+    "pipelines": {"CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER"},
+    "clusters": {"CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"},
+    "dashboards": {"CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"},
+}  # fmt: skip
+PERMISSION_OBJECT_TYPES = set(PERMISSION_LEVELS)
 
 
 class ApiError(Exception):
@@ -65,6 +78,14 @@ def missing(message: str) -> ApiError:
 
 def exists(message: str) -> ApiError:
     return ApiError(400, "RESOURCE_ALREADY_EXISTS", message)
+
+
+def three_part(full_name: str, what: str) -> list[str]:
+    """Unity Catalog names: ``catalog.schema.name``, each part non-empty."""
+    parts = full_name.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise bad(f"Invalid {what} name '{full_name}': expected catalog_name.schema_name.name")
+    return parts
 
 
 @dataclass
@@ -128,16 +149,20 @@ class FakeDatabricks:
         self.token = token
         self.user = user
         self.state = State()
+        self._ids = itertools.count(1000)
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.failing_tasks: set[str] = set()
         self.oauth_client = ("sp-client-id", "sp-client-secret-value")
         self.run_polls_to_finish = 2
-        self._ids = itertools.count(1000)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.state.objects["/"] = WsObject("DIRECTORY", 1)
+        # A fresh workspace has the root, /Shared and the user's home folder (also under the
+        # /Workspace prefix, which names the same tree).
+        for folder in ("", "/Users", f"/Users/{user}", "/Shared"):
+            for prefix in ("", "/Workspace"):
+                self.state.objects[prefix + folder or "/"] = WsObject("DIRECTORY", self.next_id())
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------
@@ -559,7 +584,8 @@ class FakeDatabricks:
             raise bad(f"Invalid job_id: {job_id!r}") from None
         job = self.state.jobs.get(jid)
         if job is None:
-            raise missing(f"Job {jid} does not exist.")
+            # The Jobs API answers 400 INVALID_PARAMETER_VALUE, not 404, for a missing job.
+            raise bad(f"Job {jid} does not exist.")
         return job
 
     def _jobs_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -690,10 +716,24 @@ class FakeDatabricks:
             raise missing(f"No Experiment with id={experiment_id} exists")
         return exp
 
+    def folder_exists(self, path: str) -> bool:
+        """``/Workspace/X`` and ``/X`` name the same folder."""
+        alias = path[len("/Workspace"):] if path.startswith("/Workspace/") else "/Workspace" + path
+        return any(
+            (obj := self.state.objects.get(p)) is not None and obj.object_type == "DIRECTORY"
+            for p in (path, alias)
+        )
+
+    def _exp_parent_ok(self, name: str) -> None:
+        parent = name.rsplit("/", 1)[0] or "/"
+        if not self.folder_exists(parent):
+            raise missing(f"Parent directory {parent} does not exist.")
+
     def _exp_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         name = b.get("name")
         if not isinstance(name, str) or not name.startswith("/"):
             raise bad(f"Experiment name must be an absolute workspace path, got {name!r}")
+        self._exp_parent_ok(name)
         for exp in self.state.experiments.values():
             if exp["name"] == name:
                 stage = "" if exp["lifecycle_stage"] == "active" else " in deleted state"
@@ -710,6 +750,7 @@ class FakeDatabricks:
         return {"experiment_id": exp_id}
 
     def _exp_get(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        # Deleted experiments are still returned, with lifecycle_stage "deleted".
         return {"experiment": self._experiment(q.get("experiment_id"))}
 
     def _exp_get_by_name(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -724,6 +765,9 @@ class FakeDatabricks:
             new = b["new_name"]
             if not isinstance(new, str) or not new.startswith("/"):
                 raise bad(f"Experiment name must be an absolute workspace path, got {new!r}")
+            self._exp_parent_ok(new)
+            if any(e["name"] == new for e in self.state.experiments.values() if e is not exp):
+                raise exists(f"Experiment '{new}' already exists.")
             exp["name"] = new
         return {}
 
@@ -779,6 +823,7 @@ class FakeDatabricks:
 
     # -- Unity Catalog models and grants ------------------------------------------------
     def _uc(self, full_name: str) -> dict[str, Any]:
+        three_part(unquote(full_name), "model")
         model = self.state.uc_models.get(unquote(full_name))
         if model is None:
             raise missing(f"Routine or Model '{unquote(full_name)}' does not exist.")
@@ -870,47 +915,71 @@ class FakeDatabricks:
         otype, oid = m["type"], m["id"]
         if otype not in PERMISSION_OBJECT_TYPES:
             raise bad(f"Object type {otype} is not supported by this server")
-        found = {
-            "jobs": lambda: oid.isdigit() and int(oid) in self.state.jobs,
-            "experiments": lambda: oid in self.state.experiments,
-            "serving-endpoints": lambda: any(e["id"] == oid for e in self.state.endpoints.values()),
-            "registered-models": lambda: any(x["id"] == oid for x in self.state.ws_models.values()),
-        }[otype]()
-        if not found:
+        if not self.permission_object_exists(otype, oid):
             raise missing(f"{otype} {oid} does not exist.")
         return otype, oid
 
+    def permission_object_exists(self, otype: str, oid: str) -> bool:
+        s = self.state
+        return {
+            "jobs": lambda: oid.isdigit() and int(oid) in s.jobs,
+            "experiments": lambda: oid in s.experiments,
+            "serving-endpoints": lambda: any(e["id"] == oid for e in s.endpoints.values()),
+            "registered-models": lambda: any(x["id"] == oid for x in s.ws_models.values()),
+        }.get(otype, lambda: self.extra_permission_object_exists(otype, oid))()
+
+    def extra_permission_object_exists(self, otype: str, oid: str) -> bool:
+        return False
+
     @staticmethod
-    def _validate_acl(acl: Any) -> list[dict[str, Any]]:
+    def _validate_acl(otype: str, acl: Any) -> list[dict[str, Any]]:
         if not isinstance(acl, list):
             raise bad("access_control_list must be an array")
         for entry in acl:
+            if not isinstance(entry, dict):
+                raise bad(f"Invalid access control entry {entry!r}")
             principals = [
                 k for k in ("user_name", "group_name", "service_principal_name") if k in entry
             ]
             if len(principals) != 1:
                 raise bad(f"Each access control entry needs exactly one principal: {entry!r}")
-            if not str(entry.get("permission_level", "")).startswith(("CAN_", "IS_OWNER")):
-                raise bad(f"Invalid permission_level in {entry!r}")
+            unknown = set(entry) - {*principals, "permission_level"}
+            if unknown:
+                raise bad(f"Unknown field(s) {sorted(unknown)} in access control entry")
+            level = entry.get("permission_level")
+            if level not in PERMISSION_LEVELS[otype]:
+                raise bad(
+                    f"Permission level {level!r} is not valid for {otype}; "
+                    f"valid: {', '.join(sorted(PERMISSION_LEVELS[otype]))}"
+                )
+        if sum(1 for e in acl if e.get("permission_level") == "IS_OWNER") > 1:
+            raise bad(f"The {otype} object can have only one owner")
         return acl
 
     def _perm_get(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        """The real answer's shape: each principal with ``all_permissions``."""
         key = self._perm_object(m)
-        return {
-            "object_id": f"/{key[0]}/{key[1]}",
-            "object_type": key[0],
-            "access_control_list": self.state.permissions.get(key, []),
-        }
+        out = []
+        for entry in self.state.permissions.get(key, []):
+            principal = {k: v for k, v in entry.items() if k != "permission_level"}
+            out.append({
+                **principal,
+                "all_permissions": [
+                    {"permission_level": entry["permission_level"], "inherited": False}
+                ],
+            })  # fmt: skip
+        return {"object_id": f"/{key[0]}/{key[1]}", "object_type": key[0].rstrip("s"),
+                "access_control_list": out}  # fmt: skip
 
     def _perm_set(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         key = self._perm_object(m)
-        self.state.permissions[key] = self._validate_acl(b.get("access_control_list"))
+        self.state.permissions[key] = self._validate_acl(key[0], b.get("access_control_list"))
         return self._perm_get(m, q, b)
 
     def _perm_update(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         key = self._perm_object(m)
         self.state.permissions.setdefault(key, []).extend(
-            self._validate_acl(b.get("access_control_list"))
+            self._validate_acl(key[0], b.get("access_control_list"))
         )
         return self._perm_get(m, q, b)
 

@@ -177,6 +177,15 @@ class Kind:
             what=f"set permissions of {self.label} '{key}'",
         )
 
+    def mkdirs_parent(self, path: str) -> None:
+        """Create the workspace folder that will hold ``path`` (Databricks refuses otherwise)."""
+        parent = path.rstrip("/").rsplit("/", 1)[0]
+        if parent:
+            self.conn.call(
+                "POST", "/api/2.0/workspace/mkdirs", body={"path": parent},
+                what=f"create folder {parent}",
+            )  # fmt: skip
+
     def recreate(self, key: str, rid: str, config: Mapping[str, Any]) -> ResourceRef:
         self.warn(
             f"{self.label.capitalize()} '{key}' ({rid}) is recorded in the deployment state but "
@@ -185,10 +194,33 @@ class Kind:
         return self.create(key, config)
 
 
+def missing_by_400(err: WorkspaceError) -> bool:
+    """APIs that answer 400 INVALID_PARAMETER_VALUE "... does not exist." (jobs, clusters)."""
+    text = str(err)
+    return "INVALID_PARAMETER_VALUE" in text and "does not exist" in text
+
+
 class Jobs(Kind):
+    """Jobs. The Jobs API answers a missing job with 400 INVALID_PARAMETER_VALUE, not 404."""
+
     kind = "jobs"
     label = "job"
     permissions_type = "jobs"
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            super().delete(key, rid)
+        except WorkspaceError as err:
+            if not missing_by_400(err):
+                raise
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return super().get(key, rid)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return None
+            raise
 
     def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         body = super().body(config)
@@ -244,6 +276,14 @@ class Jobs(Kind):
             what=f"update job '{key}' ({rid})",
         )
 
+    def _send_or_check(self, key: str, rid: str, changed: bool, send: Callable[[], None]) -> bool:
+        try:
+            return super()._send_or_check(key, rid, changed, send)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return False
+            raise
+
     def update(
         self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
     ) -> ResourceRef:
@@ -284,6 +324,7 @@ class Experiments(Kind):
         body = {
             k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
         }
+        self.mkdirs_parent(name)
         res = self._post_create(key, name, "/api/2.0/mlflow/experiments/create", body)
         adopted = res is None
         if res is not None:
@@ -310,6 +351,7 @@ class Experiments(Kind):
         if current is None:
             return self.recreate(key, rid, config)
         if current.get("name") != name:
+            self.mkdirs_parent(name)
             self.conn.call(
                 "POST", "/api/2.0/mlflow/experiments/update",
                 body={"experiment_id": rid, "new_name": name},
