@@ -23,7 +23,8 @@ from mlops_stacks.workspace.databricks.auth import (
 )
 from mlops_stacks.workspace.databricks.files import FileSync
 from mlops_stacks.workspace.databricks.lock import RemoteLock
-from mlops_stacks.workspace.databricks.resources import KINDS, Kind, handler
+from mlops_stacks.workspace.databricks.registry import KINDS, handler
+from mlops_stacks.workspace.databricks.resources import Kind
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.protocol import (

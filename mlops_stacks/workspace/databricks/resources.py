@@ -10,6 +10,9 @@ models (workspace registry) /api/2.0/mlflow/registered-models name
 model_serving_endpoints    /api/2.0/serving-endpoints       endpoint name
 =========================  ===============================  ==========================
 
+The other kinds live in ``catalog_kinds.py``, ``compute_kinds.py`` and
+``object_kinds.py``; ``registry.py`` maps each kind to its class.
+
 ``permissions`` of a resource go to the permissions API (``/api/2.0/permissions``)
 and ``grants`` of a Unity Catalog model to the UC permissions API; both are only
 sent when they differ from what was deployed before.
@@ -38,6 +41,44 @@ Warn = Callable[[str], None]
 
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def sdk_fields(cls: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` reduced to the fields of a databricks-sdk service dataclass (``cls``)."""
+    return cls.from_dict(dict(config)).as_dict()
+
+
+def update_grants(
+    conn: Connection, securable: str, full_name: str, wanted: Any, before: Any, *, what: str
+) -> None:
+    """Send the add/remove changes between two bundle ``grants`` lists (nothing if equal)."""
+
+    def table(grants: Any) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for g in grants or []:
+            if isinstance(g, Mapping) and g.get("principal"):
+                out.setdefault(str(g["principal"]), set()).update(
+                    str(p) for p in g.get("privileges") or []
+                )
+        return out
+
+    new, old = table(wanted), table(before)
+    changes = []
+    for principal in sorted(set(new) | set(old)):
+        add = sorted(new.get(principal, set()) - old.get(principal, set()))
+        remove = sorted(old.get(principal, set()) - new.get(principal, set()))
+        if add or remove:
+            change: dict[str, Any] = {"principal": principal}
+            if add:
+                change["add"] = add
+            if remove:
+                change["remove"] = remove
+            changes.append(change)
+    if changes:
+        conn.call(
+            "PATCH", f"/api/2.1/unity-catalog/permissions/{securable}/{quote(full_name, safe='')}",
+            body={"changes": changes}, what=f"update grants of {what}",
+        )  # fmt: skip
 
 
 def acl(permissions: Any) -> list[dict[str, Any]]:
@@ -397,32 +438,8 @@ class RegisteredModels(Kind):
         return f"/api/2.1/unity-catalog/models/{quote(rid, safe='')}"
 
     def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
-        def table(grants: Any) -> dict[str, set[str]]:
-            out: dict[str, set[str]] = {}
-            for g in grants or []:
-                if isinstance(g, Mapping) and g.get("principal"):
-                    out.setdefault(str(g["principal"]), set()).update(
-                        str(p) for p in g.get("privileges") or []
-                    )
-            return out
-
-        new, old = table(wanted), table(before)
-        changes = []
-        for principal in sorted(set(new) | set(old)):
-            add = sorted(new.get(principal, set()) - old.get(principal, set()))
-            remove = sorted(old.get(principal, set()) - new.get(principal, set()))
-            if add or remove:
-                change: dict[str, Any] = {"principal": principal}
-                if add:
-                    change["add"] = add
-                if remove:
-                    change["remove"] = remove
-                changes.append(change)
-        if changes:
-            self.conn.call(
-                "PATCH", f"/api/2.1/unity-catalog/permissions/function/{quote(full_name, safe='')}",
-                body={"changes": changes}, what=f"update grants of registered model '{key}'",
-            )  # fmt: skip
+        update_grants(self.conn, "function", full_name, wanted, before,
+                      what=f"registered model '{key}'")  # fmt: skip
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         full = self._full_name(key, config)
@@ -578,21 +595,3 @@ class ServingEndpoints(Kind):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
-
-
-KINDS: dict[str, type[Kind]] = {
-    cls.kind: cls
-    for cls in (Jobs, Experiments, RegisteredModels, WorkspaceModels, ServingEndpoints)
-}
-
-
-def handler(kind: str, conn: Connection, warn: Warn, context: Mapping[str, str]) -> Kind:
-    """The implementation of ``kind``; ``WorkspaceError`` for unsupported kinds."""
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise WorkspaceError(
-            f"Resources of kind '{kind}' cannot be deployed to Databricks by mlops-stacks yet.",
-            hint=f"Remove resources.{kind} from this target, or deploy it with the Databricks CLI "
-            "(`databricks bundle deploy`).",
-        )
-    return cls(conn, warn, context)
