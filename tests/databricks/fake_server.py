@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.databricks.fake_kinds import FakeKinds
+
 NOTEBOOK_HEADER = b"# Databricks notebook source"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -119,10 +121,11 @@ class Fault:
 
 @dataclass
 class WsObject:
-    object_type: str  # DIRECTORY | NOTEBOOK | FILE
+    object_type: str  # DIRECTORY | NOTEBOOK | FILE | DASHBOARD
     object_id: int
     content: bytes = b""
     language: str | None = None
+    resource_id: str | None = None
 
 
 @dataclass
@@ -140,7 +143,7 @@ class State:
     grants: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
 
 
-class FakeDatabricks:
+class FakeDatabricks(FakeKinds):
     """The server. ``url`` once started; ``token`` is the only accepted bearer token."""
 
     def __init__(
@@ -163,6 +166,7 @@ class FakeDatabricks:
         for folder in ("", "/Users", f"/Users/{user}", "/Shared"):
             for prefix in ("", "/Workspace"):
                 self.state.objects[prefix + folder or "/"] = WsObject("DIRECTORY", self.next_id())
+        self.init_kinds()
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------
@@ -227,6 +231,7 @@ class FakeDatabricks:
             and not s.ws_models
             and not s.uc_models
             and not s.endpoints
+            and self.kinds_empty()
             and (root is None or not self.paths_under(root))
         )
 
@@ -392,6 +397,7 @@ class FakeDatabricks:
             ("PUT", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)/config", self._ep_update),
             ("DELETE", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)", self._ep_delete),
         ]
+        r += self.kind_routes()
         return [(m, re.compile(p), fn) for m, p, fn in r]
 
     # -- identity ---------------------------------------------------------------
@@ -486,6 +492,8 @@ class FakeDatabricks:
         }
         if obj.language:
             out["language"] = obj.language
+        if obj.resource_id:
+            out["resource_id"] = obj.resource_id
         if obj.object_type != "DIRECTORY":
             out["size"] = len(obj.content)
         return out
@@ -553,6 +561,9 @@ class FakeDatabricks:
             kinds = [t for t in TASK_TYPES if t in task]
             if len(kinds) != 1:
                 raise bad(f"Task {key} must have exactly one task type, found {kinds or 'none'}")
+            pl = task.get("pipeline_task")
+            if pl is not None and str(pl.get("pipeline_id")) not in self.state.pipelines:
+                raise bad(f"Task {key}: pipeline {pl.get('pipeline_id')!r} does not exist.")
             nb = task.get("notebook_task")
             if nb is not None:
                 path = nb.get("notebook_path")
@@ -875,9 +886,10 @@ class FakeDatabricks:
 
     def _grants_key(self, m: Any) -> tuple[str, str]:
         stype, name = m["type"], unquote(m["name"])
-        if stype != "function":
+        if stype not in ("function", "schema", "volume"):
             raise bad(f"Securable type {stype} is not supported by this server")
-        self._uc(name)
+        if not self.securable_exists(stype, name):
+            raise missing(f"{stype.capitalize()} '{name}' does not exist.")
         return stype, name
 
     def _grants_out(self, key: tuple[str, str]) -> dict[str, Any]:
@@ -927,9 +939,6 @@ class FakeDatabricks:
             "serving-endpoints": lambda: any(e["id"] == oid for e in s.endpoints.values()),
             "registered-models": lambda: any(x["id"] == oid for x in s.ws_models.values()),
         }.get(otype, lambda: self.extra_permission_object_exists(otype, oid))()
-
-    def extra_permission_object_exists(self, otype: str, oid: str) -> bool:
-        return False
 
     @staticmethod
     def _validate_acl(otype: str, acl: Any) -> list[dict[str, Any]]:
@@ -1009,6 +1018,7 @@ class FakeDatabricks:
         if name in self.state.endpoints:
             raise exists(f"Endpoint with name '{name}' already exists.")
         config = self._validate_endpoint_config(b.get("config"))
+        self.check_served_entities(config)
         ep = {
             "name": name,
             "id": f"ep{self.next_id()}",
@@ -1025,6 +1035,7 @@ class FakeDatabricks:
     def _ep_update(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         ep = self._endpoint(m["name"])
         ep["config"] = self._validate_endpoint_config(b)
+        self.check_served_entities(ep["config"])
         return ep
 
     def _ep_delete(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:

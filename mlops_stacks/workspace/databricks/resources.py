@@ -32,7 +32,7 @@ from urllib.parse import quote
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
-from mlops_stacks.workspace.protocol import ResourceRef
+from mlops_stacks.workspace.protocol import Deferred, ResourceRef
 
 JOBS_API = "/api/2.2/jobs"
 
@@ -566,9 +566,31 @@ class ServingEndpoints(Kind):
             self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}")["id"]
         )
 
+    def _check_versions(self, config: Mapping[str, Any]) -> None:
+        """``Deferred`` while a served model version is not registered (it may come from a
+        training job of this very bundle)."""
+        from mlops_stacks.workspace.local_kinds import served_versions
+
+        for name, version in served_versions(config):
+            if len(name.split(".")) == 3:
+                model, ver = quote(name, safe=""), quote(version, safe="")
+                path, query = f"/api/2.1/unity-catalog/models/{model}/versions/{ver}", None
+            else:
+                path = "/api/2.0/mlflow/model-versions/get"
+                query = {"name": name, "version": version}
+            try:
+                self.conn.call("GET", path, query=query,
+                               what=f"look up version {version} of model {name}")  # fmt: skip
+            except NotFoundError:
+                raise Deferred(
+                    f"model {name} version {version} is not registered on {self.conn.host} "
+                    "yet; run the training job, then deploy again to create the endpoint."
+                ) from None
+
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or "")
+        self._check_versions(config)
         created = self._post_create(key, name, "/api/2.0/serving-endpoints", body) is not None
         if not created:
             self._put_config(key, name, body)
@@ -591,6 +613,8 @@ class ServingEndpoints(Kind):
             self.delete(key, rid)
             return self.create(key, config)
         changed = previous is None or not _same(body.get("config"), (previous or {}).get("config"))
+        if changed:
+            self._check_versions(config)
         if not self._send_or_check(key, rid, changed, lambda: self._put_config(key, name, body)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
