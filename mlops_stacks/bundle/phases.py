@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context, Step
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
+from mlops_stacks.bundle.steps.check_names import CheckNames
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.steps.includes import ProcessIncludes
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
@@ -25,6 +26,7 @@ from mlops_stacks.diagnostics import Diagnostics
 LOAD: list[Step] = [
     LoadRootFile(),      # databricks.yml -> tree
     ProcessIncludes(),   # include: globs -> files merged into tree; include removed
+    CheckNames(),        # target names, resource keys -> errors for unsafe names
 ]
 
 SELECT: list[Step] = [

@@ -40,6 +40,12 @@ COMMANDS: list[tuple[str, str]] = [
 class _Group(TyperGroup):
     """Maps our exceptions to messages and exit codes for every command."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from mlops_stacks.cli.help import tidy
+
+        tidy(self)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for _, name in COMMANDS if name in self.commands]
 
@@ -65,7 +71,7 @@ app = typer.Typer(
         "local workspace (no account needed), or on Databricks with `-t staging`."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",

@@ -25,13 +25,15 @@ with that repository's CI/CD platform, hosts and branches.
 
 Examples:
 
-    mlops-stacks init                                   # asks the questions
+    mlops-stacks init
     mlops-stacks init --defaults --data project_name=churn
     mlops-stacks init --config-file answers.yml out/churn
-    mlops-stacks init --defaults --data project_name=churn --data cloud=aws \\
-        --data cicd_platform=gitlab
-    mlops-stacks init --defaults --data setup=cicd_only --data project_name=ml-repo
-    mlops-stacks init --defaults --data setup=project_only --data project_name=churn ml-repo
+    mlops-stacks init --defaults --data cloud=aws --data cicd_platform=gitlab
+    mlops-stacks init --defaults --data setup=cicd_only ml-repo
+    mlops-stacks init ml-repo --defaults --data setup=project_only
+
+The first asks the questions; the last two make a CI/CD-only repository and
+add a project to it.
 """
 
 

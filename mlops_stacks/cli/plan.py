@@ -24,10 +24,10 @@ create, with a warning.
 
 Examples:
 
-    mlops-stacks plan                  # the default target (local)
-    mlops-stacks plan -t staging --var catalog=stg
-    mlops-stacks plan -t prod -p prod-sp    # a ~/.databrickscfg profile
-    mlops-stacks plan -o json | jq .summary
+    mlops-stacks plan
+    mlops-stacks plan -t staging --var catalog_name=stg
+    mlops-stacks plan -t prod -p prod-sp
+    mlops-stacks plan -o json
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
 """
@@ -82,7 +82,9 @@ def plan(
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     the_plan, files, _state = preview(bundle, workspace)
-    for message in the_plan.warnings:
+    from mlops_stacks.deploy.sync import skipped_warning
+
+    for message in [*the_plan.warnings, *map(skipped_warning, files.skipped)]:
         term.warn(message)
     if json_mode:
         term.json(plan_data(bundle, the_plan, files))

@@ -23,7 +23,8 @@ open it: the `mlflow ui ...` command for the local MLflow store, and
 Examples:
 
     mlops-stacks summary
-    mlops-stacks summary -t staging -o json | jq '.resources.jobs'
+    mlops-stacks summary -o json
+    mlops-stacks summary -t staging
 """
 
 

@@ -26,9 +26,12 @@ Every problem names its file:line:col and how to fix it.
 
 Examples:
 
-    mlops-stacks validate                     # the default target (local)
-    mlops-stacks validate -t staging --strict # warnings fail too (for CI)
-    mlops-stacks validate --var catalog=dev -o json | jq .resources
+    mlops-stacks validate
+    mlops-stacks validate -t staging --strict
+    mlops-stacks validate --var catalog_name=dev -o json
+
+The first checks the default target (`local`); `--strict` fails on warnings
+too (for CI).
 
 Exit code 0 when valid (warnings allowed), 1 when there are errors.
 With GITHUB_ACTIONS=true, problems are also printed as GitHub annotations.

@@ -43,7 +43,7 @@ from mlops_stacks.deploy.state import (
     load_state,
     save_state,
 )
-from mlops_stacks.deploy.sync import SyncPlan, plan_sync
+from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
 
@@ -207,6 +207,9 @@ def deploy(
         progress("Syncing files")
         files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
         result.files = files
+        for rel in files.skipped:
+            result.notes.append(skipped_warning(rel))
+            warn(skipped_warning(rel))
         for rel in files.delete:
             workspace.delete_file(rel)
         for rel in files.upload:

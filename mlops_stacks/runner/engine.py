@@ -34,6 +34,7 @@ from mlops_stacks.runner.condition import evaluate
 from mlops_stacks.runner.dag import TaskGraph, build_graph, decide, select
 from mlops_stacks.runner.events import (
     RUN_FINISHED,
+    RUN_QUEUED,
     RUN_STARTED,
     TASK_FINISHED,
     TASK_STARTED,
@@ -53,6 +54,7 @@ from mlops_stacks.runner.record import (
     EXCLUDED,
     FAILED,
     PENDING,
+    QUEUED,
     RUNNING,
     SUCCESS,
     TERMINAL_STATES,
@@ -160,17 +162,40 @@ def run_job(
         files_root=files_root,
         job_id=job_id,
     )
+    run_id = run_id or new_run_id()
+    admission = _admit(job, job_key, Path(runs_dir), run_id, on_event)
+    if admission is not None:
+        return admission
     run = _Execution(
         plan,
         runs_dir=Path(runs_dir),
         env=env,
         on_event=on_event,
         run_other_job=run_other_job,
-        run_id=run_id or new_run_id(),
+        run_id=run_id,
         parent_run_id=parent_run_id,
         max_parallel=max(1, max_parallel),
     )
     return run.execute()
+
+
+def _admit(job: dict[str, Any], job_key: str, runs_dir: Path, run_id: str,
+           on_event: EventHandler | None) -> RunRecord | None:
+    """Wait for a slot under ``max_concurrent_runs``; the SKIPPED record when there is none."""
+    from mlops_stacks.runner.admission import ADMITTED, admit
+
+    def queued(admission: Any) -> None:
+        if on_event is not None:
+            on_event(RunEvent(RUN_QUEUED, admission.record, state=QUEUED,
+                              message=admission.message))
+
+    admission = admit(runs_dir, job, job_key=job_key, run_id=run_id, on_queued=queued)
+    if admission.outcome == ADMITTED:
+        return None
+    if on_event is not None:
+        on_event(RunEvent(RUN_FINISHED, admission.record, state=admission.record.state,
+                          message=admission.message))
+    return admission.record
 
 
 @dataclass

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.fileio import atomic_copy, atomic_write_json, sha256_file
+from mlops_stacks.names import name_problem, shown
 from mlops_stacks.workspace import local_lock
 from mlops_stacks.workspace.local_kinds import (
     LOCAL_MEANINGS,
@@ -84,9 +85,14 @@ class LocalWorkspace:
         root_path: str | None = None, file_path: str | None = None,
     ) -> None:
         self.bundle_root = Path(bundle_root).resolve()
+        problem = name_problem(target)
+        if problem:
+            raise WorkspaceError(f'Target name "{shown(target)}" {problem}.',
+                                 hint="Use a target defined under `targets:` in databricks.yml.")
         self.target = target
         self.bundle_name = bundle_name
         self.dir = self.bundle_root / LOCAL_DIR / target
+        self._check_layout()
         self.root_path = (root_path or default_root_path(bundle_name, target)).rstrip("/")
         self.file_path = (file_path or f"{self.root_path}/files").rstrip("/")
         self.mlflow = MlflowResources(self.dir / "mlflow")
@@ -98,6 +104,35 @@ class LocalWorkspace:
             bundle.root, bundle.target, bundle_name=bundle.name,
             root_path=ws.get("root_path"), file_path=ws.get("file_path"),
         )
+
+    # -- containment ----------------------------------------------------------------
+    def _check_layout(self) -> None:
+        """Refuse to work when ``.mlops-stacks``, the target's folder or one of its parts is
+        a symbolic link leading out of the bundle (writes and deletes would land there)."""
+        self._real_dir = self.dir.resolve()
+        if not self._real_dir.is_relative_to(self.bundle_root):
+            self._refuse(self.dir)
+        for name in ("files", "jobs", "resources", "runs", "mlflow", "state.json",
+                     "deploy.lock"):
+            part = self.dir / name
+            if part.is_symlink() and not part.resolve().is_relative_to(self._real_dir):
+                self._refuse(part)
+
+    def _refuse(self, path: Path) -> None:
+        raise WorkspaceError(
+            f"Refusing to use {path}: it is a symbolic link (or lies under one) that leads "
+            f"outside the bundle, to {path.resolve()}.",
+            hint=f"Remove the link; mlops-stacks recreates {LOCAL_DIR}/ as a plain folder "
+            "inside the bundle.",
+        )
+
+    def _inside(self, path: Path) -> Path:
+        """``path`` when its folder is inside the target's folder once links are followed
+        (the last part itself is replaced or unlinked, never followed)."""
+        parent = path.parent.resolve()
+        if parent != self._real_dir and not parent.is_relative_to(self._real_dir):
+            self._refuse(path.parent)
+        return path
 
     # -- layout -------------------------------------------------------------------
     @property
@@ -212,9 +247,9 @@ class LocalWorkspace:
     # -- files ------------------------------------------------------------------------
     def _file(self, path: str) -> Path:
         rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts:
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
             raise WorkspaceError(f"Refusing to sync {path!r}: not inside the bundle root.")
-        return self.files_dir / rel
+        return self._inside(self.files_dir / rel)
 
     def list_files(self) -> dict[str, FileInfo]:
         out: dict[str, FileInfo] = {}
@@ -244,6 +279,9 @@ class LocalWorkspace:
             parent = parent.parent
 
     def delete_all_files(self) -> None:
+        self._inside(self.files_dir)
+        if self.files_dir.is_symlink():
+            self.files_dir.unlink()
         shutil.rmtree(self.files_dir, ignore_errors=True)
 
     # -- state ------------------------------------------------------------------------
@@ -269,11 +307,11 @@ class LocalWorkspace:
         return data
 
     def write_state(self, state: Mapping[str, Any]) -> None:
-        atomic_write_json(self.state_file, dict(state))
+        atomic_write_json(self._inside(self.state_file), dict(state))
 
     def delete_state(self) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.state_file.unlink()
+            self._inside(self.state_file).unlink()
 
     # -- lock -------------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
@@ -287,9 +325,15 @@ class LocalWorkspace:
 
     # -- resources ----------------------------------------------------------------------
     def _record_file(self, kind: str, key: str) -> Path:
+        for what, name in (("resource kind", kind), ("resource key", key)):
+            problem = name_problem(name)
+            if problem:
+                raise WorkspaceError(f'The {what} "{shown(name)}" {problem}.',
+                                     hint="Rename it in the bundle (`mlops-stacks validate` "
+                                     "shows where).")
         if kind == "jobs":
-            return self.jobs_dir / f"{key}.json"
-        return self.dir / "resources" / kind / f"{key}.json"
+            return self._inside(self.jobs_dir / f"{key}.json")
+        return self._inside(self.dir / "resources" / kind / f"{key}.json")
 
     def _read_record(self, kind: str, key: str) -> dict[str, Any] | None:
         try:

@@ -25,7 +25,9 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
-dbutils.widgets.text("scored_data_path", "outputs/predictions/batch_predictions.csv", label="Scored trips")
+dbutils.widgets.text(
+    "scored_data_path", "outputs/predictions/batch_predictions.csv", label="Scored trips"
+)
 dbutils.widgets.text("metric_thresholds", "", label="Threshold overrides")
 
 # COMMAND ----------

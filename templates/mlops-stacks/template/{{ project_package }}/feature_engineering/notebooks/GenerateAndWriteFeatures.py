@@ -25,14 +25,17 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 dbutils.widgets.text("input_data_path", "data/taxi_trips.csv", label="Raw trips")
-dbutils.widgets.text("feature_table_path", "outputs/features/zip_features.csv", label="Feature table")
+dbutils.widgets.text(
+    "feature_table_path", "outputs/features/zip_features.csv", label="Feature table"
+)
 
 # COMMAND ----------
 
 from common.data import load_trips
 from feature_engineering.zip_features import compute_zip_features, write_feature_table
 
-table = compute_zip_features(load_trips(dbutils.widgets.get("input_data_path"), require_label=False))
+trips = load_trips(dbutils.widgets.get("input_data_path"), require_label=False)
+table = compute_zip_features(trips)
 written = write_feature_table(table, dbutils.widgets.get("feature_table_path"))
 print(f"Wrote {len(table)} zip feature rows to {written}")
 

@@ -12,7 +12,8 @@ from monitoring.monitoring_config import METRIC_THRESHOLDS
 
 def scored(errors):
     truth = [10.0 + i for i in range(len(errors))]
-    return pd.DataFrame({LABEL: truth, "prediction": [t + e for t, e in zip(truth, errors, strict=True)]})
+    predictions = [t + e for t, e in zip(truth, errors, strict=True)]
+    return pd.DataFrame({LABEL: truth, "prediction": predictions})
 
 
 def test_good_predictions_raise_no_violation():

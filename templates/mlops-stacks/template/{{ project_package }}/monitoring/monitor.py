@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
-from monitoring.monitoring_config import METRIC_THRESHOLDS, MIN_LABELLED_ROWS
 
 from common.data import LABEL
 from common.metrics import METRICS, score
+from monitoring.monitoring_config import METRIC_THRESHOLDS, MIN_LABELLED_ROWS
 
 _OVERRIDE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
 
