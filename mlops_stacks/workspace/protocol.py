@@ -59,6 +59,11 @@ class FileInfo:
     size: int = 0
 
 
+class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+    """``create_resource`` cannot create this resource yet (e.g. a serving endpoint whose
+    model version is not registered); the deploy notes it and tries again next time."""
+
+
 @dataclass(frozen=True)
 class ResourceRef:
     """Where a deployed resource lives: its kind, bundle key and workspace ID."""
