@@ -52,12 +52,6 @@ if TYPE_CHECKING:
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
-#: Resource kinds the local workspace deploys (MLflow, job records, endpoint and
-#: monitor records); other kinds are reported as Databricks-only before a deploy.
-LOCAL_KINDS = frozenset({
-    "experiments", "models", "registered_models", "jobs", "model_serving_endpoints",
-    "quality_monitors",
-})
 #: Resource kinds kept in the MLflow model registry.
 _MLFLOW_MODEL_KINDS = ("registered_models", "models")
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
@@ -244,7 +238,11 @@ class LocalWorkspace:
         )
 
     def deployable_kinds(self) -> frozenset[str]:
-        return LOCAL_KINDS
+        # Every kind: a local meaning (LOCAL_MEANINGS), or skipped with a note
+        # that it runs only on Databricks.
+        from mlops_stacks.bundle.model import RESOURCE_KINDS
+
+        return frozenset(RESOURCE_KINDS) | frozenset(LOCAL_MEANINGS)
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.kind == "jobs":
