@@ -9,7 +9,7 @@ steps read (for example whether ``workspace.root_path`` was defaulted).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +34,9 @@ class Context:
     """Environment used for ``BUNDLE_VAR_<name>``."""
     current_user_arg: dict[str, Any] | None = None
     """The workspace user, when the caller knows it (credentials)."""
+    user_lookup: Callable[[str, str | None], dict[str, Any] | None] | None = None
+    """Asks a remote workspace for its user, ``(host, workspace.profile) -> user``; called
+    only when needed (see ``PopulateCurrentUser``); ``None`` skips look-ups."""
 
     tree: Node | None = None
     """The configuration; ``None`` until the root file is read."""

@@ -25,6 +25,7 @@ from mlops_stacks.errors import MlopsStacksError
 # (module under mlops_stacks.cli, command name) in the order ``--help`` lists them.
 COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
+    ("update", "update"),
     ("validate", "validate"),
     ("schema", "schema"),
     ("plan", "plan"),

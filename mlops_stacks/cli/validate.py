@@ -75,7 +75,8 @@ def validate(
     variables = parse_pairs(var, "--var")
     root = find_bundle_root()
     try:
-        bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict)
+        bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict,
+                                    lookup_user=False)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise

@@ -59,6 +59,11 @@ class FileInfo:
     size: int = 0
 
 
+class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+    """``create_resource`` cannot create this resource yet (e.g. a serving endpoint whose
+    model version is not registered); the deploy notes it and tries again next time."""
+
+
 @dataclass(frozen=True)
 class ResourceRef:
     """Where a deployed resource lives: its kind, bundle key and workspace ID."""
@@ -153,6 +158,10 @@ class Workspace(Protocol):
 
     def resource_locator(self, ref: ResourceRef) -> str:
         """How a user opens this resource (a URL, or a command for local)."""
+        ...
+
+    def deployable_kinds(self) -> frozenset[str]:
+        """The resource kinds this workspace can create, update and delete."""
         ...
 
     # -- files ------------------------------------------------------------------

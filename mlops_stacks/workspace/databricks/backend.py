@@ -23,7 +23,8 @@ from mlops_stacks.workspace.databricks.auth import (
 )
 from mlops_stacks.workspace.databricks.files import FileSync
 from mlops_stacks.workspace.databricks.lock import RemoteLock
-from mlops_stacks.workspace.databricks.resources import KINDS, Kind, handler
+from mlops_stacks.workspace.databricks.registry import KINDS, handler
+from mlops_stacks.workspace.databricks.resources import Kind
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.protocol import (
@@ -125,6 +126,9 @@ class DatabricksWorkspace:
             },
         )
 
+    def deployable_kinds(self) -> frozenset[str]:
+        return frozenset(KINDS)
+
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.url:
             return ref.url
@@ -202,6 +206,28 @@ class DatabricksWorkspace:
             ref for ref in refs
             if ref.kind in KINDS and self._kind(ref.kind).get(ref.key, ref.id) is None
         ]
+
+    # -- pipelines ------------------------------------------------------------------
+    def run_pipeline(
+        self,
+        key: str,
+        *,
+        full_refresh: bool = False,
+        on_state: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run an update of the deployed pipeline ``key`` and wait for it to finish."""
+        from mlops_stacks.workspace.databricks.compute_kinds import Pipelines
+
+        entry = ((self.read_state() or {}).get("resources") or {}).get("pipelines", {}).get(key)
+        if not isinstance(entry, Mapping) or not entry.get("id"):
+            raise RunError(
+                f"Pipeline '{key}' is not deployed to target '{self.target}' on {self.conn.host}.",
+                hint=f"Deploy first: mlops-stacks deploy -t {self.target}",
+            )
+        kind = self._kind("pipelines")
+        assert isinstance(kind, Pipelines)
+        return kind.run(key, str(entry["id"]), full_refresh=full_refresh,
+                        poll_interval=self.runs.poll_interval, on_state=on_state)  # fmt: skip
 
     # -- job runs -------------------------------------------------------------------
     def job_id(self, key: str, state: Mapping[str, Any] | None = None) -> str:

@@ -10,6 +10,9 @@ models (workspace registry) /api/2.0/mlflow/registered-models name
 model_serving_endpoints    /api/2.0/serving-endpoints       endpoint name
 =========================  ===============================  ==========================
 
+The other kinds live in ``catalog_kinds.py``, ``compute_kinds.py`` and
+``object_kinds.py``; ``registry.py`` maps each kind to its class.
+
 ``permissions`` of a resource go to the permissions API (``/api/2.0/permissions``)
 and ``grants`` of a Unity Catalog model to the UC permissions API; both are only
 sent when they differ from what was deployed before.
@@ -29,7 +32,7 @@ from urllib.parse import quote
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
-from mlops_stacks.workspace.protocol import ResourceRef
+from mlops_stacks.workspace.protocol import Deferred, ResourceRef
 
 JOBS_API = "/api/2.2/jobs"
 
@@ -38,6 +41,44 @@ Warn = Callable[[str], None]
 
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def sdk_fields(cls: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` reduced to the fields of a databricks-sdk service dataclass (``cls``)."""
+    return cls.from_dict(dict(config)).as_dict()
+
+
+def update_grants(
+    conn: Connection, securable: str, full_name: str, wanted: Any, before: Any, *, what: str
+) -> None:
+    """Send the add/remove changes between two bundle ``grants`` lists (nothing if equal)."""
+
+    def table(grants: Any) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for g in grants or []:
+            if isinstance(g, Mapping) and g.get("principal"):
+                out.setdefault(str(g["principal"]), set()).update(
+                    str(p) for p in g.get("privileges") or []
+                )
+        return out
+
+    new, old = table(wanted), table(before)
+    changes = []
+    for principal in sorted(set(new) | set(old)):
+        add = sorted(new.get(principal, set()) - old.get(principal, set()))
+        remove = sorted(old.get(principal, set()) - new.get(principal, set()))
+        if add or remove:
+            change: dict[str, Any] = {"principal": principal}
+            if add:
+                change["add"] = add
+            if remove:
+                change["remove"] = remove
+            changes.append(change)
+    if changes:
+        conn.call(
+            "PATCH", f"/api/2.1/unity-catalog/permissions/{securable}/{quote(full_name, safe='')}",
+            body={"changes": changes}, what=f"update grants of {what}",
+        )  # fmt: skip
 
 
 def acl(permissions: Any) -> list[dict[str, Any]]:
@@ -177,6 +218,15 @@ class Kind:
             what=f"set permissions of {self.label} '{key}'",
         )
 
+    def mkdirs_parent(self, path: str) -> None:
+        """Create the workspace folder that will hold ``path`` (Databricks refuses otherwise)."""
+        parent = path.rstrip("/").rsplit("/", 1)[0]
+        if parent:
+            self.conn.call(
+                "POST", "/api/2.0/workspace/mkdirs", body={"path": parent},
+                what=f"create folder {parent}",
+            )  # fmt: skip
+
     def recreate(self, key: str, rid: str, config: Mapping[str, Any]) -> ResourceRef:
         self.warn(
             f"{self.label.capitalize()} '{key}' ({rid}) is recorded in the deployment state but "
@@ -185,10 +235,33 @@ class Kind:
         return self.create(key, config)
 
 
+def missing_by_400(err: WorkspaceError) -> bool:
+    """APIs that answer 400 INVALID_PARAMETER_VALUE "... does not exist." (jobs, clusters)."""
+    text = str(err)
+    return "INVALID_PARAMETER_VALUE" in text and "does not exist" in text
+
+
 class Jobs(Kind):
+    """Jobs. The Jobs API answers a missing job with 400 INVALID_PARAMETER_VALUE, not 404."""
+
     kind = "jobs"
     label = "job"
     permissions_type = "jobs"
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            super().delete(key, rid)
+        except WorkspaceError as err:
+            if not missing_by_400(err):
+                raise
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return super().get(key, rid)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return None
+            raise
 
     def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         body = super().body(config)
@@ -243,6 +316,14 @@ class Jobs(Kind):
             what=f"update job '{key}' ({rid})",
         )
 
+    def _send_or_check(self, key: str, rid: str, changed: bool, send: Callable[[], None]) -> bool:
+        try:
+            return super()._send_or_check(key, rid, changed, send)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return False
+            raise
+
     def update(
         self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
     ) -> ResourceRef:
@@ -283,6 +364,7 @@ class Experiments(Kind):
         body = {
             k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
         }
+        self.mkdirs_parent(name)
         res = self._post_create(key, name, "/api/2.0/mlflow/experiments/create", body)
         adopted = res is None
         if res is not None:
@@ -309,6 +391,7 @@ class Experiments(Kind):
         if current is None:
             return self.recreate(key, rid, config)
         if current.get("name") != name:
+            self.mkdirs_parent(name)
             self.conn.call(
                 "POST", "/api/2.0/mlflow/experiments/update",
                 body={"experiment_id": rid, "new_name": name},
@@ -354,32 +437,8 @@ class RegisteredModels(Kind):
         return f"/api/2.1/unity-catalog/models/{quote(rid, safe='')}"
 
     def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
-        def table(grants: Any) -> dict[str, set[str]]:
-            out: dict[str, set[str]] = {}
-            for g in grants or []:
-                if isinstance(g, Mapping) and g.get("principal"):
-                    out.setdefault(str(g["principal"]), set()).update(
-                        str(p) for p in g.get("privileges") or []
-                    )
-            return out
-
-        new, old = table(wanted), table(before)
-        changes = []
-        for principal in sorted(set(new) | set(old)):
-            add = sorted(new.get(principal, set()) - old.get(principal, set()))
-            remove = sorted(old.get(principal, set()) - new.get(principal, set()))
-            if add or remove:
-                change: dict[str, Any] = {"principal": principal}
-                if add:
-                    change["add"] = add
-                if remove:
-                    change["remove"] = remove
-                changes.append(change)
-        if changes:
-            self.conn.call(
-                "PATCH", f"/api/2.1/unity-catalog/permissions/function/{quote(full_name, safe='')}",
-                body={"changes": changes}, what=f"update grants of registered model '{key}'",
-            )  # fmt: skip
+        update_grants(self.conn, "function", full_name, wanted, before,
+                      what=f"registered model '{key}'")  # fmt: skip
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         full = self._full_name(key, config)
@@ -506,9 +565,31 @@ class ServingEndpoints(Kind):
             "id"
         )
 
+    def _check_versions(self, config: Mapping[str, Any]) -> None:
+        """``Deferred`` while a served model version is not registered (it may come from a
+        training job of this very bundle)."""
+        from mlops_stacks.workspace.local_kinds import served_versions
+
+        for name, version in served_versions(config):
+            if len(name.split(".")) == 3:
+                model, ver = quote(name, safe=""), quote(version, safe="")
+                path, query = f"/api/2.1/unity-catalog/models/{model}/versions/{ver}", None
+            else:
+                path = "/api/2.0/mlflow/model-versions/get"
+                query = {"name": name, "version": version}
+            try:
+                self.conn.call("GET", path, query=query,
+                               what=f"look up version {version} of model {name}")  # fmt: skip
+            except NotFoundError:
+                raise Deferred(
+                    f"model {name} version {version} is not registered on {self.conn.host} "
+                    "yet; run the training job, then deploy again to create the endpoint."
+                ) from None
+
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or "")
+        self._check_versions(config)
         created = self._post_create(key, name, "/api/2.0/serving-endpoints", body) is not None
         if not created:
             self._put_config(key, name, body)
@@ -531,25 +612,9 @@ class ServingEndpoints(Kind):
             self.delete(key, rid)
             return self.create(key, config)
         changed = previous is None or not _same(body.get("config"), (previous or {}).get("config"))
+        if changed:
+            self._check_versions(config)
         if not self._send_or_check(key, rid, changed, lambda: self._put_config(key, name, body)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
-
-
-KINDS: dict[str, type[Kind]] = {
-    cls.kind: cls
-    for cls in (Jobs, Experiments, RegisteredModels, WorkspaceModels, ServingEndpoints)
-}
-
-
-def handler(kind: str, conn: Connection, warn: Warn, context: Mapping[str, str]) -> Kind:
-    """The implementation of ``kind``; ``WorkspaceError`` for unsupported kinds."""
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise WorkspaceError(
-            f"Resources of kind '{kind}' cannot be deployed to Databricks by mlops-stacks yet.",
-            hint=f"Remove resources.{kind} from this target, or deploy it with the Databricks CLI "
-            "(`databricks bundle deploy`).",
-        )
-    return cls(conn, warn, context)
