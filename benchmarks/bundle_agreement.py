@@ -27,10 +27,10 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomllib
 import yaml
 
 #: The folders of the CLI's acceptance suite that are about loading and validating.
@@ -211,8 +211,8 @@ def report_cli(runs: list[Run], skipped: list[str], show_agreeing: bool) -> int:
     share = 100.0 * len(agree) / len(runs) if runs else 0.0
     tracebacks = sum(r.traceback for r in runs)
     print(f"\n{len(runs)} validate runs compared ({len(skipped)} skipped: bundle made by the "
-          f"test script, run by another program, or an option we lack): {len(agree)} agree ({share:.1f}%), "
-          f"{len(differ)} differ, {tracebacks} tracebacks")
+          f"test script, run by another program, or an option we lack): {len(agree)} agree "
+          f"({share:.1f}%), {len(differ)} differ, {tracebacks} tracebacks")
     return 0
 
 
