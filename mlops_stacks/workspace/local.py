@@ -481,6 +481,7 @@ class LocalWorkspace:
     def run_job(
         self, key: str, *, params: Mapping[str, str] | None = None,
         only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         from mlops_stacks.runner import run_job
 
@@ -500,6 +501,7 @@ class LocalWorkspace:
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
+            timeout=timeout,
         )
 
     def start_run(

@@ -257,8 +257,13 @@ class Workspace(Protocol):
         params: Mapping[str, str] | None = None,
         only: list[str] | None = None,
         on_event: Callable[[Any], None] | None = None,
+        timeout: float | None = None,
     ) -> Any:
-        """Run the deployed job ``key`` and wait for it; returns a ``runner.RunRecord``."""
+        """Run the deployed job ``key`` and wait for it; returns a ``runner.RunRecord``.
+
+        The wait ends after ``timeout`` seconds or the job's ``timeout_seconds``,
+        whichever is shorter; the record then says the run timed out (FAILED).
+        """
         ...
 
     def start_run(
