@@ -69,7 +69,7 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
     from mlops_stacks.deploy import deploy as run_deploy
     from mlops_stacks.diagnostics import render_github, render_text, warning
 
-    where = workspace.info().details.get("directory") or workspace.info().root_path
+    where = workspace.info().directory or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(
         term, auto_approve, heading="these resources and the data they hold would be deleted:",
