@@ -119,6 +119,18 @@ def init(
         metavar="PATH_OR_URL",
         help="Template folder or git URL. Default: the built-in template.",
     ),
+    vcs_ref: str = typer.Option(
+        None,
+        "--vcs-ref",
+        metavar="REF",
+        help="Version (tag or commit) of a git --template. Default: its newest tag.",
+    ),
+    trust: bool = typer.Option(
+        False,
+        "--trust",
+        help="Let the template run code (_tasks, _migrations, Jinja extensions) and keep "
+        "symbolic links.",
+    ),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     output: OutputFormat = OUTPUT,
 ) -> None:
@@ -137,6 +149,8 @@ def init(
         template=template,
         git=not no_git,
         ask=ask,
+        vcs_ref=vcs_ref,
+        trust=trust,
     )
     plan = prepare(options)  # may prompt: no spinner yet
     with term.status("Generating the project..."):

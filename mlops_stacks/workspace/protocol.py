@@ -63,6 +63,11 @@ class FileInfo:
     size: int = 0
 
 
+class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+    """``create_resource`` cannot create this resource yet (e.g. a serving endpoint whose
+    model version is not registered); the deploy notes it and tries again next time."""
+
+
 @dataclass(frozen=True)
 class ResourceRef:
     """Where a deployed resource lives: its kind, bundle key and workspace ID."""
@@ -175,6 +180,10 @@ class Workspace(Protocol):
         """How a user opens this resource (a URL, or a command for local)."""
         ...
 
+    def deployable_kinds(self) -> frozenset[str]:
+        """The resource kinds this workspace can create, update and delete."""
+        ...
+
     # -- files ------------------------------------------------------------------
     def list_files(self) -> dict[str, FileInfo]:
         """Every synced file, by relative path, with its content hash."""
@@ -268,8 +277,13 @@ class Workspace(Protocol):
         params: Mapping[str, str] | None = None,
         only: list[str] | None = None,
         on_event: Callable[[RunEvent], None] | None = None,
+        timeout: float | None = None,
     ) -> RunRecord:
-        """Run the deployed job ``key`` and wait for it; returns its record."""
+        """Run the deployed job ``key`` and wait for it; returns its record.
+
+        The wait ends after ``timeout`` seconds or the job's ``timeout_seconds``,
+        whichever is shorter; the record then says the run timed out (FAILED).
+        """
         ...
 
     def start_run(
