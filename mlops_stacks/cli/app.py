@@ -35,6 +35,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("runs", "runs"),
     ("destroy", "destroy"),
     ("summary", "summary"),
+    ("open", "open"),
+    ("models", "models"),
     ("serve", "serve"),
 ]
 

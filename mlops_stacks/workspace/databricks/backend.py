@@ -120,10 +120,8 @@ class DatabricksWorkspace:
             host=self.conn.host,
             root_path=self.root_path,
             file_path=self.file_path,
-            details={
-                "state_path": self.state_path,
-                "credentials": self.conn.ctx.credential_source,
-            },
+            state_path=self.state_path,
+            credentials=self.conn.ctx.credential_source,
         )
 
     def deployable_kinds(self) -> frozenset[str]:
