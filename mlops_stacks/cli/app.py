@@ -33,6 +33,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("run", "run"),
     ("runs", "runs"),
     ("destroy", "destroy"),
+    ("deployment", "deployment"),
+    ("generate", "generate"),
     ("summary", "summary"),
     ("serve", "serve"),
 ]
