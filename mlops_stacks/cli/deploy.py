@@ -95,8 +95,11 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
     Warnings (resources recreated, links not synced) are printed as diagnostics.
     """
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
+    from mlops_stacks.deploy import check_deployable
     from mlops_stacks.deploy import deploy as run_deploy
     from mlops_stacks.diagnostics import render_github, render_text, warning
+
+    check_deployable(bundle, workspace)
 
     where = workspace.info().details.get("directory") or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")

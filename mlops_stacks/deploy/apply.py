@@ -56,6 +56,36 @@ Progress = Callable[[str], None]
 Approve = Callable[[list[Action]], bool]
 
 
+class NotDeployable(MlopsStacksError):
+    """The bundle has resources of kinds the target's workspace cannot deploy yet."""
+
+
+def check_deployable(bundle: Bundle, workspace: Workspace) -> None:
+    """Raise ``NotDeployable`` naming every resource ``workspace`` cannot deploy.
+
+    Runs before anything changes, so a deploy never stops half-way at a kind
+    it does not know; ``plan`` shows the same list.
+    """
+    missing = undeployable(bundle, workspace)
+    if not missing:
+        return
+    where = "the local workspace" if workspace.info().kind == "local" else "Databricks"
+    listed = "\n".join(f"  resources.{kind}.{key}" for kind, key in missing)
+    kinds = sorted({kind for kind, _ in missing})
+    raise NotDeployable(
+        f"mlops-stacks cannot deploy these resources to {where} yet "
+        f"(kinds: {', '.join(kinds)}); nothing was changed:\n{listed}",
+        hint="Remove them from this target (or move them to a target deployed with the "
+             "Databricks CLI), then deploy again.",
+    )
+
+
+def undeployable(bundle: Bundle, workspace: Workspace) -> list[tuple[str, str]]:
+    """``(kind, key)`` of every resource of a kind ``workspace`` cannot deploy."""
+    kinds = workspace.deployable_kinds()
+    return [(kind, key) for kind, key, _ in bundle.all_resources() if kind not in kinds]
+
+
 class NotApproved(MlopsStacksError):
     """The user (or the lack of ``--auto-approve``) declined a destructive change."""
 
@@ -189,6 +219,7 @@ def deploy(
     ``select`` limits the deploy to those resources and what they reference;
     ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
     """
+    check_deployable(bundle, workspace)
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)

@@ -52,6 +52,12 @@ if TYPE_CHECKING:
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
+#: Resource kinds the local workspace deploys (MLflow, job records, endpoint and
+#: monitor records); other kinds are reported as Databricks-only before a deploy.
+LOCAL_KINDS = frozenset({
+    "experiments", "models", "registered_models", "jobs", "model_serving_endpoints",
+    "quality_monitors",
+})
 #: Resource kinds kept in the MLflow model registry.
 _MLFLOW_MODEL_KINDS = ("registered_models", "models")
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
@@ -236,6 +242,9 @@ class LocalWorkspace:
                 "mlflow_ui": self.mlflow_ui_command(),
             },
         )
+
+    def deployable_kinds(self) -> frozenset[str]:
+        return LOCAL_KINDS
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.kind == "jobs":

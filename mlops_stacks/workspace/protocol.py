@@ -160,6 +160,10 @@ class Workspace(Protocol):
         """How a user opens this resource (a URL, or a command for local)."""
         ...
 
+    def deployable_kinds(self) -> frozenset[str]:
+        """The resource kinds this workspace can create, update and delete."""
+        ...
+
     # -- files ------------------------------------------------------------------
     def list_files(self) -> dict[str, FileInfo]:
         """Every synced file, by relative path, with its content hash."""

@@ -126,6 +126,9 @@ class DatabricksWorkspace:
             },
         )
 
+    def deployable_kinds(self) -> frozenset[str]:
+        return frozenset(KINDS)
+
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.url:
             return ref.url
