@@ -52,12 +52,9 @@ if TYPE_CHECKING:
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
-#: Resource kinds the local workspace deploys (MLflow, job records, endpoint and
-#: monitor records); other kinds are reported as Databricks-only before a deploy.
-LOCAL_KINDS = frozenset({
-    "experiments", "models", "registered_models", "jobs", "model_serving_endpoints",
-    "quality_monitors",
-})
+#: Resource kinds the local workspace deploys (see ``local_kinds``); the others run only
+#: on Databricks and are skipped, with one line per kind in plan and deploy.
+LOCAL_KINDS = frozenset(LOCAL_MEANINGS)
 #: Resource kinds kept in the MLflow model registry.
 _MLFLOW_MODEL_KINDS = ("registered_models", "models")
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
