@@ -36,6 +36,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("deployment", "deployment"),
     ("generate", "generate"),
     ("summary", "summary"),
+    ("open", "open"),
+    ("models", "models"),
     ("serve", "serve"),
 ]
 
@@ -89,14 +91,27 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Show full tracebacks for errors (for bug reports)."
     ),
+    http_deadline: float | None = typer.Option(
+        None,
+        "--http-deadline",
+        metavar="SECONDS",
+        min=0.001,
+        help="Most time a command may spend talking to a Databricks workspace, retries "
+        "included (default 300; or MLOPS_STACKS_DATABRICKS_DEADLINE).",
+    ),
 ) -> None:
     terminal.DEBUG = debug
+    from mlops_stacks.workspace.databricks.http import end_command, start_command
+
+    start_command(http_deadline, report=lambda text: terminal.current().warn(text), debug=debug)
+    ctx.call_on_close(end_command)
 
 
 for _module, _name in COMMANDS:

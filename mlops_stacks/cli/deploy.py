@@ -101,7 +101,7 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
 
     check_deployable(bundle, workspace)
 
-    where = workspace.info().details.get("directory") or workspace.info().root_path
+    where = workspace.info().directory or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(
         term, auto_approve, heading="these resources and the data they hold would be deleted:",

@@ -37,6 +37,7 @@ Examples:
     mlops-stacks run model_training_job --only Train --deploy
     mlops-stacks run batch_inference_job --no-wait
     mlops-stacks run batch_inference_job -t staging
+    mlops-stacks run model_training_job --timeout 3600
 """
 
 SKIP_HINT = ("Wait for the active runs to end, raise the job's max_concurrent_runs, "
@@ -62,6 +63,11 @@ def run(
     ),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Start the run and return its ID without waiting."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", metavar="SECONDS", min=0.001,
+        help="Stop after this many seconds: a local run is canceled and fails as timed out; "
+        "on Databricks the wait ends. The job's `timeout_seconds` applies too.",
     ),
     output: OutputFormat = OUTPUT,
     full_refresh: bool = typer.Option(
@@ -94,7 +100,7 @@ def run(
     view = RunView(term.out, live=False if json_mode else None)
     with view:
         record = workspace.run_job(
-            job_key, params=overrides, only=only or None, on_event=view
+            job_key, params=overrides, only=only or None, on_event=view, timeout=timeout
         )
     results = results_for(workspace, bundle, record, before)
     if json_mode:

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_pairs
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_pairs
 
 HELP = """Validate the bundle (databricks.yml and its includes) for a target.
 
@@ -65,6 +65,7 @@ def validate(
         False, "--strict", help="Treat warnings (e.g. unknown fields) as errors."
     ),
     output: OutputFormat = OUTPUT,
+    profile: str | None = PROFILE,
 ) -> None:
     from mlops_stacks.bundle import find_bundle_root, load_bundle
     from mlops_stacks.diagnostics import Diagnostics
@@ -75,8 +76,10 @@ def validate(
     variables = parse_pairs(var, "--var")
     root = find_bundle_root()
     try:
+        # With credentials for a Databricks target, ${workspace.current_user.*} is resolved
+        # by asking the workspace, as deploy does; without any, one warning says so.
         bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict,
-                                    lookup_user=False)
+                                    profile=profile)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise

@@ -81,13 +81,7 @@ def check_deployable(bundle: Bundle, workspace: Workspace) -> None:
 
 
 def undeployable(bundle: Bundle, workspace: Workspace) -> list[tuple[str, str]]:
-    """``(kind, key)`` of every resource of a kind ``workspace`` cannot deploy.
-
-    A workspace that skips the kinds it has no meaning for (the local one, which
-    says so once per kind) has none.
-    """
-    if getattr(workspace, "local_meanings", None) is not None:
-        return []
+    """``(kind, key)`` of every resource of a kind ``workspace`` cannot deploy."""
     kinds = workspace.deployable_kinds()
     return [(kind, key) for kind, key, _ in bundle.all_resources() if kind not in kinds]
 

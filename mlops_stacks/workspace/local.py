@@ -49,12 +49,11 @@ from mlops_stacks.workspace.protocol import (
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.events import RunEvent
+    from mlops_stacks.runner.record import RunRecord
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
-#: Resource kinds the local workspace deploys (see ``local_kinds``); the others run only
-#: on Databricks and are skipped, with one line per kind in plan and deploy.
-LOCAL_KINDS = frozenset(LOCAL_MEANINGS)
 #: Resource kinds kept in the MLflow model registry.
 _MLFLOW_MODEL_KINDS = ("registered_models", "models")
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
@@ -229,19 +228,21 @@ class LocalWorkspace:
             host="local",
             root_path=self.root_path,
             file_path=self.file_path,
-            details={
-                "directory": str(self.dir),
-                "files": str(self.files_dir),
-                "state": str(self.state_file),
-                "mlflow_tracking_uri": self.tracking_uri,
-                "mlflow_registry_uri": self.registry_uri,
-                "mlflow_artifact_root": str(self.artifact_root),
-                "mlflow_ui": self.mlflow_ui_command(),
-            },
+            directory=str(self.dir),
+            files=str(self.files_dir),
+            state=str(self.state_file),
+            mlflow_tracking_uri=self.tracking_uri,
+            mlflow_registry_uri=self.registry_uri,
+            mlflow_artifact_root=str(self.artifact_root),
+            mlflow_ui=self.mlflow_ui_command(),
         )
 
     def deployable_kinds(self) -> frozenset[str]:
-        return LOCAL_KINDS
+        # Every kind: a local meaning (LOCAL_MEANINGS), or skipped with a note
+        # that it runs only on Databricks.
+        from mlops_stacks.bundle.model import RESOURCE_KINDS
+
+        return frozenset(RESOURCE_KINDS) | frozenset(LOCAL_MEANINGS)
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.kind == "jobs":
@@ -479,13 +480,14 @@ class LocalWorkspace:
 
     def run_job(
         self, key: str, *, params: Mapping[str, str] | None = None,
-        only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
-    ) -> Any:
+        only: list[str] | None = None, on_event: Callable[[RunEvent], None] | None = None,
+        timeout: float | None = None,
+    ) -> RunRecord:
         from mlops_stacks.runner import run_job
 
         self._ensure_mlflow_store()
 
-        def run_other(ref: str, other_params: dict[str, Any]) -> Any:
+        def run_other(ref: str, other_params: dict[str, str]) -> RunRecord:
             other = ref
             if self._read_record("jobs", ref) is None:  # a job ID, not a key
                 for f in self.jobs_dir.glob("*.json"):
@@ -499,6 +501,7 @@ class LocalWorkspace:
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
+            timeout=timeout,
         )
 
     def start_run(
@@ -528,12 +531,12 @@ class LocalWorkspace:
         if importlib.util.find_spec("mlflow") is not None:
             self.mlflow.ensure_store()
 
-    def list_runs(self, key: str | None = None) -> list[Any]:
+    def list_runs(self, key: str | None = None) -> list[RunRecord]:
         from mlops_stacks.runner import list_runs
 
         return list_runs(self.runs_dir, key)
 
-    def get_run(self, run_id: str) -> Any:
+    def get_run(self, run_id: str) -> RunRecord:
         from mlops_stacks.runner import load_run
 
         return load_run(self.runs_dir, run_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,10 +175,10 @@ def test_a_wrong_field_in_a_new_kind_is_reported_where_it_is(tmp_path: Path) -> 
     assert found[0].detail == 'Did you mean "volume_type"?'
 
 
-def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "BUNDLE_"))}
-    env.update(NO_COLOR="1", MLOPS_STACKS_NO_INPUT="1", COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "mlops_stacks", *args], cwd=cwd, env=env,
+def _cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "BUNDLE_"))}
+    full.update(NO_COLOR="1", MLOPS_STACKS_NO_INPUT="1", COLUMNS="200", **env)
+    return subprocess.run([sys.executable, "-m", "mlops_stacks", *args], cwd=cwd, env=full,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -188,8 +189,7 @@ def test_summary_plan_list_every_kind_and_local_deploy_says_what_each_means(
 
     validate = _cli(bundle_dir, "validate", "-o", "json")
     assert validate.returncode == 0, validate.stderr
-    counts = json.loads(validate.stdout)["resources"]
-    assert set(counts) == set(SHAPES["kinds"])
+    assert set(json.loads(validate.stdout)["resources"]) == set(SHAPES["kinds"])
 
     plan = _cli(bundle_dir, "plan", "-o", "json")
     assert plan.returncode == 0, plan.stderr
@@ -210,3 +210,28 @@ def test_summary_plan_list_every_kind_and_local_deploy_says_what_each_means(
     volume = yaml.safe_load((bundle_dir / "databricks.yml").read_text())["resources"]["volumes"]
     names = [volume["one"][k] for k in ("catalog_name", "schema_name", "name")]
     assert (bundle_dir / ".mlops-stacks" / "local" / "volumes").joinpath(*names).is_dir()
+
+
+def test_deploy_names_what_databricks_cannot_deploy_before_changing_anything(
+        bundle_dir: Path, tmp_path: Path) -> None:
+    from tests.databricks.fake_server import FakeDatabricks
+
+    root = tmp_path / "bundle"
+    shutil.copytree(bundle_dir, root)
+    server = FakeDatabricks().start()
+    try:
+        text = (root / "databricks.yml").read_text()
+        (root / "databricks.yml").write_text(
+            text.replace("https://example.cloud.databricks.com", server.url))
+        deploy = _cli(root, "deploy", "-t", "staging", "--auto-approve",
+                      DATABRICKS_HOST=server.url, DATABRICKS_TOKEN=server.token,
+                      DATABRICKS_CONFIG_FILE=str(tmp_path / "none"))
+        writes = server.writes()
+    finally:
+        server.stop()
+    assert deploy.returncode == 1, deploy.stdout + deploy.stderr
+    assert "Traceback" not in deploy.stderr
+    assert "cannot deploy these resources to Databricks yet" in deploy.stderr
+    assert "resources.postgres_projects.one" in deploy.stderr
+    assert "resources.jobs.one" not in deploy.stderr
+    assert writes == []

@@ -210,7 +210,7 @@ class Kind:
         before = acl((previous or {}).get("permissions"))
         if (created and not wanted) or (not created and _same(wanted, before)):
             return
-        object_id = self.permissions_id(rid)
+        object_id = quote(self.permissions_id(rid), safe="")
         self.conn.call(
             "PUT",
             f"/api/2.0/permissions/{self.permissions_type}/{object_id}",
@@ -284,10 +284,9 @@ class Jobs(Kind):
             "GET", f"{JOBS_API}/list", query={"name": name}, what=f"look up jobs named '{name}'"
         )
         matches = [
-            str(job["job_id"])
-            for job in found.get("jobs", []) or []
-            if ((job.get("settings") or {}).get("deployment") or {}).get("metadata_file_path")
-            == metadata
+            job.id("job_id", integer=True)
+            for job in found.objects("jobs")
+            if job.obj("settings").obj("deployment").get("metadata_file_path") == metadata
         ]
         return matches[0] if len(matches) == 1 else None
 
@@ -305,7 +304,7 @@ class Jobs(Kind):
                 what=f"create job '{key}'",
                 idempotent=False,
             )
-            rid = str(res["job_id"])
+            rid = res.id("job_id", integer=True)
         self.apply_permissions(key, rid, config, None, created=not existing)
         return self.ref(key, rid, body.get("name"))
 
@@ -369,14 +368,14 @@ class Experiments(Kind):
         res = self._post_create(key, name, "/api/2.0/mlflow/experiments/create", body)
         adopted = res is None
         if res is not None:
-            rid = str(res["experiment_id"])
+            rid = res.id("experiment_id")
         else:
             found = self.conn.call(
                 "GET", "/api/2.0/mlflow/experiments/get-by-name", query={"experiment_name": name},
                 what=f"look up experiment {name}",
-            )["experiment"]  # fmt: skip
-            rid = str(found["experiment_id"])
-            if found.get("lifecycle_stage") == "deleted":
+            ).obj("experiment")  # fmt: skip
+            rid = found.id("experiment_id")
+            if found.text("lifecycle_stage") == "deleted":
                 self.conn.call(
                     "POST", "/api/2.0/mlflow/experiments/restore", body={"experiment_id": rid},
                     what=f"restore deleted experiment {name}",
@@ -408,8 +407,8 @@ class Experiments(Kind):
         return "/api/2.0/mlflow/experiments/get", {"experiment_id": rid}
 
     def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        exp = data.get("experiment")
-        if not exp or exp.get("lifecycle_stage") == "deleted":
+        exp = data.obj("experiment")
+        if not exp or exp.text("lifecycle_stage") == "deleted":
             return None
         return exp
 
@@ -499,7 +498,7 @@ class WorkspaceModels(Kind):
             "GET", "/api/2.0/mlflow/databricks/registered-models/get", query={"name": rid},
             what=f"look up model {rid}",
         )  # fmt: skip
-        return str(data["registered_model_databricks"]["id"])
+        return data.obj("registered_model_databricks").id("id")
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         name = str(config.get("name") or "")
@@ -547,7 +546,7 @@ class WorkspaceModels(Kind):
         return "/api/2.0/mlflow/registered-models/get", {"name": rid}
 
     def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        return data.get("registered_model")
+        return data.obj("registered_model") or None
 
 
 class ServingEndpoints(Kind):
@@ -562,8 +561,8 @@ class ServingEndpoints(Kind):
         return f"/api/2.0/serving-endpoints/{quote(rid, safe='')}"
 
     def permissions_id(self, rid: str) -> str:
-        return str(
-            self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}")["id"]
+        return self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}").id(
+            "id"
         )
 
     def _check_versions(self, config: Mapping[str, Any]) -> None:
