@@ -29,6 +29,10 @@ from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, 
 _NOT_IN_IDS = frozenset("/\\?#% ")
 
 
+#: More values than any answer of the API we use holds (memory: each is a Python object).
+MAX_JSON_VALUES = 1_000_000
+
+
 class UnexpectedAnswer(WorkspaceError):
     """The workspace answered something that is not what its API promises."""
 
@@ -100,6 +104,10 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
         raise unexpected(raw, f"a redirect to {target}", ctx)
     if not raw.body.strip():
         return Answer({}, raw, ctx)
+    values = raw.body.count(b",") + raw.body.count(b"{") + raw.body.count(b"[")
+    if values > MAX_JSON_VALUES:
+        # Under the size cap, 60 MB of "{}," would still become 20 million objects.
+        raise unexpected(raw, f"the answer holds more than {MAX_JSON_VALUES:,} JSON values", ctx)
     try:
         doc = json.loads(raw.body)
     except RecursionError:
