@@ -122,9 +122,11 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
+    for cls, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"),
+                      (str, "a string"), ((int, float), "a number")):  # fmt: skip
+        if isinstance(value, cls):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 class Answer(dict):
