@@ -26,6 +26,7 @@ from mlops_stacks.errors import MlopsStacksError
 COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
     ("update", "update"),
+    ("template", "template"),
     ("validate", "validate"),
     ("schema", "schema"),
     ("plan", "plan"),
