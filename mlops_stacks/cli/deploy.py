@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import typer
@@ -10,6 +11,7 @@ from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, 
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.cli.terminal import Terminal
     from mlops_stacks.workspace.protocol import Workspace
 
 HELP = """Deploy the bundle to a target: sync files, then create/update/delete resources.
@@ -31,10 +33,13 @@ deploy asks first; in CI pass --auto-approve.
 
 Examples:
 
-    mlops-stacks deploy                          # the default target (local)
+    mlops-stacks deploy
     mlops-stacks deploy -t staging --auto-approve
-    mlops-stacks deploy -t prod -p prod-sp       # a ~/.databrickscfg profile
-    mlops-stacks deploy --force-lock             # after a crashed deploy on another host
+    mlops-stacks deploy -t prod -p prod-sp
+    mlops-stacks deploy --force-lock
+
+The first deploys the default target (`local`); `-p` names a profile in
+~/.databrickscfg; `--force-lock` breaks a lock left by a crashed deploy.
 
 Ends with `Resources: N created, N changed, N deleted, N unchanged` and
 `Files: N uploaded, N deleted, N unchanged`.
@@ -48,20 +53,43 @@ def deploy(
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
 ) -> None:
-    from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.cli.context import open_target
-    from mlops_stacks.deploy import deploy as run_deploy
 
     term, bundle, workspace = open_target(target, var, profile)
-    where = workspace.info().details.get("directory") or workspace.info().root_path
+    apply_deploy(term, bundle, workspace, auto_approve=auto_approve, force_lock=force_lock)
+
+
+def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_approve: bool,
+                 force_lock: bool) -> None:
+    """Deploy with the prompts, progress and summary lines of ``deploy`` (also ``run --deploy``).
+
+    Warnings (resources recreated, links not synced) are printed as diagnostics.
+    """
+    from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
+    from mlops_stacks.deploy import check_deployable
+    from mlops_stacks.deploy import deploy as run_deploy
+    from mlops_stacks.diagnostics import render_github, render_text, warning
+
+    check_deployable(bundle, workspace)
+
+    where = workspace.info().directory or workspace.info().root_path
     term.print(f"Deploying bundle {bundle.name} to target {bundle.target} ({where})")
     approve = confirm_deletions(
         term, auto_approve, heading="these resources and the data they hold would be deleted:",
         question="Delete them?")
     asking = term.interactive and not auto_approve and _deletes_data(bundle, workspace)
+    warnings = []
+
+    def warn(message: str) -> None:
+        diag = warning(message)
+        warnings.append(diag)
+        term.err.print(render_text([diag], str(bundle.root)), markup=False)
+
     with spinner_unless_asking(term, f"Deploying {bundle.name} to {bundle.target}", asking):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
-                            progress=term.info, warn=term.warn)
+                            progress=term.info, warn=warn)
+    if warnings and os.environ.get("GITHUB_ACTIONS") == "true":
+        term.err.print(render_github(warnings, str(bundle.root)), markup=False)
     if result.files is not None:
         term.print(result.files.summary_line(done=True))
     term.print(result.summary_line())
@@ -81,4 +109,4 @@ def register(app: typer.Typer) -> None:
     app.command("deploy", help=HELP)(deploy)
 
 
-__all__ = ["deploy", "register"]
+__all__ = ["apply_deploy", "deploy", "register"]

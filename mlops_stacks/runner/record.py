@@ -33,9 +33,12 @@ FAILED = "FAILED"
 SKIPPED = "SKIPPED"
 CANCELED = "CANCELED"
 EXCLUDED = "EXCLUDED"
+# A run (not a task) waits QUEUED for a slot under max_concurrent_runs with a queue,
+# and ends SKIPPED when the limit is reached without one (see ``admission``).
+QUEUED = "QUEUED"
 
 TASK_STATES = (PENDING, RUNNING, SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED)
-RUN_STATES = (PENDING, RUNNING, SUCCESS, FAILED, CANCELED)
+RUN_STATES = (PENDING, QUEUED, RUNNING, SUCCESS, FAILED, CANCELED, SKIPPED)
 TERMINAL_STATES = frozenset({SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED})
 
 RUN_FILE = "run.json"
@@ -93,10 +96,11 @@ class RunRecord(_Timed):
     pid: int | None = None  # process running the run (lets a viewer spot a dead runner)
     parent_run_id: str | None = None
     run_dir: str | None = None
+    queue_time: float | None = None  # when it was queued behind max_concurrent_runs
 
     @property
     def done(self) -> bool:
-        return self.state in (SUCCESS, FAILED, CANCELED)
+        return self.state in (SUCCESS, FAILED, CANCELED, SKIPPED)
 
     def failed_tasks(self) -> list[TaskRecord]:
         return [t for t in self.tasks.values() if t.state == FAILED]

@@ -30,8 +30,16 @@ from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.fileio import atomic_copy, atomic_write_json, sha256_file
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.workspace import local_lock
+from mlops_stacks.workspace.local_kinds import (
+    LOCAL_MEANINGS,
+    VOLUMES_ENV,
+    folder_of,
+    remove_folder,
+    served_versions,
+)
 from mlops_stacks.workspace.local_mlflow import MlflowResources, registered_model_name
 from mlops_stacks.workspace.protocol import (
+    Deferred,
     FileInfo,
     LockInfo,
     LockResult,
@@ -41,6 +49,8 @@ from mlops_stacks.workspace.protocol import (
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.events import RunEvent
+    from mlops_stacks.runner.record import RunRecord
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
@@ -68,6 +78,9 @@ def default_root_path(bundle_name: str, target: str, user: str | None = None) ->
 
 class LocalWorkspace:
     """The ``Workspace`` protocol on the local disk. See the module docstring for the layout."""
+
+    #: Kinds with a local meaning (``local_kinds``); deploy skips the others, saying so.
+    local_meanings = LOCAL_MEANINGS
 
     def __init__(
         self, bundle_root: Path, target: str, *, bundle_name: str = "",
@@ -164,7 +177,13 @@ class LocalWorkspace:
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_REGISTRY_URI": self.registry_uri,
             "MLOPS_STACKS_TARGET": self.target,
+            VOLUMES_ENV: str(self.volumes_dir),
         }
+
+    @property
+    def volumes_dir(self) -> Path:
+        """Where schemas and volumes live locally (``/Volumes/...`` maps here)."""
+        return self.dir / "volumes"
 
     def mlflow_ui_command(self) -> str:
         """The ``mlflow ui`` command that opens this target's tracking store and registry."""
@@ -209,16 +228,21 @@ class LocalWorkspace:
             host="local",
             root_path=self.root_path,
             file_path=self.file_path,
-            details={
-                "directory": str(self.dir),
-                "files": str(self.files_dir),
-                "state": str(self.state_file),
-                "mlflow_tracking_uri": self.tracking_uri,
-                "mlflow_registry_uri": self.registry_uri,
-                "mlflow_artifact_root": str(self.artifact_root),
-                "mlflow_ui": self.mlflow_ui_command(),
-            },
+            directory=str(self.dir),
+            files=str(self.files_dir),
+            state=str(self.state_file),
+            mlflow_tracking_uri=self.tracking_uri,
+            mlflow_registry_uri=self.registry_uri,
+            mlflow_artifact_root=str(self.artifact_root),
+            mlflow_ui=self.mlflow_ui_command(),
         )
+
+    def deployable_kinds(self) -> frozenset[str]:
+        # Every kind: a local meaning (LOCAL_MEANINGS), or skipped with a note
+        # that it runs only on Databricks.
+        from mlops_stacks.bundle.model import RESOURCE_KINDS
+
+        return frozenset(RESOURCE_KINDS) | frozenset(LOCAL_MEANINGS)
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.kind == "jobs":
@@ -359,7 +383,20 @@ class LocalWorkspace:
                 "description")
             self.mlflow.create_model(name, desc, _kv_tags(config))
             return ResourceRef(kind, key, name, name=name)
+        if kind == "model_serving_endpoints":
+            self._check_served_versions(config)
+        folder = folder_of(self.volumes_dir, kind, config)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         return self._write_record(kind, key, config)
+
+    def _check_served_versions(self, config: Mapping[str, Any]) -> None:
+        for name, version in served_versions(config):
+            if not self.mlflow.has_version(name, version):
+                raise Deferred(
+                    f"model {name} version {version} is not registered in the local MLflow "
+                    "registry yet; run the training job, then deploy again to serve it."
+                )
 
     def update_resource(
         self, kind: str, key: str, resource_id: str, config: Mapping[str, Any],
@@ -375,6 +412,11 @@ class LocalWorkspace:
                 "description")
             self.mlflow.update_model(resource_id, name, desc, _kv_tags(config))
             return ResourceRef(kind, key, name, name=name)
+        if kind == "model_serving_endpoints":
+            self._check_served_versions(config)
+        folder = folder_of(self.volumes_dir, kind, config)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         return self._write_record(kind, key, config, resource_id)
 
     def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
@@ -383,6 +425,8 @@ class LocalWorkspace:
         elif kind in ("registered_models", "models"):
             self.mlflow.delete_model(resource_id)
         else:
+            record = self._read_record(kind, key) or {}
+            remove_folder(folder_of(self.volumes_dir, kind, record.get("config") or {}), kind)
             with contextlib.suppress(FileNotFoundError):
                 self._record_file(kind, key).unlink()
 
@@ -436,13 +480,14 @@ class LocalWorkspace:
 
     def run_job(
         self, key: str, *, params: Mapping[str, str] | None = None,
-        only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
-    ) -> Any:
+        only: list[str] | None = None, on_event: Callable[[RunEvent], None] | None = None,
+        timeout: float | None = None,
+    ) -> RunRecord:
         from mlops_stacks.runner import run_job
 
         self._ensure_mlflow_store()
 
-        def run_other(ref: str, other_params: dict[str, Any]) -> Any:
+        def run_other(ref: str, other_params: dict[str, str]) -> RunRecord:
             other = ref
             if self._read_record("jobs", ref) is None:  # a job ID, not a key
                 for f in self.jobs_dir.glob("*.json"):
@@ -456,6 +501,7 @@ class LocalWorkspace:
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
+            timeout=timeout,
         )
 
     def start_run(
@@ -485,12 +531,12 @@ class LocalWorkspace:
         if importlib.util.find_spec("mlflow") is not None:
             self.mlflow.ensure_store()
 
-    def list_runs(self, key: str | None = None) -> list[Any]:
+    def list_runs(self, key: str | None = None) -> list[RunRecord]:
         from mlops_stacks.runner import list_runs
 
         return list_runs(self.runs_dir, key)
 
-    def get_run(self, run_id: str) -> Any:
+    def get_run(self, run_id: str) -> RunRecord:
         from mlops_stacks.runner import load_run
 
         return load_run(self.runs_dir, run_id)

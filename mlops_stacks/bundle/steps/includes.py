@@ -2,15 +2,18 @@
 
 Reads: ``include`` of the root file (globs relative to it). Changes:
 ``ctx.tree`` (each included file merged in, values keeping their own
-file:line:col; ``include`` removed). Errors: a glob that matches nothing (at
-the entry), a pattern that is absolute or has a ``..`` part (patterns stay
-inside the bundle root; files behind links leading out are not matched), an
-``include`` in an included file, the same resource key defined in two files
-(both locations named), unreadable YAML.
+file:line:col; ``include`` removed). Errors: a literal path that does not
+exist (at the entry; a glob that matches nothing is fine, as in the
+Databricks CLI: ``resources/*.yml`` before the first resource file is added),
+a pattern that is absolute or has a ``..`` part (patterns stay inside the
+bundle root; files behind links leading out are not matched), an ``include``
+in an included file, the same resource key defined in two files (both
+locations named), unreadable YAML.
 """
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from mlops_stacks.bundle.context import Context
@@ -50,11 +53,11 @@ class ProcessIncludes:
                 ))
                 continue
             matched = expand(entry.value, base)
-            if not matched:
+            if not matched and not glob.has_magic(entry.value):
                 diags.append(error(
-                    f'include "{entry.value}" matches no files',
+                    f'include "{entry.value}" does not match any files',
                     entry.loc, path="include",
-                    detail=f"Paths are relative to {ctx.root_file.name}. Fix the pattern "
+                    detail=f"Paths are relative to {ctx.root_file.name}. Fix the path "
                     "or remove the entry.",
                 ))
                 continue
