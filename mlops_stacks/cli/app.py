@@ -27,6 +27,7 @@ from mlops_stacks.errors import MlopsStacksError, os_error
 COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
     ("update", "update"),
+    ("template", "template"),
     ("validate", "validate"),
     ("schema", "schema"),
     ("plan", "plan"),
@@ -34,6 +35,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("run", "run"),
     ("runs", "runs"),
     ("destroy", "destroy"),
+    ("deployment", "deployment"),
+    ("generate", "generate"),
     ("summary", "summary"),
     ("open", "open"),
     ("models", "models"),
