@@ -108,3 +108,19 @@ def test_a_template_with_tasks_is_refused_without_trust(tmp_path: Path) -> None:
                          str(tmp_path / "out"))
     assert code == 0, out + err
     assert (tmp_path / "out" / "created-by-task").is_file()
+
+
+def test_a_forks_validator_is_checked_before_rendering(tmp_path: Path) -> None:
+    tpl = tmp_path / "validated"
+    (tpl / "template").mkdir(parents=True)
+    (tpl / "copier.yml").write_text(
+        "_subdirectory: template\nteam:\n  type: str\n  default: ml\n  validator: >-\n"
+        "    {% if team not in ['ml', 'data'] %}team must be ml or data{% endif %}\n"
+    )
+    (tpl / "template" / "README.md.jinja").write_text("{{ team }}\n")
+    code, out, err = cli("init", "--template", str(tpl), "--defaults", "--no-git",
+                         "--data", "team=sales", str(tmp_path / "out"))
+    assert code == 1
+    assert "team: 'sales' is refused by the template: team must be ml or data" in err
+    assert "rendering the template failed" not in err
+    assert not (tmp_path / "out").exists()
