@@ -504,7 +504,8 @@ def test_two_projects_in_one_repository_do_not_collide(renders: Renders, platfor
     if platform == "gitlab":
         all_jobs = gitlab_jobs(both)  # asserts no key is defined twice across included files
         assert {j.name for j in jobs_first}.isdisjoint({j.name for j in jobs_other})
-        assert len(all_jobs) == len(jobs_first) + len(jobs_other) + 1  # + add-project
+        # + the repository's add-project and update jobs
+        assert len(all_jobs) == len(jobs_first) + len(jobs_other) + 2
 
 
 # ---------------------------------------------------------------- setups
