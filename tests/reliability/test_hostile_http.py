@@ -187,6 +187,19 @@ def test_a_huge_answer_is_not_read_past_the_size_cap(
     assert_converges(project, env, hostile)
 
 
+def test_an_answer_of_millions_of_small_objects_is_refused_before_parsing(
+    project: Path, env: dict[str, str], hostile: HostileDatabricks
+) -> None:
+    # 30 MB, under the size cap, that json.loads would turn into 10 million dicts (> 1 GB).
+    body = b'{"jobs": [' + b"{}," * 10_000_000 + b"{}]}"
+    hostile.answer("GET", "/api/2.2/jobs/list", body=body)
+    result = run_cli(DEPLOY, project, env)
+    assert_clean_failure(result, "answered unexpectedly to GET /api/2.2/jobs/list (200): the "
+                         "answer holds more than 1,000,000 JSON values")  # fmt: skip
+    assert result.max_rss_mb < 250, result.max_rss_mb
+    assert_converges(project, env, hostile)
+
+
 def test_an_html_login_page_is_an_unexpected_answer_not_an_authentication_error(
     project: Path, env: dict[str, str], hostile: HostileDatabricks
 ) -> None:

@@ -29,6 +29,10 @@ from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, 
 _NOT_IN_IDS = frozenset("/\\?#% ")
 
 
+#: More values than any answer of the API we use holds (memory: each is a Python object).
+MAX_JSON_VALUES = 1_000_000
+
+
 class UnexpectedAnswer(WorkspaceError):
     """The workspace answered something that is not what its API promises."""
 
@@ -100,6 +104,10 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
         raise unexpected(raw, f"a redirect to {target}", ctx)
     if not raw.body.strip():
         return Answer({}, raw, ctx)
+    values = raw.body.count(b",") + raw.body.count(b"{") + raw.body.count(b"[")
+    if values > MAX_JSON_VALUES:
+        # Under the size cap, 60 MB of "{}," would still become 20 million objects.
+        raise unexpected(raw, f"the answer holds more than {MAX_JSON_VALUES:,} JSON values", ctx)
     try:
         doc = json.loads(raw.body)
     except RecursionError:
@@ -114,9 +122,11 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
+    for cls, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"),
+                      (str, "a string"), ((int, float), "a number")):  # fmt: skip
+        if isinstance(value, cls):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 class Answer(dict):
