@@ -302,8 +302,9 @@ def connect(host: str, profile: str | None = None) -> Connection:
     settings = command_settings()
     timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     kwargs: dict[str, Any] = {
-        # The SDK probes the host while configuring; keep that within the deadline too.
-        "http_timeout_seconds": max(0.001, min(timeout, settings.deadline.remaining())),
+        # The SDK probes the host while configuring (best effort: it carries on without an
+        # answer); keep that short and within the deadline.
+        "http_timeout_seconds": max(0.001, min(timeout, 10.0, settings.deadline.remaining())),
         "retry_timeout_seconds": 1,
     }
     if host:
