@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, Severity
 from mlops_stacks.errors import MlopsStacksError, UsageError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,9 @@ def load_bundle(
     current_user: dict[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     strict: bool = False,
+    *,
+    lookup_user: bool = True,
+    profile: str | None = None,
 ) -> tuple[Bundle | None, Diagnostics]:
     """Load, merge, resolve and validate the bundle for one target.
 
@@ -40,7 +43,10 @@ def load_bundle(
     user (``{"userName": ...}``); ``None`` uses the OS user for the local
     workspace and skips user look-ups (one warning) elsewhere. ``env``: the
     environment for ``BUNDLE_VAR_*`` (default ``os.environ``). ``strict``:
-    warnings count as errors.
+    warnings count as errors. ``lookup_user``: for a Databricks target without
+    ``current_user``, ask the workspace who the configured credentials belong to
+    (``profile`` wins over ``workspace.profile``); without credentials the
+    look-up is skipped with the one warning.
 
     Returns ``(bundle, diagnostics)``; ``bundle`` is ``None`` when there are
     errors. Raises ``ConfigError`` when no bundle is found.
@@ -56,6 +62,7 @@ def load_bundle(
         variables_arg=dict(variables or {}),
         env=env,
         current_user_arg=current_user,
+        user_lookup=_lookup(profile) if lookup_user else None,
     )
     with _no_cyclic_gc():
         diags = run_phases(ctx)
@@ -64,6 +71,12 @@ def load_bundle(
     if diags.has_errors() or ctx.tree is None or ctx.target is None:
         return None, diags
     return Bundle(root=Path(directory), target=ctx.target, tree=ctx.tree, diagnostics=diags), diags
+
+
+def _lookup(profile: str | None) -> Callable[[str, str | None], dict[str, Any] | None]:
+    from mlops_stacks.workspace.current_user import user_lookup
+
+    return user_lookup(profile)
 
 
 @contextmanager

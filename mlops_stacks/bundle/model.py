@@ -13,20 +13,34 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.bundle.nodes import Node, to_plain
+from mlops_stacks.bundle.schema.loader import resource_kinds
 from mlops_stacks.diagnostics import Diagnostics
 
 #: ``workspace.host`` value that selects the embedded local workspace.
 LOCAL_HOST = "local"
 
-#: Resource kinds mlops-stacks understands, in deployment order.
-RESOURCE_KINDS = (
+#: Kinds that others depend on come first (containers before contents, models
+#: before the jobs and endpoints that use them); the rest follow by name.
+_FIRST = (
+    "catalogs",
+    "schemas",
+    "volumes",
+    "secret_scopes",
+    "secrets",
     "experiments",
     "models",
     "registered_models",
+    "clusters",
+    "instance_pools",
+    "sql_warehouses",
+    "pipelines",
     "jobs",
     "model_serving_endpoints",
     "quality_monitors",
 )
+
+#: Every resource kind of the bundle format, in deployment order.
+RESOURCE_KINDS = _FIRST + tuple(k for k in resource_kinds() if k not in _FIRST)
 
 
 @dataclass

@@ -25,6 +25,8 @@ from mlops_stacks.errors import MlopsStacksError
 # (module under mlops_stacks.cli, command name) in the order ``--help`` lists them.
 COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
+    ("update", "update"),
+    ("template", "template"),
     ("validate", "validate"),
     ("schema", "schema"),
     ("plan", "plan"),
@@ -32,13 +34,23 @@ COMMANDS: list[tuple[str, str]] = [
     ("run", "run"),
     ("runs", "runs"),
     ("destroy", "destroy"),
+    ("deployment", "deployment"),
+    ("generate", "generate"),
     ("summary", "summary"),
+    ("open", "open"),
+    ("models", "models"),
     ("serve", "serve"),
 ]
 
 
 class _Group(TyperGroup):
     """Maps our exceptions to messages and exit codes for every command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from mlops_stacks.cli.help import tidy
+
+        tidy(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for _, name in COMMANDS if name in self.commands]
@@ -65,7 +77,7 @@ app = typer.Typer(
         "local workspace (no account needed), or on Databricks with `-t staging`."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",
@@ -80,14 +92,27 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Show full tracebacks for errors (for bug reports)."
     ),
+    http_deadline: float | None = typer.Option(
+        None,
+        "--http-deadline",
+        metavar="SECONDS",
+        min=0.001,
+        help="Most time a command may spend talking to a Databricks workspace, retries "
+        "included (default 300; or MLOPS_STACKS_DATABRICKS_DEADLINE).",
+    ),
 ) -> None:
     terminal.DEBUG = debug
+    from mlops_stacks.workspace.databricks.http import end_command, start_command
+
+    start_command(http_deadline, report=lambda text: terminal.current().warn(text), debug=debug)
+    ctx.call_on_close(end_command)
 
 
 for _module, _name in COMMANDS:

@@ -36,8 +36,9 @@ def load_target_bundle(target: str | None, var: list[str] | None,
     """Load and validate the bundle for ``target``; errors are printed and raise ``ConfigError``.
 
     Warnings are printed on stderr and do not stop the command. For a Databricks
-    target, ``${workspace.current_user.*}`` is resolved with the identity behind
-    the credentials (of ``profile`` when given, else the target's ``workspace.profile``).
+    target, ``${workspace.current_user.*}`` is resolved by the bundle loader with
+    the identity behind the credentials (of ``profile`` when given, else the
+    target's ``workspace.profile``), as for any library caller.
     """
     from mlops_stacks.bundle import load_bundle
     from mlops_stacks.diagnostics import Diagnostics, render_github, render_text
@@ -45,14 +46,9 @@ def load_target_bundle(target: str | None, var: list[str] | None,
 
     variables = parse_pairs(var, "--var")
     try:
-        bundle, diags = load_bundle(target=target, variables=variables)
-        if bundle is not None and not bundle.is_local and bundle.host:
-            # A Databricks target: resolve ${workspace.current_user.*} (and the default
-            # workspace paths) with the identity behind the credentials, then reload.
-            from mlops_stacks.workspace.databricks import current_user
-
-            user = current_user(bundle.host, profile or bundle.workspace.get("profile") or None)
-            bundle, diags = load_bundle(target=target, variables=variables, current_user=user)
+        # For a Databricks target the bundle step asks the workspace who the
+        # credentials belong to (${workspace.current_user.*}, default paths).
+        bundle, diags = load_bundle(target=target, variables=variables, profile=profile)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise

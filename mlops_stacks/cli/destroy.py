@@ -13,7 +13,7 @@ their runs and versions). Without a terminal, --auto-approve is required.
 
 Examples:
 
-    mlops-stacks destroy                   # the default target (local), asks first
+    mlops-stacks destroy
     mlops-stacks destroy -t dev --auto-approve
 """
 

@@ -25,13 +25,15 @@ with that repository's CI/CD platform, hosts and branches.
 
 Examples:
 
-    mlops-stacks init                                   # asks the questions
+    mlops-stacks init
     mlops-stacks init --defaults --data project_name=churn
     mlops-stacks init --config-file answers.yml out/churn
-    mlops-stacks init --defaults --data project_name=churn --data cloud=aws \\
-        --data cicd_platform=gitlab
-    mlops-stacks init --defaults --data setup=cicd_only --data project_name=ml-repo
-    mlops-stacks init --defaults --data setup=project_only --data project_name=churn ml-repo
+    mlops-stacks init --defaults --data cloud=aws --data cicd_platform=gitlab
+    mlops-stacks init --defaults --data setup=cicd_only ml-repo
+    mlops-stacks init ml-repo --defaults --data setup=project_only
+
+The first asks the questions; the last two make a CI/CD-only repository and
+add a project to it.
 """
 
 
@@ -117,6 +119,18 @@ def init(
         metavar="PATH_OR_URL",
         help="Template folder or git URL. Default: the built-in template.",
     ),
+    vcs_ref: str = typer.Option(
+        None,
+        "--vcs-ref",
+        metavar="REF",
+        help="Version (tag or commit) of a git --template. Default: its newest tag.",
+    ),
+    trust: bool = typer.Option(
+        False,
+        "--trust",
+        help="Let the template run code (_tasks, _migrations, Jinja extensions) and keep "
+        "symbolic links.",
+    ),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     output: OutputFormat = OUTPUT,
 ) -> None:
@@ -135,6 +149,8 @@ def init(
         template=template,
         git=not no_git,
         ask=ask,
+        vcs_ref=vcs_ref,
+        trust=trust,
     )
     plan = prepare(options)  # may prompt: no spinner yet
     with term.status("Generating the project..."):

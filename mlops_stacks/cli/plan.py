@@ -24,10 +24,12 @@ create, with a warning.
 
 Examples:
 
-    mlops-stacks plan                  # the default target (local)
-    mlops-stacks plan -t staging --var catalog=stg
-    mlops-stacks plan -t prod -p prod-sp    # a ~/.databrickscfg profile
-    mlops-stacks plan -o json | jq .summary
+    mlops-stacks plan
+    mlops-stacks plan -t staging --var catalog_name=stg
+    mlops-stacks plan -t prod -p prod-sp
+    mlops-stacks plan -o json
+    mlops-stacks plan -t staging -o json > plan.json   # then: deploy -t staging --plan plan.json
+    mlops-stacks plan --select model_training_job
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
 """
@@ -61,12 +63,14 @@ def render_plan(term: terminal.Terminal, plan: Plan, files: SyncPlan | None,
             term.print(f"  ... and {more} more")
 
 
-def plan_data(bundle: Bundle, plan: Plan, files: SyncPlan) -> dict[str, Any]:
+def plan_data(bundle: Bundle, plan: Plan, files: SyncPlan,
+              not_deployable: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     return {
         "bundle": bundle.name,
         "target": bundle.target,
         **plan.to_dict(),
         "files": files.to_dict(),
+        "not_deployable": [f"resources.{kind}.{key}" for kind, key in not_deployable or []],
     }
 
 
@@ -75,21 +79,35 @@ def plan(
     var: list[str] | None = VAR,
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
+    select: list[str] | None = typer.Option(
+        None, "--select", metavar="KEY",
+        help="Plan only this resource (KEY or KIND.KEY) and what it references; repeatable.",
+    ),
 ) -> None:
     from mlops_stacks.cli.context import open_target
-    from mlops_stacks.deploy import preview
+    from mlops_stacks.deploy import preview, undeployable
 
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
-    the_plan, files, _state = preview(bundle, workspace)
-    for message in the_plan.warnings:
+    the_plan, files, _state = preview(bundle, workspace, select=select)
+    from mlops_stacks.deploy.sync import skipped_warning
+
+    blocked = undeployable(bundle, workspace)
+    messages = [*the_plan.warnings, *map(skipped_warning, files.skipped)]
+    if blocked:
+        messages.append(
+            "deploy cannot deploy these resources to this workspace yet (it stops before "
+            "changing anything): " + ", ".join(f"resources.{k}.{key}" for k, key in blocked))
+    for message in messages:
         term.warn(message)
     if json_mode:
-        term.json(plan_data(bundle, the_plan, files))
+        term.json(plan_data(bundle, the_plan, files, blocked))
         return
     term.print(f"Bundle {bundle.name}, target {bundle.target} ({bundle.host or 'no host'})")
     term.print()
     render_plan(term, the_plan, files)
+    for line in the_plan.kind_notes:
+        term.print(f"  {line}")
     term.print(the_plan.summary_line())
 
 

@@ -22,14 +22,13 @@ and log tail after the run.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from mlops_stacks.runner.events import RUN_FINISHED, RUN_STARTED, RunEvent
+from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, RunEvent
 from mlops_stacks.runner.record import RunRecord, TaskRecord
 
 STYLES = {
@@ -40,6 +39,7 @@ STYLES = {
     "SKIPPED": "yellow",
     "EXCLUDED": "dim",
     "CANCELED": "magenta",
+    "QUEUED": "yellow",
 }
 MARKS = {
     "PENDING": "·",
@@ -80,6 +80,9 @@ class RunView:
     # -- feeding ------------------------------------------------------------------
     def __call__(self, event: RunEvent) -> None:
         record = event.record
+        if event.kind == RUN_QUEUED or (event.kind == RUN_FINISHED and record.state == "SKIPPED"):
+            self._print_plain(event)  # before any table: the run has not started
+            return
         if event.kind == RUN_STARTED:
             self._add(record)
         elif all(r.run_id != record.run_id for r in self.runs):
@@ -109,13 +112,17 @@ class RunView:
     def _print_plain(self, event: RunEvent) -> None:
         record = event.record
         prefix = "" if self._is_outer(record) else f"[{record.job_key}] "
-        if event.kind == RUN_STARTED:
+        if event.kind == RUN_QUEUED:
+            line = f"{prefix}Run {record.run_id} of {record.job_key} {event.message}"
+        elif event.kind == RUN_FINISHED and record.state == "SKIPPED":
+            line = f"{prefix}Run {record.run_id} of {record.job_key} {event.message}"
+        elif event.kind == RUN_STARTED:
             line = f"{prefix}Run {record.run_id} of {record.job_key} started"
         elif event.kind == RUN_FINISHED:
             line = (
                 f"{prefix}Run {record.run_id} {record.state} in {format_duration(record.duration)}"
             )
-            if record.state != "SUCCESS" and record.error:
+            if record.state == "CANCELED" and record.error:
                 line += f": {record.error}"
         else:
             task = event.task
@@ -180,7 +187,7 @@ class _Refreshing:
 
 def _note(task: TaskRecord) -> str:
     if task.state == "FAILED":
-        return task.error or "failed"
+        return ""  # the reason is printed once, after the run
     if task.state in ("SKIPPED", "EXCLUDED", "CANCELED") and task.error:
         return task.error
     if task.child_run_id:
@@ -209,24 +216,7 @@ def print_failures(record: RunRecord, console: Console, *, lines: int = 30) -> N
 
 def wait_for(runs_dir: Any, run_id: str, view: RunView, poll: float = 0.5) -> RunRecord:
     """Follow a run another process executes (``--no-wait`` run) by polling its record."""
-    from mlops_stacks.runner.events import TASK_FINISHED, TASK_STARTED
+    from mlops_stacks.runner.follow import follow_run
     from mlops_stacks.runner.record import load_run
 
-    seen: dict[str, str] = {}
-    started = False
-    while True:
-        record = load_run(runs_dir, run_id)
-        if not started and record.state != "PENDING":
-            view(RunEvent(RUN_STARTED, record))
-            started = True
-        for key, task in record.tasks.items():
-            if seen.get(key) != task.state and task.state != "PENDING":
-                kind = TASK_STARTED if task.state == "RUNNING" else TASK_FINISHED
-                view(RunEvent(kind, record, key, task.state))
-            seen[key] = task.state
-        if record.done:
-            if not started:
-                view(RunEvent(RUN_STARTED, record))
-            view(RunEvent(RUN_FINISHED, record, state=record.state))
-            return record
-        time.sleep(poll)
+    return follow_run(lambda rid: load_run(runs_dir, rid), run_id, view, poll=poll)

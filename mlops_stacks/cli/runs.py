@@ -1,4 +1,4 @@
-"""``mlops-stacks runs``: earlier job runs of a target, and one run in detail."""
+"""``mlops-stacks runs``: earlier job runs of a target, one run in detail, its logs."""
 
 from __future__ import annotations
 
@@ -7,19 +7,25 @@ import datetime as dt
 import typer
 
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
+from mlops_stacks.errors import MlopsStacksError
 
 runs_app = typer.Typer(
     name="runs",
-    help="""List earlier job runs of a target, or show one run with its tasks and logs.
+    help="""List earlier job runs of a target, show one run, follow it, read its logs.
 
 Examples:
 
     mlops-stacks runs list
     mlops-stacks runs list model_training_job -o json
-    mlops-stacks runs get 20260101-120000-1a2b3c
+    mlops-stacks runs get RUN_ID
+    mlops-stacks runs get RUN_ID --follow
+    mlops-stacks runs logs RUN_ID Train
 """,
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
+
+RUN_ID = typer.Argument(..., help="Run ID, as printed by `run` or `runs list`.")
 
 
 def _time(ts: float | None) -> str:
@@ -36,18 +42,36 @@ def list_runs(
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
-    """List runs, newest first, with their state and duration."""
+    """List runs, newest first, with their state and duration.
+
+    On a terminal: a table, or one block per run when the terminal is too narrow.
+    Piped: a header line, then one tab-separated run per line.
+
+    Examples:
+
+        mlops-stacks runs list
+        mlops-stacks runs list model_training_job -o json
+    """
+    from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.cli.run_view import format_duration
 
     json_mode = output is OutputFormat.json
-    term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
+    jobs = sorted(bundle.resources("jobs"))
     records = workspace.list_runs(job_key)
+    if job_key is not None and job_key not in jobs and not records:
+        raise MlopsStacksError(
+            f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
+            hint=f"Jobs in this bundle: {', '.join(jobs) or 'none'}.{did_you_mean(job_key, jobs)}",
+        )
     if json_mode:
         term.json([r.to_dict() for r in records])
         return
     if not records:
-        term.print("No runs yet. Start one with: mlops-stacks run <job key>")
+        which = f"job {job_key}" if job_key else "any job"
+        term.print(f"No runs of {which} on target {bundle.target} yet. "
+                   f"Start one with: mlops-stacks run {job_key or 'JOB_KEY'}")
         return
     term.table(
         ["Run", "Job", "State", "Started", "Duration"],
@@ -60,34 +84,113 @@ def list_runs(
 
 @runs_app.command("get")
 def get_run(
-    run_id: str = typer.Argument(..., help="Run ID, as printed by `run` or `runs list`."),
+    run_id: str = RUN_ID,
+    follow: bool = typer.Option(
+        False, "--follow", "-f",
+        help="Stream task states and log lines until the run ends; exit 1 if it does not "
+        "succeed.",
+    ),
     target: str | None = TARGET,
     var: list[str] | None = VAR,
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
-    """Show one run: its state, each task's state, duration, note and log file."""
+    """Show one run: its state, each task's state, duration, note and log file.
+
+    With --follow, wait for the run to end, printing each task's state changes and
+    the new lines of its log (local workspace) as they come.
+
+    Examples:
+
+        mlops-stacks runs get RUN_ID
+        mlops-stacks runs get RUN_ID --follow
+        mlops-stacks runs get RUN_ID -o json
+    """
     from mlops_stacks.cli.context import open_target
-    from mlops_stacks.cli.run_view import format_duration, print_failures
+    from mlops_stacks.cli.run_view import RunView, format_duration, print_failures
 
     json_mode = output is OutputFormat.json
     term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     record = workspace.get_run(run_id)
+    if follow:
+        from mlops_stacks.runner.follow import follow_run
+
+        def log_line(task: str, line: str) -> None:
+            term.out.print(f"  [{task}] {line}", markup=False, highlight=False, soft_wrap=True)
+
+        view = RunView(term.out, live=False)
+        record = follow_run(workspace.get_run, run_id, view,
+                            on_log_line=None if json_mode else log_line)
     if json_mode:
         term.json(record.to_dict())
-        return
-    term.print(f"Run {record.run_id} of {record.job_key}: {record.state}")
-    term.print(f"Started {_time(record.start_time)}, took {format_duration(record.duration)}")
-    if record.params:
-        term.print("Parameters: " + ", ".join(f"{k}={v}" for k, v in record.params.items()))
-    term.table(
-        ["Task", "State", "Duration", "Log"],
-        [
-            [t.key, t.state, format_duration(t.duration) if t.start_time else "", t.log_path or ""]
-            for t in record.tasks.values()
-        ],
-    )
-    print_failures(record, term.out)
+    else:
+        if not follow:
+            term.print(f"Run {record.run_id} of {record.job_key}: {record.state}")
+            term.print(f"Started {_time(record.start_time)}, took "
+                       f"{format_duration(record.duration)}")
+        if record.error and record.state in ("SKIPPED", "QUEUED"):
+            term.print(record.error)
+        if record.params:
+            term.print("Parameters: " + ", ".join(f"{k}={v}" for k, v in record.params.items()))
+        if record.tasks and not follow:
+            term.table(
+                ["Task", "State", "Duration", "Log"],
+                [
+                    [t.key, t.state, format_duration(t.duration) if t.start_time else "",
+                     t.log_path or ""]
+                    for t in record.tasks.values()
+                ],
+            )
+        print_failures(record, term.out)
+        url = getattr(record, "url", None)
+        if url:
+            term.print(f"Run page: {url}")
+    if follow and record.state != "SUCCESS":
+        raise typer.Exit(1)
+
+
+@runs_app.command("logs")
+def logs(
+    run_id: str = RUN_ID,
+    task: str | None = typer.Argument(None, help="Only this task's log (its task key)."),
+    target: str | None = TARGET,
+    var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
+) -> None:
+    """Print the logs of a run's tasks (stdout and stderr of each task, tracebacks included).
+
+    Examples:
+
+        mlops-stacks runs logs RUN_ID
+        mlops-stacks runs logs RUN_ID Train
+    """
+    from mlops_stacks.bundle.suggest import did_you_mean
+    from mlops_stacks.cli.context import open_target
+    from mlops_stacks.runner.follow import read_log
+
+    term, _bundle, workspace = open_target(target, var, profile)
+    record = workspace.get_run(run_id)
+    if task is not None and task not in record.tasks:
+        keys = list(record.tasks)
+        raise MlopsStacksError(
+            f"Run {run_id} of {record.job_key} has no task '{task}'.",
+            hint=f"Its tasks: {', '.join(keys) or 'none'}.{did_you_mean(task, keys)}",
+        )
+    found = read_log(record, task)
+    if not found:
+        url = getattr(record, "url", None)
+        where = f" Open the run page for them: {url}" if url else ""
+        raise MlopsStacksError(
+            f"No task logs for run {run_id}"
+            + (f" task {task}" if task else "") + " on this machine." + where,
+            hint="Logs are written when a task starts; `mlops-stacks runs get "
+            f"{run_id}` shows each task's state.",
+        )
+    for key, text in found:
+        if task is None:
+            term.print(f"==> {key} <==")
+        term.out.file.write(text if text.endswith("\n") or not text else text + "\n")
+        term.out.file.flush()
 
 
 def register(app: typer.Typer) -> None:

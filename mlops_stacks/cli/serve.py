@@ -10,7 +10,6 @@ import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import PROFILE, TARGET, VAR
-from mlops_stacks.errors import MlopsStacksError
 
 HELP = """Serve a registered model version, found by its alias, as a REST endpoint.
 
@@ -25,35 +24,6 @@ Examples:
     mlops-stacks serve --alias challenger --port 5001
 """
 
-MODEL_KINDS = ("registered_models", "models")
-
-
-def _model_key(bundle, key: str | None) -> tuple[str, str]:  # noqa: ANN001
-    from mlops_stacks.bundle.suggest import did_you_mean
-
-    keys = [(kind, k) for kind in MODEL_KINDS for k in sorted(bundle.resources(kind))]
-    names = [k for _, k in keys]
-    if key is None:
-        if len(keys) == 1:
-            return keys[0]
-        if not keys:
-            raise MlopsStacksError(
-                f"Bundle '{bundle.name}' defines no registered model to serve.",
-                hint="Add one under `resources.registered_models` and deploy it.",
-            )
-        raise MlopsStacksError(
-            f"Bundle '{bundle.name}' has several models: {', '.join(names)}.",
-            hint="Choose one with --model KEY.",
-        )
-    for kind, k in keys:
-        if k == key:
-            return kind, k
-    raise MlopsStacksError(
-        f"No registered model '{key}' in bundle '{bundle.name}'.",
-        hint=f"Models in this bundle: {', '.join(names) or 'none'}.{did_you_mean(key, names)}",
-    )
-
-
 def serve(
     target: str | None = TARGET,
     var: list[str] | None = VAR,
@@ -64,42 +34,25 @@ def serve(
     port: int = typer.Option(8080, "--port", help="Port to listen on."),
 ) -> None:
     from mlops_stacks.cli.context import load_target_bundle
-    from mlops_stacks.deploy import load_state
-    from mlops_stacks.serving import example_request, resolve_alias, start_server
+    from mlops_stacks.serving import example_request, start_server
+    from mlops_stacks.serving.target import check_local, served_model
     from mlops_stacks.workspace import open_workspace
 
     term = terminal.current()
     bundle = load_target_bundle(target, var, term, profile)
-    if not bundle.is_local:
-        raise MlopsStacksError(
-            f"serve runs models from the local workspace; target '{bundle.target}' is "
-            f"{bundle.host}.",
-            hint="Serve on Databricks with a `model_serving_endpoints` resource, or use "
-            "`-t local`.",
-        )
-    kind, key = _model_key(bundle, model)
+    check_local(bundle)
     workspace = open_workspace(bundle)
-    deployed = load_state(workspace, bundle.name, bundle.target).get(kind, key)
-    if deployed is None or not deployed.name:
-        raise MlopsStacksError(
-            f"Model '{key}' is not deployed to target '{bundle.target}'.",
-            hint="Run `mlops-stacks deploy` and then `mlops-stacks run model_training_job`.",
-        )
-    details = workspace.info().details
-    with term.status(f"Looking up {deployed.name}@{alias}"):
-        served = resolve_alias(
-            deployed.name,
-            alias,
-            tracking_uri=details["mlflow_tracking_uri"],
-            registry_uri=details["mlflow_registry_uri"],
-        )
+    with term.status(f"Looking up @{alias}"):
+        served = served_model(bundle, workspace, model, alias)
         body = example_request(served)
-    server = start_server(served, host=host, port=port)
+    # The server writes to its log file, not the terminal: no line lands in a spinner.
+    server = start_server(served, host=host, port=port, quiet=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server as Ctrl-C does
     try:
         with term.status(f"Starting the scoring server for {served.uri}"):
             server.wait_ready()
         term.success(f"Serving {served.name} version {served.version} (@{alias}) at {server.url}")
+        term.print(f"Server log: {server.log_path}")
         term.print("Example request:")
         payload = json.dumps(body or {"dataframe_records": [{"feature": 1.0}]})
         term.print(

@@ -17,50 +17,22 @@ HELP = """Show what is deployed to a target and how to open it.
 
 Lists the bundle, the target, the workspace (host, paths; for the local target its
 folder and MLflow store), each resource with its ID (or `not deployed`), and how to
-open it: the `mlflow ui ...` command for the local MLflow store, and
-`mlops-stacks run <key>` for jobs.
+open it: `mlops-stacks open` for the local MLflow store (it runs `mlflow ui`
+on it), a URL on Databricks, and `mlops-stacks run JOB_KEY` for jobs.
 
 Examples:
 
     mlops-stacks summary
-    mlops-stacks summary -t staging -o json | jq '.resources.jobs'
+    mlops-stacks summary -o json
+    mlops-stacks summary -t staging
 """
 
 
 def summary_data(bundle: Bundle, workspace: Workspace) -> dict[str, Any]:
-    """Everything ``summary`` shows, as plain data."""
-    from mlops_stacks.bundle.model import RESOURCE_KINDS
-    from mlops_stacks.deploy import load_state
-    from mlops_stacks.workspace.protocol import ResourceRef
+    """Everything ``summary`` shows, as plain data (``mlops_stacks.summary`` builds it)."""
+    from mlops_stacks.summary import summarize
 
-    state = load_state(workspace, bundle.name, bundle.target)
-    info = workspace.info()
-    resources: dict[str, dict[str, Any]] = {}
-    kinds = list(RESOURCE_KINDS) + sorted(set(state.resources) - set(RESOURCE_KINDS))
-    for kind in kinds:
-        keys = sorted(set(bundle.resources(kind)) | set(state.resources.get(kind, {})))
-        for key in keys:
-            deployed = state.get(kind, key)
-            config = bundle.resources(kind).get(key) or (deployed.config if deployed else {})
-            entry: dict[str, Any] = {
-                "name": (deployed.name if deployed and deployed.name else config.get("name")),
-                "id": deployed.id if deployed else None,
-                "deployed": deployed is not None,
-                "in_bundle": key in bundle.resources(kind),
-            }
-            if deployed is not None:
-                entry["open"] = workspace.resource_locator(
-                    ResourceRef(kind, key, deployed.id, name=deployed.name))
-            resources.setdefault(kind, {})[key] = entry
-    return {
-        "bundle": {"name": bundle.name, "target": bundle.target, "mode": bundle.mode,
-                   "root": str(bundle.root)},
-        "workspace": {"kind": info.kind, "host": info.host, "root_path": info.root_path,
-                      "file_path": info.file_path, **info.details},
-        "deployment": {"serial": state.serial, "updated_at": state.updated_at or None,
-                       "files": len(state.files)},
-        "resources": resources,
-    }
+    return summarize(bundle, workspace).to_dict()
 
 
 def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
@@ -97,7 +69,8 @@ def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
     jobs = [k for k, r in data["resources"].get("jobs", {}).items() if r["deployed"]]
     term.print("Open:")
     if ws.get("mlflow_ui"):
-        term.print(f"  MLflow UI: {ws['mlflow_ui']}")
+        term.print(f"  MLflow UI: mlops-stacks open -t {b['target']}")
+        term.print(f"    (or: {ws['mlflow_ui']})")
     target = f" -t {b['target']}"
     for key in jobs:
         term.print(f"  Run job {key}: mlops-stacks run {key}{target}")

@@ -81,12 +81,35 @@ class Terminal:
         sys.stdout.flush()
 
     def table(self, columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
-        t = Table(title=title, show_edge=False, header_style="bold")
-        for c in columns:
-            t.add_column(c)
-        for r in rows:
-            t.add_row(*[str(x) for x in r])
-        self.out.print(t)
+        """Rows of data that never cut a value (IDs and paths must stay copyable).
+
+        Off a terminal (pipes, CI): a header line, then one tab-separated record per
+        line, never wrapped. On a terminal: a table when it fits the width, else one
+        block per record (the first column, then ``Column: value`` lines).
+        """
+        cells = [["" if x is None else str(x) for x in r] for r in rows]
+        if title:
+            self.out.print(title, markup=False)
+        if not self.out.is_terminal:
+            # Written as is: rich would expand the tabs into spaces.
+            for line in [columns, *cells]:
+                self.out.file.write("\t".join(v.replace("\t", " ") for v in line) + "\n")
+            self.out.file.flush()
+            return
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        if sum(widths) + 3 * (len(columns) - 1) <= self.out.width:
+            t = Table(show_edge=False, header_style="bold", pad_edge=False)
+            for c in columns:
+                t.add_column(c, no_wrap=True, overflow="ignore")
+            for r in cells:
+                t.add_row(*r)
+            self.out.print(t)
+            return
+        for r in cells:
+            self.out.print(r[0], markup=False, soft_wrap=True, style="bold")
+            for c, v in zip(columns[1:], r[1:], strict=False):
+                if v:
+                    self.out.print(f"  {c}: {v}", markup=False, soft_wrap=True)
 
     # -- progress -------------------------------------------------------------
     @contextlib.contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, TARGET, VAR, OutputFormat, parse_pairs
+from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_pairs
 
 HELP = """Validate the bundle (databricks.yml and its includes) for a target.
 
@@ -26,9 +26,12 @@ Every problem names its file:line:col and how to fix it.
 
 Examples:
 
-    mlops-stacks validate                     # the default target (local)
-    mlops-stacks validate -t staging --strict # warnings fail too (for CI)
-    mlops-stacks validate --var catalog=dev -o json | jq .resources
+    mlops-stacks validate
+    mlops-stacks validate -t staging --strict
+    mlops-stacks validate --var catalog_name=dev -o json
+
+The first checks the default target (`local`); `--strict` fails on warnings
+too (for CI).
 
 Exit code 0 when valid (warnings allowed), 1 when there are errors.
 With GITHUB_ACTIONS=true, problems are also printed as GitHub annotations.
@@ -62,6 +65,7 @@ def validate(
         False, "--strict", help="Treat warnings (e.g. unknown fields) as errors."
     ),
     output: OutputFormat = OUTPUT,
+    profile: str | None = PROFILE,
 ) -> None:
     from mlops_stacks.bundle import find_bundle_root, load_bundle
     from mlops_stacks.diagnostics import Diagnostics
@@ -72,7 +76,10 @@ def validate(
     variables = parse_pairs(var, "--var")
     root = find_bundle_root()
     try:
-        bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict)
+        # With credentials for a Databricks target, ${workspace.current_user.*} is resolved
+        # by asking the workspace, as deploy does; without any, one warning says so.
+        bundle, diags = load_bundle(root, target=target, variables=variables, strict=strict,
+                                    profile=profile)
     except ConfigError as exc:
         if not exc.diagnostics:
             raise

@@ -12,7 +12,16 @@ Only the ``Workspace`` protocol is used; no Databricks or disk specifics here.
 
 from __future__ import annotations
 
-from mlops_stacks.deploy.apply import ApplyResult, NotApproved, deploy, destroy, preview
+from mlops_stacks.deploy.apply import (
+    ApplyResult,
+    NotApproved,
+    NotDeployable,
+    check_deployable,
+    deploy,
+    destroy,
+    preview,
+    undeployable,
+)
 from mlops_stacks.deploy.plan import Action, Plan, compute_plan
 from mlops_stacks.deploy.state import DeploymentState, load_state
 
@@ -21,10 +30,13 @@ __all__ = [
     "ApplyResult",
     "DeploymentState",
     "NotApproved",
+    "NotDeployable",
     "Plan",
+    "check_deployable",
     "compute_plan",
     "deploy",
     "destroy",
     "load_state",
     "preview",
+    "undeployable",
 ]

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mlops_stacks.deploy.desired import Desired, desired_resources
 from mlops_stacks.deploy.faults import pause_point
 from mlops_stacks.deploy.plan import (
     CREATE,
@@ -34,6 +35,7 @@ from mlops_stacks.deploy.plan import (
     resolve_ids,
 )
 from mlops_stacks.deploy.refresh import refreshed_plan
+from mlops_stacks.deploy.saved_plan import check_saved_plan, plan_basis
 from mlops_stacks.deploy.state import (
     DeploymentState,
     ResourceState,
@@ -41,9 +43,9 @@ from mlops_stacks.deploy.state import (
     load_state,
     save_state,
 )
-from mlops_stacks.deploy.sync import SyncPlan, plan_sync
+from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.errors import MlopsStacksError
-from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
+from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -52,6 +54,36 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 #: Called with the actions that need approval; returns True to go ahead.
 Approve = Callable[[list[Action]], bool]
+
+
+class NotDeployable(MlopsStacksError):
+    """The bundle has resources of kinds the target's workspace cannot deploy yet."""
+
+
+def check_deployable(bundle: Bundle, workspace: Workspace) -> None:
+    """Raise ``NotDeployable`` naming every resource ``workspace`` cannot deploy.
+
+    Runs before anything changes, so a deploy never stops half-way at a kind
+    it does not know; ``plan`` shows the same list.
+    """
+    missing = undeployable(bundle, workspace)
+    if not missing:
+        return
+    where = "the local workspace" if workspace.info().kind == "local" else "Databricks"
+    listed = "\n".join(f"  resources.{kind}.{key}" for kind, key in missing)
+    kinds = sorted({kind for kind, _ in missing})
+    raise NotDeployable(
+        f"mlops-stacks cannot deploy these resources to {where} yet "
+        f"(kinds: {', '.join(kinds)}); nothing was changed:\n{listed}",
+        hint="Remove them from this target (or move them to a target deployed with the "
+             "Databricks CLI), then deploy again.",
+    )
+
+
+def undeployable(bundle: Bundle, workspace: Workspace) -> list[tuple[str, str]]:
+    """``(kind, key)`` of every resource of a kind ``workspace`` cannot deploy."""
+    kinds = workspace.deployable_kinds()
+    return [(kind, key) for kind, key, _ in bundle.all_resources() if kind not in kinds]
 
 
 class NotApproved(MlopsStacksError):
@@ -129,7 +161,14 @@ def _apply_all(workspace: Workspace, state: DeploymentState, plan: Plan,
             continue
         verb = {CREATE: "Creating", UPDATE: "Updating", DELETE: "Deleting"}[action.op]
         progress(f"{verb} {action.address}")
-        apply_action(workspace, state, action)
+        try:
+            apply_action(workspace, state, action)
+        except Deferred as why:
+            note = f"{action.address} deferred: {why}"
+            result.notes.append(note)
+            progress(note)
+            result.done.setdefault("deferred", []).append(action.address)
+            continue
         done += 1
         pause_point(done, saved=False)
         save_state(workspace, state)
@@ -171,16 +210,26 @@ def deploy(
     approve: Approve | None = None,
     progress: Progress = lambda _msg: None,
     warn: Progress = lambda _msg: None,
+    select: list[str] | None = None,
+    saved_plan: dict[str, Any] | None = None,
 ) -> ApplyResult:
     """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring.
 
     ``warn`` hears about resources deleted outside mlops-stacks (they are recreated).
+    ``select`` limits the deploy to those resources and what they reference;
+    ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
     """
+    check_deployable(bundle, workspace)
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         state.bundle, state.target = bundle.name, bundle.target
-        result.plan = refreshed_plan(bundle.all_resources(), state, workspace)
+        wanted = desired_for(bundle, workspace, select)
+        result.plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
+        result.plan.kind_notes = wanted.kind_notes
+        if saved_plan is not None:
+            check_saved_plan(saved_plan, plan_basis(bundle, state, wanted), result.plan,
+                             workspace.info().host)
         for message in result.plan.warnings:
             result.notes.append(message)
             warn(message)
@@ -189,6 +238,9 @@ def deploy(
         progress("Syncing files")
         files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
         result.files = files
+        for rel in files.skipped:
+            result.notes.append(skipped_warning(rel))
+            warn(skipped_warning(rel))
         for rel in files.delete:
             workspace.delete_file(rel)
         for rel in files.upload:
@@ -231,13 +283,26 @@ def destroy(
     return result
 
 
-def preview(bundle: Bundle, workspace: Workspace) -> tuple[Plan, SyncPlan, DeploymentState]:
+def desired_for(bundle: Bundle, workspace: Workspace, select: list[str] | None = None) -> Desired:
+    """The bundle's resources for ``workspace`` (which may skip kinds it cannot hold)."""
+    return desired_resources(
+        bundle, local_meanings=getattr(workspace, "local_meanings", None), select=select
+    )
+
+
+def preview(
+    bundle: Bundle, workspace: Workspace, select: list[str] | None = None
+) -> tuple[Plan, SyncPlan, DeploymentState]:
     """What ``deploy`` would do now (no lock, no changes): the plan and the file sync.
 
     Reads the workspace to notice resources deleted outside mlops-stacks (the
     plan's ``warnings``); the returned state is the one the plan was made from.
+    The plan's ``basis`` (for ``deploy --plan``) is in ``plan.basis``.
     """
     state = load_state(workspace, bundle.name, bundle.target)
-    plan = refreshed_plan(bundle.all_resources(), state, workspace)
+    wanted = desired_for(bundle, workspace, select)
+    plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
+    plan.kind_notes = wanted.kind_notes
+    plan.basis = plan_basis(bundle, state, wanted)
     files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
     return plan, files, state

@@ -11,7 +11,7 @@ leaves in place) are filled in from the state; a reference to a resource that
 is not deployed yet is filled in at apply time, right before it is needed.
 
 Order of execution: deletions first (jobs before the experiments and models
-they use), then creations and updates in ``RESOURCE_KINDS`` order
+they use), then creations and updates in ``desired.DEPLOY_ORDER``
 (experiments and models before the jobs that refer to them; within a kind,
 resources waiting for a new resource's ID last).
 """
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops_stacks.bundle.model import RESOURCE_KINDS
+from mlops_stacks.deploy.desired import kind_rank
 from mlops_stacks.deploy.diff import Change, diff
 from mlops_stacks.deploy.state import DeploymentState, ResourceState, fingerprint, redact
 
@@ -112,6 +112,10 @@ class Plan:
     actions: list[Action]
     warnings: list[str] = field(default_factory=list)
     """Things the user should know, e.g. resources deleted outside mlops-stacks."""
+    kind_notes: list[str] = field(default_factory=list)
+    """Per kind, its meaning on the local workspace or that it is skipped there."""
+    basis: dict[str, Any] | None = None
+    """What the plan was made from (``saved_plan.plan_basis``), for ``deploy --plan``."""
 
     def of(self, op: str) -> list[Action]:
         return [a for a in self.actions if a.op == op]
@@ -132,29 +136,38 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"actions": [a.to_dict() for a in self.actions],
                 "warnings": list(self.warnings),
+                "kinds": list(self.kind_notes),
+                **({"basis": self.basis} if self.basis is not None else {}),
                 "summary": {"add": self.counts[CREATE], "change": self.counts[UPDATE],
                             "delete": self.counts[DELETE], "unchanged": self.counts[UNCHANGED]}}
 
 
-def _kind_rank(kind: str) -> int:
-    return RESOURCE_KINDS.index(kind) if kind in RESOURCE_KINDS else len(RESOURCE_KINDS)
+def _kind_rank(kind: str) -> tuple[int, str]:
+    return kind_rank(kind)
 
 
 def compute_plan(
-    desired: Iterable[tuple[str, str, dict[str, Any]]], state: DeploymentState
+    desired: Iterable[tuple[str, str, dict[str, Any]]],
+    state: DeploymentState,
+    selected: set[tuple[str, str]] | None = None,
 ) -> Plan:
-    """Compare ``(kind, key, config)`` resources with ``state``; see the module docstring."""
+    """Compare ``(kind, key, config)`` resources with ``state``; see the module docstring.
+
+    With ``selected``, only those resources are planned and nothing is deleted.
+    """
     ids = state.ids()
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, key, config in desired:
-        wanted[(kind, key)] = resolve_ids(config or {}, ids)
+        if selected is None or (kind, key) in selected:
+            wanted[(kind, key)] = resolve_ids(config or {}, ids)
 
     deletes = [
         Action(DELETE, kind, key, None, res)
         for kind, key, res in state.all()
-        if (kind, key) not in wanted
+        if (kind, key) not in wanted and selected is None
     ]
-    deletes.sort(key=lambda a: (-_kind_rank(a.kind), a.key))
+    deletes.sort(key=lambda a: a.key)
+    deletes.sort(key=lambda a: _kind_rank(a.kind), reverse=True)  # stable: keys stay sorted
 
     others: list[Action] = []
     for (kind, key), config in wanted.items():

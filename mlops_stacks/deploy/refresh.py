@@ -40,10 +40,11 @@ def drop_missing(workspace: Workspace, state: DeploymentState,
 
 
 def refreshed_plan(desired: Iterable[tuple[str, str, dict[str, Any]]],
-                   state: DeploymentState, workspace: Workspace) -> Plan:
+                   state: DeploymentState, workspace: Workspace,
+                   selected: set[tuple[str, str]] | None = None) -> Plan:
     """``compute_plan`` after ``drop_missing``; the plan carries the warnings."""
-    resources = list(desired)
+    resources = [r for r in desired if selected is None or (r[0], r[1]) in selected]
     warnings = drop_missing(workspace, state, ((kind, key) for kind, key, _ in resources))
-    plan = compute_plan(resources, state)
+    plan = compute_plan(resources, state, selected)
     plan.warnings = warnings
     return plan

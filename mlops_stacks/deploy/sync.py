@@ -12,6 +12,9 @@ Selection, in order:
 4. Never synced, whatever the patterns say: ``.git/``, ``.mlops-stacks/``
    (the local workspace itself), ``__pycache__/`` and virtual environments
    (any folder holding a ``pyvenv.cfg``).
+5. Symbolic links are followed only when they lead to a file inside the
+   bundle root; a link leading elsewhere (``leak.txt -> /etc/passwd``) is
+   skipped, and named in ``SyncPlan.skipped`` so deploy can warn about it.
 
 Changes are found by content hash (sha256) against the hashes recorded in the
 deployment state: new or modified files are uploaded, files that disappeared
@@ -41,6 +44,8 @@ class SyncPlan:
     unchanged: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Symbolic links leading outside the bundle root: never synced."""
 
     def summary_line(self, done: bool = False) -> str:
         if done:
@@ -50,7 +55,8 @@ class SyncPlan:
                 f"{len(self.unchanged)} unchanged")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged)}
+        return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged),
+                "skipped": self.skipped}
 
 
 def _spec(patterns: Iterable[str]) -> Any:
@@ -156,12 +162,25 @@ def select_files(root: Path, sync: Mapping[str, Any] | None = None) -> list[str]
     return sorted(selected)
 
 
+def skipped_warning(rel: str) -> str:
+    """The warning for a symbolic link that sync does not follow."""
+    return (f"Not syncing {rel}: it is a symbolic link to a file outside the bundle root. "
+            "Copy the file into the bundle, or remove the link.")
+
+
 def plan_sync(root: Path, sync: Mapping[str, Any] | None,
               deployed: Mapping[str, str]) -> SyncPlan:
-    """Hash the selected files and compare them with ``deployed`` (path -> sha256)."""
+    """Hash the selected files and compare them with ``deployed`` (path -> sha256).
+
+    Files are read through their resolved path, checked to lie inside ``root``.
+    """
     plan = SyncPlan()
+    real_root = Path(root).resolve()
     for rel in select_files(root, sync):
-        source = Path(root) / rel
+        source = (Path(root) / rel).resolve()
+        if not source.is_relative_to(real_root):
+            plan.skipped.append(rel)
+            continue
         digest = sha256_file(source)
         plan.hashes[rel] = digest
         plan.sources[rel] = source

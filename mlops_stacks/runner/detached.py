@@ -60,6 +60,8 @@ def start_detached(
         files_root=files_root,
         job_id=job_id,
     )
+    from mlops_stacks.runner.admission import ADMITTED, admit, hand_over
+
     run_id = new_run_id()
     run_dir = Path(runs_dir) / run_id
     paths = {k: str(v) for k, v in plan.files.items()}
@@ -75,14 +77,17 @@ def start_detached(
         "task_files": paths,
     }
     write_json_atomic(run_dir / REQUEST_FILE, request)
-    RunRecord(run_id=run_id, job_key=job_key, state=PENDING, run_dir=str(run_dir)).save(runs_dir)
+    # Skipped or queued under max_concurrent_runs is decided now, so the caller can say so.
+    admission = admit(runs_dir, job, job_key=job_key, run_id=run_id, wait=False)
+    if admission.outcome not in (ADMITTED, "queued"):
+        return run_id
     kwargs: dict[str, Any] = {}
     if os.name == "posix":
         kwargs["start_new_session"] = True
     else:  # pragma: no cover - Windows
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     with open(run_dir / "runner.log", "ab") as log:
-        subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "mlops_stacks.runner.detached", str(run_dir / REQUEST_FILE)],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -90,6 +95,8 @@ def start_detached(
             close_fds=True,
             **kwargs,
         )
+    # The background process owns the run from now on (its slot stays taken).
+    hand_over(runs_dir, run_id, process.pid)
     return run_id
 
 

@@ -32,8 +32,10 @@ from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.runner import kinds, preload
 from mlops_stacks.runner.condition import evaluate
 from mlops_stacks.runner.dag import TaskGraph, build_graph, decide, select
+from mlops_stacks.runner.databricks_only import check_databricks_only
 from mlops_stacks.runner.events import (
     RUN_FINISHED,
+    RUN_QUEUED,
     RUN_STARTED,
     TASK_FINISHED,
     TASK_STARTED,
@@ -54,6 +56,7 @@ from mlops_stacks.runner.record import (
     EXCLUDED,
     FAILED,
     PENDING,
+    QUEUED,
     RUNNING,
     SUCCESS,
     TERMINAL_STATES,
@@ -112,6 +115,7 @@ def prepare_run(
         if local is not None:
             files[key] = local
         check_static_references(key, settings, parameters, set(graph.nodes))
+    check_databricks_only(files, job_key, files_root)
     if check_deps:
         check_requirements(
             job, resolve_path=resolve_path, job_key=job_key, tasks=selected, files_root=files_root
@@ -145,10 +149,13 @@ def run_job(
     max_parallel: int = 4,
     check_deps: bool = True,
     files_root: Path | None = None,
+    timeout: float | None = None,
     start_method: str | None = None,
 ) -> RunRecord:
     """Run ``job`` locally and return its record (state SUCCESS, FAILED or CANCELED).
 
+    The run is stopped and FAILED ("timed out") once it has run longer than the
+    job's ``timeout_seconds`` or ``timeout`` (``run --timeout``), whichever is shorter.
     Tasks start forked from a fork server that has the job's libraries imported,
     or as fresh processes (``start_method="spawn"``; see ``launch.py``).
     Raises ``RunError`` / ``MissingDependencyError`` before starting when the
@@ -165,20 +172,63 @@ def run_job(
         files_root=files_root,
         job_id=job_id,
     )
+    run_id = run_id or new_run_id()
+    admission = _admit(job, job_key, Path(runs_dir), run_id, on_event)
+    if admission is not None:
+        return admission
     run = _Execution(
         plan,
         runs_dir=Path(runs_dir),
         env=env,
         on_event=on_event,
         run_other_job=run_other_job,
-        run_id=run_id or new_run_id(),
+        run_id=run_id,
         parent_run_id=parent_run_id,
         max_parallel=max(1, max_parallel),
+        time_limit=time_limit(job, timeout),
         start_method=start_method,
         resolve_path=resolve_path,
         files_root=files_root,
     )
     return run.execute()
+
+
+def time_limit(job: dict[str, Any], timeout: float | None) -> tuple[float, str] | None:
+    """(seconds, where it comes from) of the shorter of ``timeout`` and the job's
+    ``timeout_seconds`` (0 or unset: no limit)."""
+    limits: list[tuple[float, str]] = []
+    if timeout:
+        limits.append((float(timeout), "--timeout"))
+    try:
+        job_limit = float(job.get("timeout_seconds") or 0)
+    except (TypeError, ValueError):
+        job_limit = 0.0
+    if job_limit > 0:
+        limits.append((job_limit, "the job's timeout_seconds"))
+    return min(limits) if limits else None
+
+
+class _TimedOut(Exception):
+    """The run's time limit passed."""
+
+
+def _admit(job: dict[str, Any], job_key: str, runs_dir: Path, run_id: str,
+           on_event: EventHandler | None) -> RunRecord | None:
+    """Wait for a slot under ``max_concurrent_runs``; the SKIPPED record when there is none."""
+    from mlops_stacks.runner.admission import ADMITTED, admit
+
+    def queued(admission: Any) -> None:
+        if on_event is not None:
+            on_event(RunEvent(RUN_QUEUED, admission.record, state=QUEUED,
+                              message=admission.message))
+
+    admission = admit(runs_dir, job, job_key=job_key, run_id=run_id, on_queued=queued)
+    if admission.outcome == ADMITTED:
+        return None
+    if on_event is not None:
+        on_event(RunEvent(RUN_FINISHED, admission.record, state=admission.record.state,
+                          message=admission.message))
+    return admission.record
 
 
 @dataclass
@@ -218,6 +268,7 @@ class _Execution:
     run_id: str
     parent_run_id: str | None
     max_parallel: int
+    time_limit: tuple[float, str] | None = None
     start_method: str | None = None
     resolve_path: Callable[[str], Path] | None = None
     files_root: Path | None = None
@@ -325,6 +376,7 @@ class _Execution:
         self.record.start_note = self.launcher.note
         self._save()
         self._emit(RUN_STARTED)
+        self.started = time.monotonic()
         try:
             with _sigterm_as_interrupt():
                 if any(k in kinds.PROCESS_KINDS or k == kinds.FOR_EACH
@@ -332,6 +384,10 @@ class _Execution:
                     self.launcher.warm_up()
                     self.record.start_note = self.launcher.note
                 self._loop()
+        except _TimedOut:
+            seconds, source = self.time_limit or (0.0, "")
+            self._cancel(f"the run timed out after {seconds:g} s ({source})", state=FAILED)
+            return self.record
         except KeyboardInterrupt:
             self._cancel("canceled (interrupted)")
             raise
@@ -355,6 +411,8 @@ class _Execution:
     def _loop(self) -> None:
         graph = self.plan.graph
         while True:
+            if self.time_limit and time.monotonic() - self.started > self.time_limit[0]:
+                raise _TimedOut
             progressed = self._reap()
             for key in graph.order:
                 task = self.record.tasks[key]

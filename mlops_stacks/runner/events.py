@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlops_stacks.runner.record import RunRecord, TaskRecord
 
+RUN_QUEUED = "run_queued"  # waiting for a slot under max_concurrent_runs (message says why)
 RUN_STARTED = "run_started"
 TASK_STARTED = "task_started"
 TASK_FINISHED = "task_finished"  # SUCCESS, FAILED, SKIPPED, EXCLUDED or CANCELED
-RUN_FINISHED = "run_finished"
+RUN_FINISHED = "run_finished"  # also for a run skipped under max_concurrent_runs
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ FAILED = "FAILED"
 SKIPPED = "SKIPPED"
 CANCELED = "CANCELED"
 EXCLUDED = "EXCLUDED"
+# A run (not a task) waits QUEUED for a slot under max_concurrent_runs with a queue,
+# and ends SKIPPED when the limit is reached without one (see ``admission``).
+QUEUED = "QUEUED"
 
 # A run whose process ended without closing its record (killed, machine restarted)
 # ends INTERNAL_ERROR, as Databricks ends a run it lost.
@@ -42,7 +45,7 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 PROCESS_ENDED = "the run's process ended"
 
 TASK_STATES = (PENDING, RUNNING, SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED)
-RUN_STATES = (PENDING, RUNNING, SUCCESS, FAILED, CANCELED, INTERNAL_ERROR)
+RUN_STATES = (PENDING, QUEUED, RUNNING, SUCCESS, FAILED, CANCELED, SKIPPED, INTERNAL_ERROR)
 TERMINAL_STATES = frozenset({SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED})
 
 RUN_FILE = "run.json"
@@ -103,11 +106,12 @@ class RunRecord(_Timed):
     pid_start: float | None = None  # when that process started (a reused pid is not it)
     parent_run_id: str | None = None
     run_dir: str | None = None
+    queue_time: float | None = None  # when it was queued behind max_concurrent_runs
     start_note: str | None = None  # how its tasks started (fork server or fresh processes)
 
     @property
     def done(self) -> bool:
-        return self.state in (SUCCESS, FAILED, CANCELED, INTERNAL_ERROR)
+        return self.state in (SUCCESS, FAILED, CANCELED, SKIPPED, INTERNAL_ERROR)
 
     def owner_alive(self) -> bool:
         """Whether the process running this run still exists (True when unknown)."""

@@ -18,6 +18,7 @@ from typing import Any
 from mlops_stacks.errors import AnswerError
 
 DATA = "--data"
+MAX_ANSWERS_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,14 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise AnswerError(f"{where}: it is a directory. Pass a YAML or JSON answers file.")
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # a size cap: /dev/zero or a huge file never loads
+            raw = handle.read(MAX_ANSWERS_BYTES + 1)
+        if len(raw) > MAX_ANSWERS_BYTES:
+            raise AnswerError(
+                f"{where}: it is larger than {MAX_ANSWERS_BYTES // 2**20} MiB; an answers file "
+                "is a short YAML or JSON mapping. Pass the right file."
+            )
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise AnswerError(f"{where}: it is not UTF-8 text. Pass a YAML or JSON file.") from None
     except OSError as exc:

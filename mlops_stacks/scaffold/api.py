@@ -22,7 +22,7 @@ from typing import Any
 
 from mlops_stacks import __version__
 from mlops_stacks.scaffold import destination as dst
-from mlops_stacks.scaffold import gitrepo, render
+from mlops_stacks.scaffold import gitrepo, render, trust
 from mlops_stacks.scaffold.answers import DATA, Given, load_answers_file, merge
 from mlops_stacks.scaffold.questions import load_template_spec
 from mlops_stacks.scaffold.resolve import Ask, require_complete, resolve
@@ -40,6 +40,8 @@ class InitOptions:
     template: str | None = None  # None: the built-in template
     git: bool = True
     ask: Ask | None = None  # None: never prompt
+    vcs_ref: str | None = None  # a git template's tag or commit; None: its newest tag
+    trust: bool = False  # let the template run code (_tasks, _migrations, extensions)
 
 
 @dataclass
@@ -71,12 +73,16 @@ class InitPlan:
     package: str
     git: bool
     ignored: list[str]
+    vcs_ref: str | None = None
+    trust: bool = False
 
 
 def prepare(options: InitOptions) -> InitPlan:
     """Steps 1-4: read and check everything, prompting if allowed; writes nothing."""
-    source = locate_template(options.template)
+    source = locate_template(options.template, vcs_ref=options.vcs_ref)
     spec = load_template_spec(source.folder)
+    if not (source.builtin or options.trust):
+        trust.refuse_untrusted_settings(spec.settings, source.src)
     given = merge(
         load_answers_file(options.config_file) if options.config_file else {},
         {k: Given(v, DATA) for k, v in options.data.items()},
@@ -112,6 +118,8 @@ def prepare(options: InitOptions) -> InitPlan:
         package=package,
         git=options.git,
         ignored=result.ignored,
+        vcs_ref=options.vcs_ref,
+        trust=options.trust,
     )
 
 
@@ -129,9 +137,9 @@ def generate(plan: InitPlan) -> InitResult:
         inherited=dict(where.inherited),
     )
     if where.adding:
-        _add_to_repository(plan.source, where.path, plan.data, plan.package, plan.git, out)
+        _add_to_repository(plan, out)
     else:
-        _create(plan.source, where.path, plan.data, plan.git, out)
+        _create(plan, out)
     if out.project_dir is not None and not out.project_dir.is_dir():
         out.project_dir = None  # a template without a project folder
     return out
@@ -142,13 +150,27 @@ def init_project(options: InitOptions) -> InitResult:
     return generate(prepare(options))
 
 
-def _create(
-    source: TemplateSource, path: Path, data: dict[str, Any], git: bool, out: InitResult
-) -> None:
+def _render(plan: InitPlan, dest: Path, answers_file: str | None = None) -> None:
+    source = plan.source
+    render.render(
+        source.src,
+        dest,
+        plan.data,
+        answers_file=answers_file,
+        trusted=source.builtin or plan.trust,
+        cache_bytecode=source.builtin,
+        vcs_ref=plan.vcs_ref,
+    )
+    if source.builtin:
+        render.record_builtin_source(dest / (answers_file or dst.ANSWERS_FILE))
+
+
+def _create(plan: InitPlan, out: InitResult) -> None:
+    path, data = plan.destination.path, plan.data
     with render.staging_area(path) as tmp:
-        render.render(source.src, tmp, data, trusted=source.builtin)
+        _render(plan, tmp)
         out.files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if not p.is_dir())
-        if git:
+        if plan.git:
             name = data.get("project_name", path.name)
             out.commit = gitrepo.init_repository(
                 tmp,
@@ -158,22 +180,17 @@ def _create(
         render.place(tmp, path)
 
 
-def _add_to_repository(
-    source: TemplateSource,
-    path: Path,
-    data: dict[str, Any],
-    package: str,
-    git: bool,
-    out: InitResult,
-) -> None:
+def _add_to_repository(plan: InitPlan, out: InitResult) -> None:
+    path, data, package = plan.destination.path, plan.data, plan.package
     with render.staging_area(path) as tmp:
-        answers_file = f"{package}/{dst.ANSWERS_FILE}"
-        render.render(source.src, tmp, data, answers_file=answers_file, trusted=source.builtin)
-        files, _shared = dst.project_files(tmp, package)
+        _render(plan, tmp, answers_file=f"{package}/{dst.ANSWERS_FILE}")
+        # The template leaves out repository-level files when it adds a project
+        # (copier.yml's _exclude), so everything rendered belongs to the project.
+        files = dst.rendered_files(tmp)
         dst.refuse_collisions(path, files)
         render.merge(tmp, path, files)
     out.files = files
-    repo = gitrepo.enclosing_repository(path) if git else None
+    repo = gitrepo.enclosing_repository(path) if plan.git else None
     if repo is not None:
         out.commit = gitrepo.commit_paths(
             repo,

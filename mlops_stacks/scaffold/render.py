@@ -112,12 +112,17 @@ def render(
     *,
     answers_file: str | None = None,
     trusted: bool = False,
+    cache_bytecode: bool = False,
+    vcs_ref: str | None = None,
 ) -> None:
     """Render ``template`` into the new folder ``dest`` with ``data`` (defaults for the rest)."""
-    worker_class = _worker_class(cache_bytecode=trusted)
+    from copier.errors import UnsafeTemplateError
+
+    worker_class = _worker_class(cache_bytecode=cache_bytecode)
     try:
         with worker_class(
             src_path=template,
+            vcs_ref=vcs_ref,
             dst_path=dest,
             data=data,
             answers_file=Path(answers_file) if answers_file else None,
@@ -129,12 +134,38 @@ def render(
             cleanup_on_error=False,
         ) as worker:
             worker.run_copy()
+    except UnsafeTemplateError as exc:
+        raise MlopsStacksError(
+            f"the template runs code on your machine: {str(exc).strip()}",
+            hint="Nothing was written. Review the template, then pass --trust.",
+        ) from None
     except _copier_error_types() as exc:
         message = str(exc).strip().splitlines()
         raise MlopsStacksError(
             f"rendering the template failed: {message[0] if message else type(exc).__name__}",
             hint="Nothing was written. Check the answers and the template, or run with --debug.",
         ) from exc
+
+
+def record_builtin_source(answers_path: Path) -> None:
+    """Record the built-in template portably: its name and the mlops-stacks release.
+
+    copier records the folder it rendered from, a path of this machine; a project
+    records ``_src_path: mlops-stacks://builtin/mlops-stacks.git`` and ``_commit:
+    v<version>`` instead, which ``update`` resolves offline (see ``releases``).
+    """
+    import yaml
+
+    from mlops_stacks.scaffold.releases import BUILTIN_URL, version_tag
+
+    if not answers_path.is_file():
+        return
+    lines = answers_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("_src_path:", "_commit:"))]
+    head = yaml.safe_dump(
+        {"_commit": version_tag(), "_src_path": BUILTIN_URL}, sort_keys=False
+    )
+    answers_path.write_text(head + "".join(kept), encoding="utf-8")
 
 
 @contextlib.contextmanager

@@ -13,6 +13,8 @@ called ``*_host`` or ``*_branch`` gets the same checks:
 - ``*_host``: an ``https://`` URL; path, query and fragment are dropped, the host lowercased.
 - ``*_branch``: a valid git branch name.
 - ``*_catalog`` and ``schema_name``: letters, digits, ``_`` and ``-``.
+- ``*_group``: letters, digits, spaces, ``.``, ``_``, ``@``, ``+`` and ``-``.
+- any string: one line, no control characters (a line break would inject YAML keys).
 - any other string: not blank (surrounding spaces are removed).
 """
 
@@ -33,6 +35,11 @@ _TRUE = {"true", "yes", "y", "on", "1", "t"}
 _FALSE = {"false", "no", "n", "off", "0", "f"}
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Characters that mean nothing to YAML, shells and Python string literals, where
+# the template writes these answers.
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@+-]*$")
+_BRANCH_CHARS = re.compile(r"[^A-Za-z0-9._/-]")
 
 
 class Problem(Exception):
@@ -95,7 +102,14 @@ def _typed(q: Question, given: Given) -> Any:
     if q.type == "str":
         if not isinstance(value, str):
             raise Problem(f"is {_kind(value)}, not a string (quote it)", f'"{value}"')
-        return value.strip()
+        value = value.strip()
+        if _CONTROL.search(value):
+            # A line break would add keys to the YAML files the template writes.
+            raise Problem(
+                "contains a line break or control character: answers are one line",
+                _CONTROL.sub(" ", value).strip() or None,
+            )
+        return value
     return value
 
 
@@ -156,6 +170,16 @@ def check_host(value: str) -> str:
     return f"https://{host.lower()}{port}"
 
 
+def check_group(value: str) -> str:
+    if not _GROUP.match(value) or value.endswith(" "):
+        raise Problem(
+            "is not a group name mlops-stacks can write safely: use letters, digits, "
+            "spaces, '.', '_', '@', '+' and '-', starting with a letter or digit",
+            re.sub(r"[^A-Za-z0-9 ._@+-]+", "_", value).strip(" ._@+-") or "users",
+        )
+    return value
+
+
 def check_branch(value: str) -> str:
     bad = (
         not value
@@ -168,6 +192,12 @@ def check_branch(value: str) -> str:
         raise Problem(
             "is not a valid git branch name",
             re.sub(r"[^A-Za-z0-9/_.-]+", "-", value).strip("-./") or "main",
+        )
+    if _BRANCH_CHARS.search(value):
+        shown = ", ".join(repr(c) for c in sorted(set(_BRANCH_CHARS.findall(value))))
+        raise Problem(
+            f"contains {shown}: use letters, digits, '.', '_', '-' and '/' in branch names",
+            _BRANCH_CHARS.sub("-", value).strip("-./") or "main",
         )
     return value
 
@@ -188,6 +218,8 @@ def _rule(name: str) -> Callable[[str], str] | None:
         return check_host
     if name.endswith("_branch"):
         return check_branch
+    if name.endswith("_group"):
+        return check_group
     if name.endswith("_catalog") or name == "schema_name":
         return check_identifier
     return None

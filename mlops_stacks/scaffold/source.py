@@ -28,7 +28,7 @@ def is_url(value: str) -> bool:
     return value.startswith(_URL_PREFIXES) or value.endswith(".git")
 
 
-def _clone(url: str) -> Path:
+def _clone(url: str, ref: str | None = None) -> Path:
     from copier.vcs import clone, get_repo
 
     repo = get_repo(url)
@@ -38,7 +38,7 @@ def _clone(url: str) -> Path:
             "Pass a template folder or a git URL (https://..., gh:owner/repo)."
         )
     try:
-        return Path(clone(repo))
+        return Path(clone(repo, ref or "HEAD"))
     except Exception as exc:  # git's failures come in many types; report them as one
         lines = [line.strip(" |\t") for line in str(exc).strip().splitlines()]
         detail = next((line for line in reversed(lines) if line), type(exc).__name__)
@@ -47,15 +47,21 @@ def _clone(url: str) -> Path:
         ) from None
 
 
-def locate_template(template: str | None) -> TemplateSource:
-    """Resolve ``--template`` (``None``: the built-in template)."""
+def locate_template(template: str | None, *, vcs_ref: str | None = None) -> TemplateSource:
+    """Resolve ``--template`` (``None``: the built-in template) at ``vcs_ref``."""
     if template is None:
+        if vcs_ref is not None:
+            raise MlopsStacksError(
+                "--vcs-ref picks a version of a git template; the built-in template is "
+                "always the installed mlops-stacks release.",
+                hint="Drop --vcs-ref, or pass --template with a git template.",
+            )
         folder = builtin_template()
         return TemplateSource(src=str(folder), folder=folder, builtin=True)
     if template.startswith("file://"):
         template = template[len("file://") :]
     elif is_url(template):
-        return TemplateSource(src=template, folder=_clone(template))
+        return TemplateSource(src=template, folder=_clone(template, vcs_ref))
     folder = Path(template).expanduser()
     if not folder.exists():
         raise MlopsStacksError(
@@ -68,4 +74,11 @@ def locate_template(template: str | None) -> TemplateSource:
             "Pass the folder that holds copier.yml."
         )
     folder = folder.resolve()
+    if vcs_ref is not None:
+        if not (folder / ".git").exists():
+            raise MlopsStacksError(
+                f"--vcs-ref: {template!r} is not a git repository, so it has no versions.",
+                hint="Drop --vcs-ref, or pass the root folder of a git template.",
+            )
+        return TemplateSource(src=str(folder), folder=_clone(str(folder), vcs_ref))
     return TemplateSource(src=str(folder), folder=folder)

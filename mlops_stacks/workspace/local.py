@@ -28,9 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.fileio import atomic_copy, atomic_write_json, sha256_file
+from mlops_stacks.names import name_problem, shown
 from mlops_stacks.workspace import local_lock
+from mlops_stacks.workspace.local_kinds import (
+    LOCAL_MEANINGS,
+    VOLUMES_ENV,
+    folder_of,
+    remove_folder,
+    served_versions,
+)
 from mlops_stacks.workspace.local_mlflow import MlflowResources, registered_model_name
 from mlops_stacks.workspace.protocol import (
+    Deferred,
     FileInfo,
     LockInfo,
     LockResult,
@@ -40,6 +49,8 @@ from mlops_stacks.workspace.protocol import (
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.events import RunEvent
+    from mlops_stacks.runner.record import RunRecord
 
 #: Folder (under the bundle root) that holds every local target.
 LOCAL_DIR = ".mlops-stacks"
@@ -68,14 +79,22 @@ def default_root_path(bundle_name: str, target: str, user: str | None = None) ->
 class LocalWorkspace:
     """The ``Workspace`` protocol on the local disk. See the module docstring for the layout."""
 
+    #: Kinds with a local meaning (``local_kinds``); deploy skips the others, saying so.
+    local_meanings = LOCAL_MEANINGS
+
     def __init__(
         self, bundle_root: Path, target: str, *, bundle_name: str = "",
         root_path: str | None = None, file_path: str | None = None,
     ) -> None:
         self.bundle_root = Path(bundle_root).resolve()
+        problem = name_problem(target)
+        if problem:
+            raise WorkspaceError(f'Target name "{shown(target)}" {problem}.',
+                                 hint="Use a target defined under `targets:` in databricks.yml.")
         self.target = target
         self.bundle_name = bundle_name
         self.dir = self.bundle_root / LOCAL_DIR / target
+        self._check_layout()
         self.root_path = (root_path or default_root_path(bundle_name, target)).rstrip("/")
         self.file_path = (file_path or f"{self.root_path}/files").rstrip("/")
         self.mlflow = MlflowResources(self.dir / "mlflow")
@@ -87,6 +106,35 @@ class LocalWorkspace:
             bundle.root, bundle.target, bundle_name=bundle.name,
             root_path=ws.get("root_path"), file_path=ws.get("file_path"),
         )
+
+    # -- containment ----------------------------------------------------------------
+    def _check_layout(self) -> None:
+        """Refuse to work when ``.mlops-stacks``, the target's folder or one of its parts is
+        a symbolic link leading out of the bundle (writes and deletes would land there)."""
+        self._real_dir = self.dir.resolve()
+        if not self._real_dir.is_relative_to(self.bundle_root):
+            self._refuse(self.dir)
+        for name in ("files", "jobs", "resources", "runs", "mlflow", "state.json",
+                     "deploy.lock"):
+            part = self.dir / name
+            if part.is_symlink() and not part.resolve().is_relative_to(self._real_dir):
+                self._refuse(part)
+
+    def _refuse(self, path: Path) -> None:
+        raise WorkspaceError(
+            f"Refusing to use {path}: it is a symbolic link (or lies under one) that leads "
+            f"outside the bundle, to {path.resolve()}.",
+            hint=f"Remove the link; mlops-stacks recreates {LOCAL_DIR}/ as a plain folder "
+            "inside the bundle.",
+        )
+
+    def _inside(self, path: Path) -> Path:
+        """``path`` when its folder is inside the target's folder once links are followed
+        (the last part itself is replaced or unlinked, never followed)."""
+        parent = path.parent.resolve()
+        if parent != self._real_dir and not parent.is_relative_to(self._real_dir):
+            self._refuse(path.parent)
+        return path
 
     # -- layout -------------------------------------------------------------------
     @property
@@ -129,7 +177,13 @@ class LocalWorkspace:
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_REGISTRY_URI": self.registry_uri,
             "MLOPS_STACKS_TARGET": self.target,
+            VOLUMES_ENV: str(self.volumes_dir),
         }
+
+    @property
+    def volumes_dir(self) -> Path:
+        """Where schemas and volumes live locally (``/Volumes/...`` maps here)."""
+        return self.dir / "volumes"
 
     def mlflow_ui_command(self) -> str:
         """The ``mlflow ui`` command that opens this target's tracking store and registry."""
@@ -174,16 +228,21 @@ class LocalWorkspace:
             host="local",
             root_path=self.root_path,
             file_path=self.file_path,
-            details={
-                "directory": str(self.dir),
-                "files": str(self.files_dir),
-                "state": str(self.state_file),
-                "mlflow_tracking_uri": self.tracking_uri,
-                "mlflow_registry_uri": self.registry_uri,
-                "mlflow_artifact_root": str(self.artifact_root),
-                "mlflow_ui": self.mlflow_ui_command(),
-            },
+            directory=str(self.dir),
+            files=str(self.files_dir),
+            state=str(self.state_file),
+            mlflow_tracking_uri=self.tracking_uri,
+            mlflow_registry_uri=self.registry_uri,
+            mlflow_artifact_root=str(self.artifact_root),
+            mlflow_ui=self.mlflow_ui_command(),
         )
+
+    def deployable_kinds(self) -> frozenset[str]:
+        # Every kind: a local meaning (LOCAL_MEANINGS), or skipped with a note
+        # that it runs only on Databricks.
+        from mlops_stacks.bundle.model import RESOURCE_KINDS
+
+        return frozenset(RESOURCE_KINDS) | frozenset(LOCAL_MEANINGS)
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.kind == "jobs":
@@ -195,9 +254,9 @@ class LocalWorkspace:
     # -- files ------------------------------------------------------------------------
     def _file(self, path: str) -> Path:
         rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts:
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
             raise WorkspaceError(f"Refusing to sync {path!r}: not inside the bundle root.")
-        return self.files_dir / rel
+        return self._inside(self.files_dir / rel)
 
     def list_files(self) -> dict[str, FileInfo]:
         out: dict[str, FileInfo] = {}
@@ -227,6 +286,9 @@ class LocalWorkspace:
             parent = parent.parent
 
     def delete_all_files(self) -> None:
+        self._inside(self.files_dir)
+        if self.files_dir.is_symlink():
+            self.files_dir.unlink()
         shutil.rmtree(self.files_dir, ignore_errors=True)
 
     # -- state ------------------------------------------------------------------------
@@ -252,11 +314,11 @@ class LocalWorkspace:
         return data
 
     def write_state(self, state: Mapping[str, Any]) -> None:
-        atomic_write_json(self.state_file, dict(state))
+        atomic_write_json(self._inside(self.state_file), dict(state))
 
     def delete_state(self) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.state_file.unlink()
+            self._inside(self.state_file).unlink()
 
     # -- lock -------------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
@@ -270,9 +332,15 @@ class LocalWorkspace:
 
     # -- resources ----------------------------------------------------------------------
     def _record_file(self, kind: str, key: str) -> Path:
+        for what, name in (("resource kind", kind), ("resource key", key)):
+            problem = name_problem(name)
+            if problem:
+                raise WorkspaceError(f'The {what} "{shown(name)}" {problem}.',
+                                     hint="Rename it in the bundle (`mlops-stacks validate` "
+                                     "shows where).")
         if kind == "jobs":
-            return self.jobs_dir / f"{key}.json"
-        return self.dir / "resources" / kind / f"{key}.json"
+            return self._inside(self.jobs_dir / f"{key}.json")
+        return self._inside(self.dir / "resources" / kind / f"{key}.json")
 
     def _read_record(self, kind: str, key: str) -> dict[str, Any] | None:
         try:
@@ -315,7 +383,20 @@ class LocalWorkspace:
                 "description")
             self.mlflow.create_model(name, desc, _kv_tags(config))
             return ResourceRef(kind, key, name, name=name)
+        if kind == "model_serving_endpoints":
+            self._check_served_versions(config)
+        folder = folder_of(self.volumes_dir, kind, config)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         return self._write_record(kind, key, config)
+
+    def _check_served_versions(self, config: Mapping[str, Any]) -> None:
+        for name, version in served_versions(config):
+            if not self.mlflow.has_version(name, version):
+                raise Deferred(
+                    f"model {name} version {version} is not registered in the local MLflow "
+                    "registry yet; run the training job, then deploy again to serve it."
+                )
 
     def update_resource(
         self, kind: str, key: str, resource_id: str, config: Mapping[str, Any],
@@ -331,6 +412,11 @@ class LocalWorkspace:
                 "description")
             self.mlflow.update_model(resource_id, name, desc, _kv_tags(config))
             return ResourceRef(kind, key, name, name=name)
+        if kind == "model_serving_endpoints":
+            self._check_served_versions(config)
+        folder = folder_of(self.volumes_dir, kind, config)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         return self._write_record(kind, key, config, resource_id)
 
     def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
@@ -339,6 +425,8 @@ class LocalWorkspace:
         elif kind in ("registered_models", "models"):
             self.mlflow.delete_model(resource_id)
         else:
+            record = self._read_record(kind, key) or {}
+            remove_folder(folder_of(self.volumes_dir, kind, record.get("config") or {}), kind)
             with contextlib.suppress(FileNotFoundError):
                 self._record_file(kind, key).unlink()
 
@@ -392,13 +480,14 @@ class LocalWorkspace:
 
     def run_job(
         self, key: str, *, params: Mapping[str, str] | None = None,
-        only: list[str] | None = None, on_event: Callable[[Any], None] | None = None,
-    ) -> Any:
+        only: list[str] | None = None, on_event: Callable[[RunEvent], None] | None = None,
+        timeout: float | None = None,
+    ) -> RunRecord:
         from mlops_stacks.runner import run_job
 
         self._ensure_mlflow_store()
 
-        def run_other(ref: str, other_params: dict[str, Any]) -> Any:
+        def run_other(ref: str, other_params: dict[str, str]) -> RunRecord:
             other = ref
             if self._read_record("jobs", ref) is None:  # a job ID, not a key
                 for f in self.jobs_dir.glob("*.json"):
@@ -412,6 +501,7 @@ class LocalWorkspace:
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
+            timeout=timeout,
         )
 
     def start_run(
@@ -441,12 +531,12 @@ class LocalWorkspace:
         if importlib.util.find_spec("mlflow") is not None:
             self.mlflow.ensure_store()
 
-    def list_runs(self, key: str | None = None) -> list[Any]:
+    def list_runs(self, key: str | None = None) -> list[RunRecord]:
         from mlops_stacks.runner import list_runs
 
         return list_runs(self.runs_dir, key)
 
-    def get_run(self, run_id: str) -> Any:
+    def get_run(self, run_id: str) -> RunRecord:
         from mlops_stacks.runner import load_run
 
         return load_run(self.runs_dir, run_id)

@@ -168,6 +168,20 @@ class MlflowResources:
             ) from None
         return live, models
 
+    def has_version(self, name: str, version: str) -> bool:
+        """Whether model ``name`` has ``version`` (read-only look at the store)."""
+        if not self.db_file.is_file():
+            return False
+        try:
+            with contextlib.closing(sqlite3.connect(f"{self.db_file.as_uri()}?mode=ro",
+                                                    uri=True)) as conn:
+                row = conn.execute(
+                    "SELECT 1 FROM model_versions WHERE name = ? AND version = ? "
+                    "AND current_stage != 'Deleted_Internal'", (name, int(version))).fetchone()
+        except (sqlite3.Error, ValueError):
+            return False
+        return row is not None
+
     # -- client -----------------------------------------------------------------
     def client(self) -> Any:
         if self._client is None:

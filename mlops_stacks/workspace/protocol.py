@@ -40,10 +40,14 @@ import getpass
 import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from mlops_stacks.runner.events import RunEvent
+    from mlops_stacks.runner.record import RunRecord
 
 #: Resource kinds whose deletion destroys user data (runs, model versions).
 #: ``deploy`` and ``destroy`` ask before deleting them unless ``--auto-approve``.
@@ -57,6 +61,11 @@ class FileInfo:
     path: str
     sha256: str
     size: int = 0
+
+
+class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+    """``create_resource`` cannot create this resource yet (e.g. a serving endpoint whose
+    model version is not registered); the deploy notes it and tries again next time."""
 
 
 @dataclass(frozen=True)
@@ -131,15 +140,31 @@ class LockResult:
 
 @dataclass
 class WorkspaceInfo:
-    """What ``summary`` shows about a workspace."""
+    """What ``summary`` shows about a workspace. Fields a backend does not have stay ``None``."""
 
     kind: str
     """``local`` or ``databricks``."""
     host: str
     root_path: str
     file_path: str
-    details: dict[str, str] = field(default_factory=dict)
-    """Backend-specific facts (local directory, MLflow URIs, UI command, ...)."""
+    state_path: str | None = None
+    """Databricks: where the deployment state and lock live in the workspace."""
+    credentials: str | None = None
+    """Databricks: where the credentials came from (never the secret itself)."""
+    directory: str | None = None
+    """Local: the target's folder (``.mlops-stacks/<target>``)."""
+    files: str | None = None
+    """Local: the synced copy of the bundle that jobs run from."""
+    state: str | None = None
+    """Local: the deployment state file."""
+    mlflow_tracking_uri: str | None = None
+    mlflow_registry_uri: str | None = None
+    mlflow_artifact_root: str | None = None
+    mlflow_ui: str | None = None
+    """Local: the ``mlflow ui`` command that opens the store (``mlops-stacks open`` runs it)."""
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @runtime_checkable
@@ -153,6 +178,10 @@ class Workspace(Protocol):
 
     def resource_locator(self, ref: ResourceRef) -> str:
         """How a user opens this resource (a URL, or a command for local)."""
+        ...
+
+    def deployable_kinds(self) -> frozenset[str]:
+        """The resource kinds this workspace can create, update and delete."""
         ...
 
     # -- files ------------------------------------------------------------------
@@ -247,9 +276,14 @@ class Workspace(Protocol):
         *,
         params: Mapping[str, str] | None = None,
         only: list[str] | None = None,
-        on_event: Callable[[Any], None] | None = None,
-    ) -> Any:
-        """Run the deployed job ``key`` and wait for it; returns a ``runner.RunRecord``."""
+        on_event: Callable[[RunEvent], None] | None = None,
+        timeout: float | None = None,
+    ) -> RunRecord:
+        """Run the deployed job ``key`` and wait for it; returns its record.
+
+        The wait ends after ``timeout`` seconds or the job's ``timeout_seconds``,
+        whichever is shorter; the record then says the run timed out (FAILED).
+        """
         ...
 
     def start_run(
@@ -265,10 +299,10 @@ class Workspace(Protocol):
         """
         ...
 
-    def list_runs(self, key: str | None = None) -> list[Any]:
+    def list_runs(self, key: str | None = None) -> list[RunRecord]:
         """Run records, newest first, optionally of one job."""
         ...
 
-    def get_run(self, run_id: str) -> Any:
+    def get_run(self, run_id: str) -> RunRecord:
         """One run record by ID; ``WorkspaceError`` when unknown."""
         ...

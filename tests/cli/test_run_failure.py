@@ -53,13 +53,26 @@ def test_failed_task_fails_the_run_skips_dependents_and_prints_its_log(tmp_path:
     assert "Prepare  SUCCESS" in out
     assert "Fit  FAILED" in out
     assert "Publish  SKIPPED" in out
-    # The tail of the failed task's log, with what the task printed and its error.
-    assert "fitting on column fare_amount" in out
-    assert "ValueError: column fare_amount has no values" in out
+    # The reason once, in plain words, with the task and its log file; no traceback.
+    assert out.count("ValueError: column fare_amount has no values") == 1
+    assert "Error: Task Fit of pipeline_job failed: ValueError: column fare_amount" in out
+    log = project / ".mlops-stacks" / "local" / "runs"
+    assert "Log: " + str(log) in out and "Fit.log" in out
+    assert "Traceback" not in out and "fitting on column fare_amount" not in out
     assert "published" not in out
-    # One clear closing error line naming the run and how to inspect it.
-    assert "Error: Run " in result.stderr and "failed" in result.stderr
-    assert "mlops-stacks runs get" in result.stderr
+    assert "mlops-stacks runs logs" in result.stderr
 
     listed = cli(project, "runs", "list", "pipeline_job", check=True).stdout
     assert "FAILED" in listed
+    run_id = listed.splitlines()[1].split("\t")[0]
+
+    # The whole log, traceback included, through runs logs; the tail on screen with --debug.
+    logs = cli(project, "runs", "logs", run_id, "Fit", check=True).stdout
+    assert "fitting on column fare_amount" in logs and "Traceback" in logs
+    assert "prepared 42 rows" not in logs
+    both = cli(project, "runs", "logs", run_id, check=True).stdout
+    assert "==> Prepare <==" in both and "prepared 42 rows" in both
+    missing = cli(project, "runs", "logs", run_id, "Fitt")
+    assert missing.returncode == 1 and 'Did you mean "Fit"' in missing.stderr
+    debug = cli(project, "--debug", "run", "pipeline_job")
+    assert "fitting on column fare_amount" in debug.stdout + debug.stderr

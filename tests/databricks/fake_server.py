@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.databricks.fake_kinds import FakeKinds
+
 NOTEBOOK_HEADER = b"# Databricks notebook source"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -44,7 +46,20 @@ TASK_TYPES = (
     "condition_task", "sql_task", "spark_jar_task", "pipeline_task", "dbt_task",
     "for_each_task", "spark_submit_task",
 )  # fmt: skip
-PERMISSION_OBJECT_TYPES = {"jobs", "experiments", "serving-endpoints", "registered-models"}
+#: Object types of the permissions API and the levels each accepts.
+PERMISSION_LEVELS = {
+    "jobs": {"CAN_VIEW", "CAN_MANAGE_RUN", "IS_OWNER", "CAN_MANAGE"},
+    "experiments": {"CAN_READ", "CAN_EDIT", "CAN_MANAGE"},
+    "serving-endpoints": {"CAN_QUERY", "CAN_VIEW", "CAN_MANAGE"},
+    "registered-models": {
+        "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS",
+        "CAN_MANAGE",
+    },
+    "pipelines": {"CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER"},
+    "clusters": {"CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"},
+    "dashboards": {"CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"},
+}  # fmt: skip
+PERMISSION_OBJECT_TYPES = set(PERMISSION_LEVELS)
 
 
 class ApiError(Exception):
@@ -65,6 +80,14 @@ def missing(message: str) -> ApiError:
 
 def exists(message: str) -> ApiError:
     return ApiError(400, "RESOURCE_ALREADY_EXISTS", message)
+
+
+def three_part(full_name: str, what: str) -> list[str]:
+    """Unity Catalog names: ``catalog.schema.name``, each part non-empty."""
+    parts = full_name.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise bad(f"Invalid {what} name '{full_name}': expected catalog_name.schema_name.name")
+    return parts
 
 
 @dataclass
@@ -98,10 +121,11 @@ class Fault:
 
 @dataclass
 class WsObject:
-    object_type: str  # DIRECTORY | NOTEBOOK | FILE
+    object_type: str  # DIRECTORY | NOTEBOOK | FILE | DASHBOARD
     object_id: int
     content: bytes = b""
     language: str | None = None
+    resource_id: str | None = None
 
 
 @dataclass
@@ -119,7 +143,7 @@ class State:
     grants: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
 
 
-class FakeDatabricks:
+class FakeDatabricks(FakeKinds):
     """The server. ``url`` once started; ``token`` is the only accepted bearer token."""
 
     def __init__(
@@ -128,16 +152,21 @@ class FakeDatabricks:
         self.token = token
         self.user = user
         self.state = State()
+        self._ids = itertools.count(1000)
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.failing_tasks: set[str] = set()
         self.oauth_client = ("sp-client-id", "sp-client-secret-value")
         self.run_polls_to_finish = 2
-        self._ids = itertools.count(1000)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.state.objects["/"] = WsObject("DIRECTORY", 1)
+        # A fresh workspace has the root, /Shared and the user's home folder (also under the
+        # /Workspace prefix, which names the same tree).
+        for folder in ("", "/Users", f"/Users/{user}", "/Shared"):
+            for prefix in ("", "/Workspace"):
+                self.state.objects[prefix + folder or "/"] = WsObject("DIRECTORY", self.next_id())
+        self.init_kinds()
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------
@@ -202,6 +231,7 @@ class FakeDatabricks:
             and not s.ws_models
             and not s.uc_models
             and not s.endpoints
+            and self.kinds_empty()
             and (root is None or not self.paths_under(root))
         )
 
@@ -367,6 +397,7 @@ class FakeDatabricks:
             ("PUT", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)/config", self._ep_update),
             ("DELETE", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)", self._ep_delete),
         ]
+        r += self.kind_routes()
         return [(m, re.compile(p), fn) for m, p, fn in r]
 
     # -- identity ---------------------------------------------------------------
@@ -461,6 +492,8 @@ class FakeDatabricks:
         }
         if obj.language:
             out["language"] = obj.language
+        if obj.resource_id:
+            out["resource_id"] = obj.resource_id
         if obj.object_type != "DIRECTORY":
             out["size"] = len(obj.content)
         return out
@@ -528,6 +561,9 @@ class FakeDatabricks:
             kinds = [t for t in TASK_TYPES if t in task]
             if len(kinds) != 1:
                 raise bad(f"Task {key} must have exactly one task type, found {kinds or 'none'}")
+            pl = task.get("pipeline_task")
+            if pl is not None and str(pl.get("pipeline_id")) not in self.state.pipelines:
+                raise bad(f"Task {key}: pipeline {pl.get('pipeline_id')!r} does not exist.")
             nb = task.get("notebook_task")
             if nb is not None:
                 path = nb.get("notebook_path")
@@ -559,7 +595,8 @@ class FakeDatabricks:
             raise bad(f"Invalid job_id: {job_id!r}") from None
         job = self.state.jobs.get(jid)
         if job is None:
-            raise missing(f"Job {jid} does not exist.")
+            # The Jobs API answers 400 INVALID_PARAMETER_VALUE, not 404, for a missing job.
+            raise bad(f"Job {jid} does not exist.")
         return job
 
     def _jobs_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -690,10 +727,24 @@ class FakeDatabricks:
             raise missing(f"No Experiment with id={experiment_id} exists")
         return exp
 
+    def folder_exists(self, path: str) -> bool:
+        """``/Workspace/X`` and ``/X`` name the same folder."""
+        alias = path[len("/Workspace"):] if path.startswith("/Workspace/") else "/Workspace" + path
+        return any(
+            (obj := self.state.objects.get(p)) is not None and obj.object_type == "DIRECTORY"
+            for p in (path, alias)
+        )
+
+    def _exp_parent_ok(self, name: str) -> None:
+        parent = name.rsplit("/", 1)[0] or "/"
+        if not self.folder_exists(parent):
+            raise missing(f"Parent directory {parent} does not exist.")
+
     def _exp_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         name = b.get("name")
         if not isinstance(name, str) or not name.startswith("/"):
             raise bad(f"Experiment name must be an absolute workspace path, got {name!r}")
+        self._exp_parent_ok(name)
         for exp in self.state.experiments.values():
             if exp["name"] == name:
                 stage = "" if exp["lifecycle_stage"] == "active" else " in deleted state"
@@ -710,6 +761,7 @@ class FakeDatabricks:
         return {"experiment_id": exp_id}
 
     def _exp_get(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        # Deleted experiments are still returned, with lifecycle_stage "deleted".
         return {"experiment": self._experiment(q.get("experiment_id"))}
 
     def _exp_get_by_name(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -724,6 +776,9 @@ class FakeDatabricks:
             new = b["new_name"]
             if not isinstance(new, str) or not new.startswith("/"):
                 raise bad(f"Experiment name must be an absolute workspace path, got {new!r}")
+            self._exp_parent_ok(new)
+            if any(e["name"] == new for e in self.state.experiments.values() if e is not exp):
+                raise exists(f"Experiment '{new}' already exists.")
             exp["name"] = new
         return {}
 
@@ -779,6 +834,7 @@ class FakeDatabricks:
 
     # -- Unity Catalog models and grants ------------------------------------------------
     def _uc(self, full_name: str) -> dict[str, Any]:
+        three_part(unquote(full_name), "model")
         model = self.state.uc_models.get(unquote(full_name))
         if model is None:
             raise missing(f"Routine or Model '{unquote(full_name)}' does not exist.")
@@ -830,9 +886,10 @@ class FakeDatabricks:
 
     def _grants_key(self, m: Any) -> tuple[str, str]:
         stype, name = m["type"], unquote(m["name"])
-        if stype != "function":
+        if stype not in ("function", "schema", "volume"):
             raise bad(f"Securable type {stype} is not supported by this server")
-        self._uc(name)
+        if not self.securable_exists(stype, name):
+            raise missing(f"{stype.capitalize()} '{name}' does not exist.")
         return stype, name
 
     def _grants_out(self, key: tuple[str, str]) -> dict[str, Any]:
@@ -870,47 +927,68 @@ class FakeDatabricks:
         otype, oid = m["type"], m["id"]
         if otype not in PERMISSION_OBJECT_TYPES:
             raise bad(f"Object type {otype} is not supported by this server")
-        found = {
-            "jobs": lambda: oid.isdigit() and int(oid) in self.state.jobs,
-            "experiments": lambda: oid in self.state.experiments,
-            "serving-endpoints": lambda: any(e["id"] == oid for e in self.state.endpoints.values()),
-            "registered-models": lambda: any(x["id"] == oid for x in self.state.ws_models.values()),
-        }[otype]()
-        if not found:
+        if not self.permission_object_exists(otype, oid):
             raise missing(f"{otype} {oid} does not exist.")
         return otype, oid
 
+    def permission_object_exists(self, otype: str, oid: str) -> bool:
+        s = self.state
+        return {
+            "jobs": lambda: oid.isdigit() and int(oid) in s.jobs,
+            "experiments": lambda: oid in s.experiments,
+            "serving-endpoints": lambda: any(e["id"] == oid for e in s.endpoints.values()),
+            "registered-models": lambda: any(x["id"] == oid for x in s.ws_models.values()),
+        }.get(otype, lambda: self.extra_permission_object_exists(otype, oid))()
+
     @staticmethod
-    def _validate_acl(acl: Any) -> list[dict[str, Any]]:
+    def _validate_acl(otype: str, acl: Any) -> list[dict[str, Any]]:
         if not isinstance(acl, list):
             raise bad("access_control_list must be an array")
         for entry in acl:
+            if not isinstance(entry, dict):
+                raise bad(f"Invalid access control entry {entry!r}")
             principals = [
                 k for k in ("user_name", "group_name", "service_principal_name") if k in entry
             ]
             if len(principals) != 1:
                 raise bad(f"Each access control entry needs exactly one principal: {entry!r}")
-            if not str(entry.get("permission_level", "")).startswith(("CAN_", "IS_OWNER")):
-                raise bad(f"Invalid permission_level in {entry!r}")
+            unknown = set(entry) - {*principals, "permission_level"}
+            if unknown:
+                raise bad(f"Unknown field(s) {sorted(unknown)} in access control entry")
+            level = entry.get("permission_level")
+            if level not in PERMISSION_LEVELS[otype]:
+                raise bad(
+                    f"Permission level {level!r} is not valid for {otype}; "
+                    f"valid: {', '.join(sorted(PERMISSION_LEVELS[otype]))}"
+                )
+        if sum(1 for e in acl if e.get("permission_level") == "IS_OWNER") > 1:
+            raise bad(f"The {otype} object can have only one owner")
         return acl
 
     def _perm_get(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        """The real answer's shape: each principal with ``all_permissions``."""
         key = self._perm_object(m)
-        return {
-            "object_id": f"/{key[0]}/{key[1]}",
-            "object_type": key[0],
-            "access_control_list": self.state.permissions.get(key, []),
-        }
+        out = []
+        for entry in self.state.permissions.get(key, []):
+            principal = {k: v for k, v in entry.items() if k != "permission_level"}
+            out.append({
+                **principal,
+                "all_permissions": [
+                    {"permission_level": entry["permission_level"], "inherited": False}
+                ],
+            })  # fmt: skip
+        return {"object_id": f"/{key[0]}/{key[1]}", "object_type": key[0].rstrip("s"),
+                "access_control_list": out}  # fmt: skip
 
     def _perm_set(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         key = self._perm_object(m)
-        self.state.permissions[key] = self._validate_acl(b.get("access_control_list"))
+        self.state.permissions[key] = self._validate_acl(key[0], b.get("access_control_list"))
         return self._perm_get(m, q, b)
 
     def _perm_update(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         key = self._perm_object(m)
         self.state.permissions.setdefault(key, []).extend(
-            self._validate_acl(b.get("access_control_list"))
+            self._validate_acl(key[0], b.get("access_control_list"))
         )
         return self._perm_get(m, q, b)
 
@@ -940,6 +1018,7 @@ class FakeDatabricks:
         if name in self.state.endpoints:
             raise exists(f"Endpoint with name '{name}' already exists.")
         config = self._validate_endpoint_config(b.get("config"))
+        self.check_served_entities(config)
         ep = {
             "name": name,
             "id": f"ep{self.next_id()}",
@@ -956,6 +1035,7 @@ class FakeDatabricks:
     def _ep_update(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         ep = self._endpoint(m["name"])
         ep["config"] = self._validate_endpoint_config(b)
+        self.check_served_entities(ep["config"])
         return ep
 
     def _ep_delete(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:

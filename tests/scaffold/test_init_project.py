@@ -8,6 +8,7 @@ from pathlib import Path
 import git
 import yaml
 
+from mlops_stacks import __version__
 from tests.scaffold.conftest import Init, tree
 
 CI_DIRS = (".github", ".azure", ".gitlab", ".gitlab-ci.yml")
@@ -29,7 +30,9 @@ def test_defaults_make_a_committed_project(init: Init, workdir: Path) -> None:
     assert answers["setup"] == "project_and_cicd"
     assert answers["cloud"] == "azure"
     assert answers["include_monitoring"] is True
-    assert answers["_src_path"] == str(Path(answers["_src_path"]).resolve())  # absolute
+    # The built-in template is named portably, with the release as its version.
+    assert answers["_src_path"] == "mlops-stacks://builtin/mlops-stacks.git"
+    assert answers["_commit"] == f"v{__version__}"
     # Computed values are passed to the template but never recorded.
     assert "project_package" not in answers and "mlops_stacks_version" not in answers
     assert any((out / ".github" / "workflows").glob("demo-*.yml"))

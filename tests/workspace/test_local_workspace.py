@@ -142,4 +142,4 @@ def test_mlflow_uris_and_ui_command(tmp_path: Path) -> None:
         f"mlflow ui --backend-store-uri sqlite:///{db} "
         f"--default-artifact-root {ws.dir / 'mlflow' / 'artifacts'}")
     info = ws.info()
-    assert info.kind == "local" and info.details["mlflow_ui"] == ws.mlflow_ui_command()
+    assert info.kind == "local" and info.mlflow_ui == ws.mlflow_ui_command()

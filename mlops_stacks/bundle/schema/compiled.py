@@ -196,12 +196,30 @@ def _flat(trail: Trail) -> Path:
     return tuple(trail[1]) + tuple(reversed(parts))
 
 
+def _as_string(value: Any) -> str | None:
+    """A number or boolean written where a string is wanted, as the string it reads as.
+
+    The Databricks CLI converts these (``base_parameters: {n: 70}`` sends "70").
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return None
+
+
 def _check(rule: Rule, node: Node, trail: Trail, out: list[Problem]) -> None:
     value = node.value
     kind = type(value)
     if rule.types is not None and kind not in rule.accepts and not _type_ok(value, rule.types):
-        out.append(Problem("type", _flat(trail), node, rule))
-        return
+        text = _as_string(value) if "string" in rule.types else None
+        if text is None:
+            out.append(Problem("type", _flat(trail), node, rule))
+            return
+        node.value = value = text
+        kind = str
     if kind is dict:
         for name in rule.required:
             if name not in value:

@@ -1,4 +1,9 @@
-"""The bundle JSON schema shipped with mlops-stacks, and its editor flavour."""
+"""The bundle JSON schema shipped with mlops-stacks, and its editor flavour.
+
+``bundle_schema.json`` holds the bundle's own sections (bundle, variables,
+targets, ...); ``resource_shapes.json`` holds every resource kind's shape,
+generated from maintained packages (``derive.py``). ``load_schema`` joins them.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,33 @@ from importlib import resources
 from typing import Any
 
 SCHEMA_FILE = "bundle_schema.json"
+SHAPES_FILE = "resource_shapes.json"
 
 #: What a ``${...}`` reference looks like, for editors validating unresolved files.
 REFERENCE_PATTERN = r"\$\{[^{}]+\}"
 
 
-@functools.lru_cache(maxsize=1)
-def _text() -> str:
-    return resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+@functools.lru_cache(maxsize=2)
+def _text(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def resource_kinds() -> tuple[str, ...]:
+    """Every resource kind of the bundle format, sorted."""
+    return tuple(json.loads(_text(SHAPES_FILE))["kinds"])
 
 
 def load_schema() -> dict[str, Any]:
     """The schema as a dict (a fresh copy callers may change)."""
-    return json.loads(_text())
+    schema = json.loads(_text(SCHEMA_FILE))
+    shapes = json.loads(_text(SHAPES_FILE))
+    definitions = schema["definitions"]
+    definitions.update(shapes["definitions"])
+    definitions["resources"]["properties"] = {
+        kind: {"type": "object", "additionalProperties": {"$ref": "#/definitions/" + name}}
+        for kind, name in shapes["kinds"].items()
+    }
+    return schema
 
 
 def editor_schema() -> dict[str, Any]:

@@ -5,9 +5,8 @@ applied to the located tree; each problem becomes a ``Diagnostic`` that
 points at the offending node (``file:line:col``) and config path, and says
 how to fix it:
 
-- unknown fields are warnings (``--strict`` makes them errors), with a
-  did-you-mean against the known sibling fields; an unknown resource kind is
-  an error (mlops-stacks would silently not deploy it);
+- unknown fields and unknown resource kinds are warnings (``--strict`` makes
+  them errors), with a did-you-mean against the known sibling fields;
 - wrong types, bad enum values (with the allowed values), missing required
   fields and out-of-range values are errors.
 
@@ -93,8 +92,7 @@ def _diagnose(problem: Problem) -> Iterator[Diagnostic]:
         loc = key_location(node, key)
         key_path = format_path(path + (key,))
         if is_kind:
-            # A resource mlops-stacks cannot deploy must not be skipped silently.
-            yield error(f'unknown resource kind "{key}"', loc, path=key_path, detail=detail)
+            yield warning(f'unknown resource kind "{key}"', loc, path=key_path, detail=detail)
         else:
             yield warning(f'unknown field "{key}"', loc, path=key_path, detail=detail)
     elif kind == "required":

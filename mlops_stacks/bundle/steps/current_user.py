@@ -1,9 +1,12 @@
 """PopulateCurrentUser: set ``workspace.current_user`` when the user is known.
 
-Reads: ``workspace.host``, ``ctx.current_user_arg``, ``ctx.pending_lookups``.
+Reads: ``workspace.host``, ``workspace.profile``, ``ctx.current_user_arg``,
+``ctx.user_lookup``, ``ctx.pending_lookups``.
 Changes: ``workspace.current_user`` (``userName``, ``short_name``, ...) and
-``ctx.user``. The user comes from the caller (credentials) or, for
-``workspace.host: local``, from the operating system (see ``bundle/users.py``).
+``ctx.user``. The user comes from the caller (credentials); for
+``workspace.host: local`` from the operating system (see ``bundle/users.py``);
+for a Databricks host from ``ctx.user_lookup``, asked here, lazily, once the
+host is resolved (as the Databricks CLI's ``PopulateCurrentUser`` does).
 Otherwise nothing is set, and one warning says workspace look-ups were
 skipped; references to ``workspace.current_user.*`` stay unresolved.
 Variables with a ``lookup`` always get a warning: their value needs a
@@ -32,6 +35,11 @@ class PopulateCurrentUser:
             user = complete_user(ctx.current_user_arg)
         elif host == LOCAL_HOST:
             user = os_user()
+        elif host and ctx.user_lookup is not None:
+            profile = tree.at("workspace", "profile")
+            found = ctx.user_lookup(host, str(profile.value) if profile is not None
+                                    and profile.value else None)
+            user = complete_user(found) if found else None
         else:
             user = None
         if user is None:

@@ -24,16 +24,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import AuthError
+from mlops_stacks.workspace.databricks.answers import Answer, parse
 from mlops_stacks.workspace.databricks.errors import (
+    AuthFailure,
     Context,
     RetryPolicy,
     call_with_retries,
     convert,
     redact,
 )
+from mlops_stacks.workspace.databricks.http import (
+    CommandSettings,
+    Deadline,
+    command_settings,
+    send,
+)
 
 if TYPE_CHECKING:
-    from databricks.sdk import WorkspaceClient
+    import requests
+    from databricks.sdk.config import Config
 
 #: Environment knobs for the HTTP behaviour (tests and slow networks).
 ENV_RETRIES = "MLOPS_STACKS_DATABRICKS_RETRIES"
@@ -53,9 +62,10 @@ _SECRET_ENV = (
 class SingleAttemptClock:
     """A clock that ends the SDK's own retry loop after one attempt.
 
-    The SDK retries inside every call until a deadline; its loop checks the
-    clock after each failed attempt. Sleeping on this clock jumps past any
-    deadline, so the SDK gives up at once and ``call_with_retries`` decides.
+    REST calls go through ``Connection.call``; the SDK only configures and
+    authenticates, and may probe the host while doing so. Its retry loop checks
+    the clock after each failed attempt: sleeping on this clock jumps past any
+    deadline, so the SDK gives up at once and our deadline and retries decide.
     """
 
     def __init__(self) -> None:
@@ -91,12 +101,25 @@ def env_float(name: str, default: float) -> float:
 
 @dataclass
 class Connection:
-    """An authenticated client for one workspace, with our error handling around it."""
+    """An authenticated session with one workspace, with our error handling around it.
 
-    client: WorkspaceClient
+    The SDK's configuration authenticates each request (``cfg.authenticate``);
+    ``http.send`` makes it, bounded by the command's deadline and the answer
+    size cap; ``answers.parse`` checks what came back.
+    """
+
+    cfg: Config
+    session: requests.Session
     host: str
     ctx: Context
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    settings: CommandSettings = field(default_factory=command_settings)
+    timeout: float = 60.0
+    """Seconds one request may wait for the server (cut to what is left of the deadline)."""
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.settings.deadline
 
     def call(
         self,
@@ -107,17 +130,42 @@ class Connection:
         body: dict[str, Any] | None = None,
         query: dict[str, Any] | None = None,
         idempotent: bool = True,
-    ) -> dict[str, Any]:
-        """One REST call, retried when transient, errors converted to ours."""
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+    ) -> Answer:
+        """One REST call, retried when transient, errors converted to ours, answer checked."""
 
-        def do() -> dict[str, Any]:
-            res = self.client.api_client.do(method, path, query=query, body=body, headers=headers)
-            return res if isinstance(res, dict) else {"items": res}
+        def attempt() -> Answer:
+            raw = send(
+                self.session, method, f"{self.host}{path}", path,
+                deadline=self.settings.deadline, timeout=self.timeout,
+                max_bytes=self.settings.max_answer, query=query, body=body,
+            )  # fmt: skip
+            return parse(raw, self.ctx)
 
-        return call_with_retries(do, what, self.ctx, self.policy, idempotent=idempotent)
+        with self.settings.deadline.running():
+            return call_with_retries(
+                attempt, what, self.ctx, self.policy, idempotent=idempotent,
+                settings=self.settings,
+            )  # fmt: skip
+
+
+def _session(cfg: Config) -> requests.Session:
+    """A requests session whose requests carry the SDK's credentials."""
+    import requests
+
+    def authenticate(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        try:
+            headers = cfg.authenticate()
+        except requests.RequestException:
+            raise  # network trouble reaching the token endpoint: retried like any other
+        except Exception as err:
+            raise AuthFailure(str(err)) from err
+        request.headers.update(headers)
+        return request
+
+    session = requests.Session()
+    session.auth = authenticate
+    session.headers["User-Agent"] = str(getattr(cfg, "user_agent", "") or "mlops-stacks")
+    return session
 
 
 def _quiet_sdk_logging() -> None:
@@ -224,14 +272,16 @@ def connect(host: str, profile: str | None = None) -> Connection:
     no credentials can be found.
     """
     _quiet_sdk_logging()
-    from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
 
     host = _normalize_host(host) if host else ""
     if not profile and host and not _env_auth_present():
         profile = profile_for_host(host)
+    settings = command_settings()
+    timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     kwargs: dict[str, Any] = {
-        "http_timeout_seconds": env_float(ENV_HTTP_TIMEOUT, 60.0),
+        # The SDK probes the host while configuring; keep that within the deadline too.
+        "http_timeout_seconds": max(0.001, min(timeout, settings.deadline.remaining())),
         "retry_timeout_seconds": 1,
     }
     if host:
@@ -241,12 +291,13 @@ def connect(host: str, profile: str | None = None) -> Connection:
     secrets = tuple(v for v in (os.environ.get(k, "") for k in _SECRET_ENV) if v)
     label = host or (f"profile '{profile}'" if profile else "the Databricks workspace")
     try:
-        cfg = Config(clock=SingleAttemptClock(), **kwargs)
+        with settings.deadline.running():
+            cfg = Config(clock=SingleAttemptClock(), **kwargs)
     except ValueError as err:
-        message = redact(str(err), secrets)
+        message = _short_sdk_message(redact(str(err), secrets))
         raise AuthError(
-            f"Cannot authenticate to {label}: {_short_sdk_message(message)}",
-            hint=_no_credentials_hint(host, profile),
+            f"Cannot authenticate to {label}: {message}",
+            hint=_no_credentials_hint(host, profile, message),
         ) from None
     except Exception as err:  # e.g. network failures while discovering OAuth endpoints
         raise convert(
@@ -264,8 +315,10 @@ def connect(host: str, profile: str | None = None) -> Connection:
         credential_source=describe_source(cfg.auth_type or "", profile if cfg.profile else None),
         secrets=_secrets(cfg),
     )
-    client = WorkspaceClient(config=cfg)
-    return Connection(client=client, host=resolved_host, ctx=ctx, policy=retry_policy_from_env())
+    return Connection(
+        cfg=cfg, session=_session(cfg), host=resolved_host, ctx=ctx,
+        policy=retry_policy_from_env(), settings=settings, timeout=timeout,
+    )  # fmt: skip
 
 
 def _short_sdk_message(message: str) -> str:
@@ -273,7 +326,15 @@ def _short_sdk_message(message: str) -> str:
     return message.split(". Config:")[0].split(". Env:")[0].strip()
 
 
-def _no_credentials_hint(host: str, profile: str | None) -> str:
+def _no_credentials_hint(host: str, profile: str | None, message: str = "") -> str:
+    if "more than one authorization method" in message:
+        return (
+            "Keep one way to sign in and unset the other: unset DATABRICKS_TOKEN to use the "
+            "service principal (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET), or unset "
+            "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET to use the token (also check "
+            f"the profile in {config_file_path()}). Or choose one with DATABRICKS_AUTH_TYPE "
+            "(pat or oauth-m2m)."
+        )
     if profile:
         return (
             f"Check profile '{profile}' in {config_file_path()} (host and token or client "
@@ -292,11 +353,17 @@ def _no_credentials_hint(host: str, profile: str | None) -> str:
 def me(conn: Connection) -> dict[str, Any]:
     """The authenticated identity (SCIM Me), shaped for ``${workspace.current_user.*}``."""
     data = conn.call("GET", "/api/2.0/preview/scim/v2/Me", what="look up the current user")
-    user_name = str(data.get("userName") or "")
+    user_name = data.text("userName")
     if not user_name:
         raise AuthError(
             f"{conn.host} returned no user name for the current identity.",
             hint="Use credentials of a user or service principal with workspace access.",
+        )
+    if not _usable_user_name(user_name):
+        # It becomes part of the deploy root path (/Workspace/Users/<userName>/.bundle/...).
+        raise data.unexpected(
+            "the user name is not one a workspace gives (path separators, '..' or control "
+            "characters); it would become part of the deploy path"
         )
     result: dict[str, Any] = {k: v for k, v in data.items() if k not in ("schemas",)}
     result["userName"] = user_name
@@ -305,6 +372,19 @@ def me(conn: Connection) -> dict[str, Any]:
     result["short_name"] = short_name(user_name)
     result.setdefault("displayName", user_name)
     return result
+
+
+def _usable_user_name(name: str) -> bool:
+    """A user name (an email or a service principal's application ID) safe in a path."""
+    from mlops_stacks.workspace.databricks.http import printable
+
+    return (
+        len(name) <= 256
+        and name not in (".", "..")
+        and not any(sep in name for sep in ("/", "\\"))
+        and printable(name) == name
+        and name.strip() == name
+    )
 
 
 def current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:

@@ -23,7 +23,8 @@ from mlops_stacks.workspace.databricks.auth import (
 )
 from mlops_stacks.workspace.databricks.files import FileSync
 from mlops_stacks.workspace.databricks.lock import RemoteLock
-from mlops_stacks.workspace.databricks.resources import KINDS, Kind, handler
+from mlops_stacks.workspace.databricks.registry import KINDS, handler
+from mlops_stacks.workspace.databricks.resources import Kind
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.protocol import (
@@ -119,11 +120,12 @@ class DatabricksWorkspace:
             host=self.conn.host,
             root_path=self.root_path,
             file_path=self.file_path,
-            details={
-                "state_path": self.state_path,
-                "credentials": self.conn.ctx.credential_source,
-            },
+            state_path=self.state_path,
+            credentials=self.conn.ctx.credential_source,
         )
+
+    def deployable_kinds(self) -> frozenset[str]:
+        return frozenset(KINDS)
 
     def resource_locator(self, ref: ResourceRef) -> str:
         if ref.url:
@@ -166,11 +168,12 @@ class DatabricksWorkspace:
         return self.lock.acquire(force=force)
 
     def release_lock(self, lock: LockInfo) -> None:
-        if not self._destroyed:
-            self.files.flush()
-        self.lock.release(lock)
-        if self._destroyed and self.read_lock() is None:
-            self.files.delete_path(self.root_path, recursive=True)
+        with self.conn.deadline.grace():
+            if not self._destroyed:
+                self.files.flush()
+            self.lock.release(lock)
+            if self._destroyed and self.read_lock() is None:
+                self.files.delete_path(self.root_path, recursive=True)
 
     def read_lock(self) -> LockInfo | None:
         return self.lock.read()
@@ -202,10 +205,32 @@ class DatabricksWorkspace:
             if ref.kind in KINDS and self._kind(ref.kind).get(ref.key, ref.id) is None
         ]
 
+    # -- pipelines ------------------------------------------------------------------
+    def run_pipeline(
+        self,
+        key: str,
+        *,
+        full_refresh: bool = False,
+        on_state: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run an update of the deployed pipeline ``key`` and wait for it to finish."""
+        from mlops_stacks.workspace.databricks.compute_kinds import Pipelines
+
+        entry = ((self.read_state() or {}).get("resources") or {}).get("pipelines", {}).get(key)
+        if not isinstance(entry, Mapping) or not entry.get("id"):
+            raise RunError(
+                f"Pipeline '{key}' is not deployed to target '{self.target}' on {self.conn.host}.",
+                hint=f"Deploy first: mlops-stacks deploy -t {self.target}",
+            )
+        kind = self._kind("pipelines")
+        assert isinstance(kind, Pipelines)
+        return kind.run(key, str(entry["id"]), full_refresh=full_refresh,
+                        poll_interval=self.runs.poll_interval, on_state=on_state)  # fmt: skip
+
     # -- job runs -------------------------------------------------------------------
-    def job_id(self, key: str) -> str:
+    def job_id(self, key: str, state: Mapping[str, Any] | None = None) -> str:
         """The deployed ID of job ``key``, from the deployment state."""
-        state = self.read_state() or {}
+        state = state if state is not None else self.read_state() or {}
         job_id = _find_job_id(state, key)
         if job_id is None:
             known = sorted(_job_keys(state))
@@ -233,11 +258,20 @@ class DatabricksWorkspace:
         only: list[str] | None = None,
         on_event: Callable[[Any], None] | None = None,
         wait: bool = True,
+        timeout: float | None = None,
     ) -> DatabricksRunRecord:
-        run_id = self.runs.start(self.job_id(key), key, params, only)
+        """Start job ``key`` and follow it until it ends, ``timeout`` seconds pass, or the
+        job's ``timeout_seconds`` (plus a grace for the workspace to end it)."""
+        state = self.read_state() or {}
+        job_id = self.job_id(key, state)
+        entry = _jobs_section(state).get(key)
+        config = entry.get("config") if isinstance(entry, Mapping) else None
+        job_timeout = config.get("timeout_seconds") if isinstance(config, Mapping) else None
+        run_id = self.runs.start(job_id, key, params, only)
         if not wait:
             return self.runs.get(run_id, key)
-        return self.runs.follow(run_id, key, on_event)
+        limit = self.runs.time_limit(timeout, job_timeout)
+        return self.runs.follow(run_id, key, on_event, time_limit=limit)
 
     def list_runs(self, key: str | None = None) -> list[DatabricksRunRecord]:
         state = self.read_state() or {}
@@ -251,6 +285,9 @@ class DatabricksWorkspace:
         return records
 
     def get_run(self, run_id: str) -> DatabricksRunRecord:
+        # ``runs get --follow`` polls this for as long as the run lasts: like the polls of
+        # ``run``, each read gets the whole HTTP deadline (the wait is bounded elsewhere).
+        self.conn.deadline.restart()
         record = self.runs.get(run_id)
         state = self.read_state() or {}
         for k in _job_keys(state):

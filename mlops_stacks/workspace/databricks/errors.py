@@ -1,17 +1,21 @@
-"""Convert databricks-sdk and HTTP errors into mlops-stacks errors, and retry what is transient.
+"""Convert HTTP, network and SDK errors into mlops-stacks errors, and retry what is transient.
 
 Every REST call of the Databricks backend goes through ``call_with_retries``:
 
-    SDK error / network error
+    error of one attempt
       ├── 401, 403, bad credentials  -> AuthError   (host, credential source, how to fix)
       ├── 404 / RESOURCE_DOES_NOT_EXIST -> NotFoundError (callers decide: gone, recreate, ...)
-      ├── 429, 5xx, connection errors -> retried with exponential backoff, then
-      │                                  WorkspaceError saying retries ran out
+      ├── 429, 5xx, connection errors -> retried with exponential backoff (each retry is
+      │                                  reported as it happens), then WorkspaceError
+      ├── the command's deadline ran out -> DeadlineExceeded (http.py), never retried
+      ├── an answer over the size cap  -> WorkspaceError, never retried
       └── anything else               -> WorkspaceError (what was attempted, the server's message)
 
-The SDK's own retry loop is switched off (see ``auth.SingleAttemptClock``) so
-that retries live in one place with one bounded policy. Messages never contain
-credentials: ``redact`` removes every known secret from any text we surface.
+Unexpected answers (not JSON, missing fields: ``answers.py``) are ``WorkspaceError``s
+already and pass through. The SDK is only used to authenticate (``auth.py``);
+its errors from that step are converted here too. Server text in messages is
+escaped and cut short (``http.shorten``), and never contains credentials:
+``redact`` removes every known secret from any text we surface.
 """
 
 from __future__ import annotations
@@ -19,11 +23,27 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from mlops_stacks.errors import AuthError, WorkspaceError
+from mlops_stacks.workspace.databricks.answers import HttpError, UnexpectedAnswer
+from mlops_stacks.workspace.databricks.http import (
+    AnswerTooLarge,
+    CommandSettings,
+    Context,
+    Deadline,
+    DeadlineExceeded,
+    command_settings,
+    redact,
+    shorten,
+)
+
+__all__ = [
+    "ConflictError", "Context", "DeadlineExceeded", "NotFoundError", "RetryPolicy",
+    "UnexpectedAnswer", "call_with_retries", "convert", "redact", "retryable",
+]  # fmt: skip
 
 log = logging.getLogger("mlops_stacks.databricks")
 
@@ -60,25 +80,10 @@ class RetryPolicy:
         return base * (0.75 + random.random() * 0.5)
 
 
-@dataclass(frozen=True)
-class Context:
-    """Who we talk to, for messages: host and a description of the credentials used."""
-
-    host: str
-    credential_source: str = "unknown credentials"
-    secrets: tuple[str, ...] = ()
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
 def http_status(err: BaseException) -> int | None:
-    """The HTTP status behind an SDK error, if it can be told."""
+    """The HTTP status behind an error, if it can be told."""
+    if isinstance(err, HttpError):
+        return err.status
     from databricks.sdk.errors import platform
 
     table: list[tuple[type, int]] = [
@@ -105,7 +110,7 @@ def _unwrap(err: BaseException) -> BaseException:
 
     seen = 0
     while (
-        not isinstance(err, DatabricksError)
+        not isinstance(err, (DatabricksError, HttpError))
         and isinstance(err, (TimeoutError, RuntimeError))
         and err.__cause__ is not None
         and seen < 5
@@ -121,15 +126,48 @@ def _is_network_error(err: BaseException) -> bool:
     return isinstance(err, (requests.ConnectionError, requests.Timeout))
 
 
+def _error_code(err: BaseException) -> str:
+    code = err.code if isinstance(err, HttpError) else getattr(err, "error_code", None)
+    return code if isinstance(code, str) else ""
+
+
+def _server_text(err: BaseException, ctx: Context) -> str:
+    text = err.message if isinstance(err, HttpError) else (str(err) or type(err).__name__)
+    return shorten(redact(text, ctx.secrets))
+
+
+def describe(err: BaseException, ctx: Context) -> str:
+    """A short, safe description of one failed attempt (for retry reports)."""
+    err = _unwrap(err)
+    if isinstance(err, HttpError):
+        return shorten(redact(f"{err.status} {err.code} {err.message}".strip(), ctx.secrets), 160)
+    import requests
+
+    if isinstance(err, requests.Timeout):
+        return "no answer in time"
+    if isinstance(err, requests.ConnectionError):
+        return "cannot connect"
+    return shorten(redact(f"{type(err).__name__}: {err}", ctx.secrets), 160)
+
+
 def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     """Our error for a failed call; ``what`` says what we tried (``create job 'x'``)."""
     from databricks.sdk.errors import DatabricksError
 
     err = _unwrap(err)
-    raw = redact(str(err) or type(err).__name__, ctx.secrets)
-    if isinstance(err, DatabricksError):
+    if isinstance(err, WorkspaceError):
+        return err
+    if isinstance(err, AnswerTooLarge):
+        return WorkspaceError(
+            f"Could not {what} on {ctx.host}: {err} (the answer was not read further).",
+            hint="A Databricks workspace does not send answers this large; check workspace.host "
+            "(DATABRICKS_HOST) and your proxy. To accept larger answers, set "
+            "MLOPS_STACKS_DATABRICKS_MAX_ANSWER_MB.",
+        )
+    if isinstance(err, (DatabricksError, HttpError)):
+        raw = _server_text(err, ctx)
         status = http_status(err)
-        code = getattr(err, "error_code", None) or ""
+        code = _error_code(err)
         if status in (401, 403):
             verb = "rejected the credentials" if status == 401 else "denied permission"
             return AuthError(
@@ -153,18 +191,26 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
             hint="Check the resource configuration in the bundle; run `mlops-stacks validate`.",
         )
     if _is_network_error(err):
+        import requests
+
+        problem = "no answer in time" if isinstance(err, requests.Timeout) else "cannot reach it"
         return WorkspaceError(
-            f"Could not {what}: cannot reach {ctx.host} ({type(err).__name__}).",
+            f"Could not {what} on {ctx.host}: {problem} ({type(err).__name__}).",
             hint="Check workspace.host in databricks.yml (or DATABRICKS_HOST), "
             "your network and proxy settings.",
         )
-    if isinstance(err, ValueError):
-        # The SDK raises ValueError for configuration problems (no credentials, bad profile).
+    if isinstance(err, AuthFailure):
         return AuthError(
-            f"Cannot authenticate to {ctx.host}: {raw}",
+            f"Cannot authenticate to {ctx.host}: {shorten(redact(str(err), ctx.secrets))}",
             hint=_auth_hint(401, ctx),
         )
-    return WorkspaceError(f"Could not {what} on {ctx.host}: {type(err).__name__}: {raw}")
+    return WorkspaceError(
+        f"Could not {what} on {ctx.host}: {type(err).__name__}: {_server_text(err, ctx)}"
+    )
+
+
+class AuthFailure(Exception):
+    """The SDK could not produce credentials for a request (e.g. an OAuth token fetch failed)."""
 
 
 def _auth_hint(status: int, ctx: Context) -> str:
@@ -186,7 +232,7 @@ def retryable(err: BaseException, *, applied_possible: bool) -> bool:
     from databricks.sdk.errors import DatabricksError
 
     err = _unwrap(err)
-    if isinstance(err, DatabricksError):
+    if isinstance(err, (DatabricksError, HttpError)):
         status = http_status(err)
         allowed = RETRYABLE_STATUSES if applied_possible else NOT_APPLIED_STATUSES
         return status in allowed
@@ -205,28 +251,39 @@ def call_with_retries(
     *,
     idempotent: bool = True,
     sleep: Callable[[float], None] = time.sleep,
+    settings: CommandSettings | None = None,
 ) -> T:
     """Run ``fn``, retrying transient failures per ``policy``; raise our errors, never the SDK's.
 
     ``idempotent=False`` (creates) retries only responses that guarantee nothing
     happened (429, 503, refused connections), so a retry never makes a duplicate.
+    Each retry is reported (``settings.report``) before its pause; the command's
+    deadline bounds attempts and pauses together.
     """
+    settings = settings or command_settings()
+    deadline: Deadline = settings.deadline
     attempt = 1
     while True:
+        if deadline.remaining() <= 0:
+            raise deadline.exceeded(what, ctx.host)
         try:
             return fn()
         except Exception as err:  # converted below; nothing from the SDK escapes
             if isinstance(err, WorkspaceError):
                 raise
+            problem = describe(err, ctx)
+            if deadline.remaining() <= 0:
+                raise deadline.exceeded(what, ctx.host, problem) from None
             if attempt < policy.attempts and retryable(err, applied_possible=idempotent):
                 delay = policy.delay(attempt)
-                log.info(
-                    "%s: %s; retrying in %.1fs (attempt %d of %d)",
-                    what,
-                    redact(str(_unwrap(err)), ctx.secrets)[:200],
-                    delay,
-                    attempt + 1,
-                    policy.attempts,
+                after = getattr(_unwrap(err), "retry_after", None)
+                if isinstance(after, (int, float)) and after > delay:
+                    delay = min(float(after), policy.max_delay * 3)
+                if delay >= deadline.remaining():
+                    raise deadline.exceeded(what, ctx.host, problem) from None
+                settings.report(
+                    f"{ctx.host}: could not {what} ({problem}); retrying in {delay:.1f} s "
+                    f"(attempt {attempt + 1} of {policy.attempts})."
                 )
                 sleep(delay)
                 attempt += 1

@@ -87,13 +87,13 @@ class FileSync:
             except NotFoundError:
                 return self._manifest
             try:
-                doc = json.loads(base64.b64decode(data.get("content") or ""))
+                doc = json.loads(base64.b64decode(data.text("content")))
                 files = doc.get("files", {})
                 if isinstance(files, dict):
                     self._manifest = {
-                        str(k): dict(v) for k, v in files.items() if isinstance(v, dict)
+                        str(k): dict(v) for k, v in files.items() if _usable_entry(v)
                     }
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError, WorkspaceError):
                 # An unreadable manifest only means we re-upload everything.
                 self._manifest = {}
         return self._manifest
@@ -159,7 +159,7 @@ class FileSync:
         except NotFoundError:
             return None
         try:
-            return base64.b64decode(data.get("content") or "").decode("utf-8")
+            return base64.b64decode(data.text("content")).decode("utf-8")
         except (ValueError, UnicodeDecodeError) as err:
             raise WorkspaceError(
                 f"{path} on {self.conn.host} is not readable text ({err}).",
@@ -249,3 +249,14 @@ class FileSync:
         self._made_dirs.clear()
         self._dirty = False
         self.delete_path(self.manifest_path)
+
+
+def _usable_entry(entry: Any) -> bool:
+    """A manifest entry as ``upload`` writes it (anything else is re-uploaded)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("size"), int)
+        and not isinstance(entry.get("size"), bool)
+        and isinstance(entry.get("remote", ""), str)
+    )

@@ -3,7 +3,8 @@
 Acquiring imports the lock file *without* overwrite, so of two deploys racing
 the workspace lets exactly one win; the other reads the holder and fails with
 ``LockError``. Remote processes cannot be checked for liveness, so a lock is
-only broken on request (``force``). Release deletes the file only if it still
+only broken on request (``force``), unless the holder ran on this machine and
+its process is gone (``stale``). Release deletes the file only if it still
 carries our random token.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 
 from mlops_stacks.errors import LockError
 from mlops_stacks.workspace.databricks.errors import ConflictError
 from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.local_lock import _pid_alive
 from mlops_stacks.workspace.protocol import LockInfo, LockResult
 
 LOCK_NAME = "deploy.lock"
@@ -32,7 +35,7 @@ class RemoteLock:
             return None
         try:
             return LockInfo.from_dict(json.loads(text))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
             return LockInfo(user="?", host="?", pid=0, since="?", token="")
 
     def acquire(self, *, force: bool = False) -> LockResult:
@@ -44,6 +47,11 @@ class RemoteLock:
         except ConflictError:
             pass
         holder = self.read()
+        if holder is not None and not force and _stale(holder):
+            # Taken by a process of this machine that is gone (killed, or stopped by the
+            # HTTP deadline before it could release): break it, as the local lock does.
+            self.files.write_text(self.path, text, overwrite=True)
+            return LockResult(lock=mine, broken=holder, reason="stale")
         if not force:
             who = holder.holder if holder else "another deploy"
             since = holder.since if holder else "?"
@@ -61,3 +69,7 @@ class RemoteLock:
         if current is None or (lock.token and current.token != lock.token):
             return
         self.files.delete_path(self.path)
+
+
+def _stale(holder: LockInfo) -> bool:
+    return holder.host == socket.gethostname() and holder.pid > 0 and not _pid_alive(holder.pid)

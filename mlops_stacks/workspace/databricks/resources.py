@@ -10,6 +10,9 @@ models (workspace registry) /api/2.0/mlflow/registered-models name
 model_serving_endpoints    /api/2.0/serving-endpoints       endpoint name
 =========================  ===============================  ==========================
 
+The other kinds live in ``catalog_kinds.py``, ``compute_kinds.py`` and
+``object_kinds.py``; ``registry.py`` maps each kind to its class.
+
 ``permissions`` of a resource go to the permissions API (``/api/2.0/permissions``)
 and ``grants`` of a Unity Catalog model to the UC permissions API; both are only
 sent when they differ from what was deployed before.
@@ -29,7 +32,7 @@ from urllib.parse import quote
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
-from mlops_stacks.workspace.protocol import ResourceRef
+from mlops_stacks.workspace.protocol import Deferred, ResourceRef
 
 JOBS_API = "/api/2.2/jobs"
 
@@ -38,6 +41,44 @@ Warn = Callable[[str], None]
 
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def sdk_fields(cls: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` reduced to the fields of a databricks-sdk service dataclass (``cls``)."""
+    return cls.from_dict(dict(config)).as_dict()
+
+
+def update_grants(
+    conn: Connection, securable: str, full_name: str, wanted: Any, before: Any, *, what: str
+) -> None:
+    """Send the add/remove changes between two bundle ``grants`` lists (nothing if equal)."""
+
+    def table(grants: Any) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for g in grants or []:
+            if isinstance(g, Mapping) and g.get("principal"):
+                out.setdefault(str(g["principal"]), set()).update(
+                    str(p) for p in g.get("privileges") or []
+                )
+        return out
+
+    new, old = table(wanted), table(before)
+    changes = []
+    for principal in sorted(set(new) | set(old)):
+        add = sorted(new.get(principal, set()) - old.get(principal, set()))
+        remove = sorted(old.get(principal, set()) - new.get(principal, set()))
+        if add or remove:
+            change: dict[str, Any] = {"principal": principal}
+            if add:
+                change["add"] = add
+            if remove:
+                change["remove"] = remove
+            changes.append(change)
+    if changes:
+        conn.call(
+            "PATCH", f"/api/2.1/unity-catalog/permissions/{securable}/{quote(full_name, safe='')}",
+            body={"changes": changes}, what=f"update grants of {what}",
+        )  # fmt: skip
 
 
 def acl(permissions: Any) -> list[dict[str, Any]]:
@@ -169,13 +210,22 @@ class Kind:
         before = acl((previous or {}).get("permissions"))
         if (created and not wanted) or (not created and _same(wanted, before)):
             return
-        object_id = self.permissions_id(rid)
+        object_id = quote(self.permissions_id(rid), safe="")
         self.conn.call(
             "PUT",
             f"/api/2.0/permissions/{self.permissions_type}/{object_id}",
             body={"access_control_list": wanted},
             what=f"set permissions of {self.label} '{key}'",
         )
+
+    def mkdirs_parent(self, path: str) -> None:
+        """Create the workspace folder that will hold ``path`` (Databricks refuses otherwise)."""
+        parent = path.rstrip("/").rsplit("/", 1)[0]
+        if parent:
+            self.conn.call(
+                "POST", "/api/2.0/workspace/mkdirs", body={"path": parent},
+                what=f"create folder {parent}",
+            )  # fmt: skip
 
     def recreate(self, key: str, rid: str, config: Mapping[str, Any]) -> ResourceRef:
         self.warn(
@@ -185,10 +235,33 @@ class Kind:
         return self.create(key, config)
 
 
+def missing_by_400(err: WorkspaceError) -> bool:
+    """APIs that answer 400 INVALID_PARAMETER_VALUE "... does not exist." (jobs, clusters)."""
+    text = str(err)
+    return "INVALID_PARAMETER_VALUE" in text and "does not exist" in text
+
+
 class Jobs(Kind):
+    """Jobs. The Jobs API answers a missing job with 400 INVALID_PARAMETER_VALUE, not 404."""
+
     kind = "jobs"
     label = "job"
     permissions_type = "jobs"
+
+    def delete(self, key: str, rid: str) -> None:
+        try:
+            super().delete(key, rid)
+        except WorkspaceError as err:
+            if not missing_by_400(err):
+                raise
+
+    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+        try:
+            return super().get(key, rid)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return None
+            raise
 
     def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         body = super().body(config)
@@ -211,10 +284,9 @@ class Jobs(Kind):
             "GET", f"{JOBS_API}/list", query={"name": name}, what=f"look up jobs named '{name}'"
         )
         matches = [
-            str(job["job_id"])
-            for job in found.get("jobs", []) or []
-            if ((job.get("settings") or {}).get("deployment") or {}).get("metadata_file_path")
-            == metadata
+            job.id("job_id", integer=True)
+            for job in found.objects("jobs")
+            if job.obj("settings").obj("deployment").get("metadata_file_path") == metadata
         ]
         return matches[0] if len(matches) == 1 else None
 
@@ -232,7 +304,7 @@ class Jobs(Kind):
                 what=f"create job '{key}'",
                 idempotent=False,
             )
-            rid = str(res["job_id"])
+            rid = res.id("job_id", integer=True)
         self.apply_permissions(key, rid, config, None, created=not existing)
         return self.ref(key, rid, body.get("name"))
 
@@ -243,6 +315,14 @@ class Jobs(Kind):
             body={"job_id": int(rid), "new_settings": body},
             what=f"update job '{key}' ({rid})",
         )
+
+    def _send_or_check(self, key: str, rid: str, changed: bool, send: Callable[[], None]) -> bool:
+        try:
+            return super()._send_or_check(key, rid, changed, send)
+        except WorkspaceError as err:
+            if missing_by_400(err):
+                return False
+            raise
 
     def update(
         self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
@@ -284,17 +364,18 @@ class Experiments(Kind):
         body = {
             k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
         }
+        self.mkdirs_parent(name)
         res = self._post_create(key, name, "/api/2.0/mlflow/experiments/create", body)
         adopted = res is None
         if res is not None:
-            rid = str(res["experiment_id"])
+            rid = res.id("experiment_id")
         else:
             found = self.conn.call(
                 "GET", "/api/2.0/mlflow/experiments/get-by-name", query={"experiment_name": name},
                 what=f"look up experiment {name}",
-            )["experiment"]  # fmt: skip
-            rid = str(found["experiment_id"])
-            if found.get("lifecycle_stage") == "deleted":
+            ).obj("experiment")  # fmt: skip
+            rid = found.id("experiment_id")
+            if found.text("lifecycle_stage") == "deleted":
                 self.conn.call(
                     "POST", "/api/2.0/mlflow/experiments/restore", body={"experiment_id": rid},
                     what=f"restore deleted experiment {name}",
@@ -310,6 +391,7 @@ class Experiments(Kind):
         if current is None:
             return self.recreate(key, rid, config)
         if current.get("name") != name:
+            self.mkdirs_parent(name)
             self.conn.call(
                 "POST", "/api/2.0/mlflow/experiments/update",
                 body={"experiment_id": rid, "new_name": name},
@@ -325,8 +407,8 @@ class Experiments(Kind):
         return "/api/2.0/mlflow/experiments/get", {"experiment_id": rid}
 
     def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        exp = data.get("experiment")
-        if not exp or exp.get("lifecycle_stage") == "deleted":
+        exp = data.obj("experiment")
+        if not exp or exp.text("lifecycle_stage") == "deleted":
             return None
         return exp
 
@@ -355,32 +437,8 @@ class RegisteredModels(Kind):
         return f"/api/2.1/unity-catalog/models/{quote(rid, safe='')}"
 
     def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
-        def table(grants: Any) -> dict[str, set[str]]:
-            out: dict[str, set[str]] = {}
-            for g in grants or []:
-                if isinstance(g, Mapping) and g.get("principal"):
-                    out.setdefault(str(g["principal"]), set()).update(
-                        str(p) for p in g.get("privileges") or []
-                    )
-            return out
-
-        new, old = table(wanted), table(before)
-        changes = []
-        for principal in sorted(set(new) | set(old)):
-            add = sorted(new.get(principal, set()) - old.get(principal, set()))
-            remove = sorted(old.get(principal, set()) - new.get(principal, set()))
-            if add or remove:
-                change: dict[str, Any] = {"principal": principal}
-                if add:
-                    change["add"] = add
-                if remove:
-                    change["remove"] = remove
-                changes.append(change)
-        if changes:
-            self.conn.call(
-                "PATCH", f"/api/2.1/unity-catalog/permissions/function/{quote(full_name, safe='')}",
-                body={"changes": changes}, what=f"update grants of registered model '{key}'",
-            )  # fmt: skip
+        update_grants(self.conn, "function", full_name, wanted, before,
+                      what=f"registered model '{key}'")  # fmt: skip
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         full = self._full_name(key, config)
@@ -440,7 +498,7 @@ class WorkspaceModels(Kind):
             "GET", "/api/2.0/mlflow/databricks/registered-models/get", query={"name": rid},
             what=f"look up model {rid}",
         )  # fmt: skip
-        return str(data["registered_model_databricks"]["id"])
+        return data.obj("registered_model_databricks").id("id")
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         name = str(config.get("name") or "")
@@ -488,7 +546,7 @@ class WorkspaceModels(Kind):
         return "/api/2.0/mlflow/registered-models/get", {"name": rid}
 
     def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        return data.get("registered_model")
+        return data.obj("registered_model") or None
 
 
 class ServingEndpoints(Kind):
@@ -503,13 +561,35 @@ class ServingEndpoints(Kind):
         return f"/api/2.0/serving-endpoints/{quote(rid, safe='')}"
 
     def permissions_id(self, rid: str) -> str:
-        return str(
-            self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}")["id"]
+        return self.conn.call("GET", self._path(rid), what=f"look up serving endpoint {rid}").id(
+            "id"
         )
+
+    def _check_versions(self, config: Mapping[str, Any]) -> None:
+        """``Deferred`` while a served model version is not registered (it may come from a
+        training job of this very bundle)."""
+        from mlops_stacks.workspace.local_kinds import served_versions
+
+        for name, version in served_versions(config):
+            if len(name.split(".")) == 3:
+                model, ver = quote(name, safe=""), quote(version, safe="")
+                path, query = f"/api/2.1/unity-catalog/models/{model}/versions/{ver}", None
+            else:
+                path = "/api/2.0/mlflow/model-versions/get"
+                query = {"name": name, "version": version}
+            try:
+                self.conn.call("GET", path, query=query,
+                               what=f"look up version {version} of model {name}")  # fmt: skip
+            except NotFoundError:
+                raise Deferred(
+                    f"model {name} version {version} is not registered on {self.conn.host} "
+                    "yet; run the training job, then deploy again to create the endpoint."
+                ) from None
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or "")
+        self._check_versions(config)
         created = self._post_create(key, name, "/api/2.0/serving-endpoints", body) is not None
         if not created:
             self._put_config(key, name, body)
@@ -532,25 +612,9 @@ class ServingEndpoints(Kind):
             self.delete(key, rid)
             return self.create(key, config)
         changed = previous is None or not _same(body.get("config"), (previous or {}).get("config"))
+        if changed:
+            self._check_versions(config)
         if not self._send_or_check(key, rid, changed, lambda: self._put_config(key, name, body)):
             return self.recreate(key, rid, config)
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
-
-
-KINDS: dict[str, type[Kind]] = {
-    cls.kind: cls
-    for cls in (Jobs, Experiments, RegisteredModels, WorkspaceModels, ServingEndpoints)
-}
-
-
-def handler(kind: str, conn: Connection, warn: Warn, context: Mapping[str, str]) -> Kind:
-    """The implementation of ``kind``; ``WorkspaceError`` for unsupported kinds."""
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise WorkspaceError(
-            f"Resources of kind '{kind}' cannot be deployed to Databricks by mlops-stacks yet.",
-            hint=f"Remove resources.{kind} from this target, or deploy it with the Databricks CLI "
-            "(`databricks bundle deploy`).",
-        )
-    return cls(conn, warn, context)

@@ -34,8 +34,10 @@ from mlops_stacks.runner.record import (
     RunRecord,
     TaskRecord,
 )
+from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import NotFoundError
+from mlops_stacks.workspace.databricks.http import printable, shorten
 from mlops_stacks.workspace.databricks.resources import JOBS_API
 
 _PENDING_LIFE = {"PENDING", "QUEUED", "BLOCKED", "WAITING_FOR_RETRY"}
@@ -54,10 +56,9 @@ class DatabricksRunRecord(RunRecord):
     job_id: str | None = None
 
 
-def map_state(state: Mapping[str, Any] | None) -> str:
-    state = state or {}
-    life = str(state.get("life_cycle_state") or "")
-    result = str(state.get("result_state") or "")
+def map_state(state: Answer) -> str:
+    life = state.text("life_cycle_state")
+    result = state.text("result_state")
     if result:
         if result in ("SUCCESS", "SUCCESS_WITH_FAILURES"):
             return SUCCESS
@@ -77,40 +78,49 @@ def map_state(state: Mapping[str, Any] | None) -> str:
     return FAILED  # TERMINATED without result, INTERNAL_ERROR
 
 
+def _seconds(data: Answer, key: str) -> float | None:
+    millis = data.number(key)
+    return millis / 1000 if millis else None
+
+
 def to_record(
-    data: Mapping[str, Any], job_key: str, kinds: Mapping[str, str] | None = None
+    data: Answer, job_key: str, kinds: Mapping[str, str] | None = None
 ) -> DatabricksRunRecord:
-    """The run as a record; ``kinds`` maps task keys to task types when the caller knows them."""
+    """The run as a record; ``kinds`` maps task keys to task types when the caller knows them.
+
+    Every field is read through ``Answer``'s checks: a malformed answer (a task
+    ``state`` that is a string, no ``run_id``) is an ``UnexpectedAnswer``.
+    """
     kinds = kinds or {}
     tasks: dict[str, TaskRecord] = {}
-    for t in data.get("tasks", []) or []:
-        key = str(t.get("task_key"))
+    for t in data.objects("tasks"):
+        key = t.id("task_key")
         kind = kinds.get(key) or next((k for k in _TASK_TYPES if k in t), "task")
-        state = t.get("state") or {}
+        state = t.obj("state")
         rec = TaskRecord(key=key, kind=kind, state=map_state(state))
-        rec.start_time = (t.get("start_time") or 0) / 1000 or None
-        rec.end_time = (t.get("end_time") or 0) / 1000 or None
-        if rec.state in (FAILED, SKIPPED, CANCELED) and state.get("state_message"):
-            rec.error = str(state["state_message"])
+        rec.start_time = _seconds(t, "start_time")
+        rec.end_time = _seconds(t, "end_time")
+        if rec.state in (FAILED, SKIPPED, CANCELED) and state.text("state_message"):
+            rec.error = shorten(state.text("state_message"))
         tasks[key] = rec
-    run_state = data.get("state") or {}
+    run_state = data.obj("state")
     params = {
-        str(p.get("name")): str(p.get("value", p.get("default", "")))
-        for p in data.get("job_parameters", []) or []
+        p.text("name"): p.text("value", p.text("default"))
+        for p in data.objects("job_parameters")
     }
     record = DatabricksRunRecord(
-        run_id=str(data.get("run_id")),
+        run_id=data.id("run_id", integer=True),
         job_key=job_key,
         state=map_state(run_state),
-        start_time=(data.get("start_time") or 0) / 1000 or None,
-        end_time=(data.get("end_time") or 0) / 1000 or None,
+        start_time=_seconds(data, "start_time"),
+        end_time=_seconds(data, "end_time"),
         tasks=tasks,
         params=params,
-        url=data.get("run_page_url"),
-        job_id=str(data.get("job_id")) if data.get("job_id") is not None else None,
+        url=printable(data.text("run_page_url")) or None,
+        job_id=data.id("job_id", integer=True) if data.get("job_id") is not None else None,
     )
     if record.state == FAILED:
-        record.error = str(run_state.get("state_message") or "") or None
+        record.error = shorten(run_state.text("state_message")) or None
     return record
 
 
@@ -142,7 +152,7 @@ class Runs:
                 f"Job '{key}' ({job_id}) no longer exists on {self.conn.host}.",
                 hint="Deploy again (`mlops-stacks deploy`) to recreate it.",
             ) from None
-        return str(res["run_id"])
+        return res.id("run_id", integer=True)
 
     def get(self, run_id: str, key: str = "") -> DatabricksRunRecord:
         try:
@@ -155,7 +165,24 @@ class Runs:
             if "does not exist" in str(err):
                 raise RunError(f"No run {run_id} on {self.conn.host}.") from None
             raise
-        return to_record(data, key or str(data.get("job_id", "")))
+        return to_record(data, key or data.text("job_id"))
+
+    def time_limit(
+        self, timeout: float | None, job_timeout: Any
+    ) -> tuple[float, str] | None:
+        """How long ``follow`` waits: ``timeout`` (``run --timeout``), or the job's
+        ``timeout_seconds`` plus ten polls for the workspace to end the run, whichever
+        is shorter; ``None`` waits until the run ends."""
+        limits: list[tuple[float, str]] = []
+        if timeout:
+            limits.append((float(timeout), "--timeout"))
+        try:
+            job_limit = float(job_timeout or 0)
+        except (TypeError, ValueError):
+            job_limit = 0.0
+        if job_limit > 0:
+            limits.append((job_limit + 10 * self.poll_interval, "the job's timeout_seconds"))
+        return min(limits) if limits else None
 
     def follow(
         self,
@@ -164,11 +191,19 @@ class Runs:
         on_event: Callable[[Any], None] | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        time_limit: tuple[float, str] | None = None,
     ) -> DatabricksRunRecord:
-        """Poll until the run ends, reporting task state changes to ``on_event``."""
+        """Poll until the run ends, reporting task state changes to ``on_event``.
+
+        Each poll gets the whole HTTP deadline (waiting for a run is bounded by
+        ``time_limit``, not by it). Past ``time_limit`` it stops waiting with a
+        ``RunError``; the run itself goes on in the workspace.
+        """
         seen: dict[str, str] = {}
         started = False
+        begin = time.monotonic()
         while True:
+            self.conn.deadline.restart()
             record = self.get(run_id, key)
             if on_event is not None:
                 if not started:
@@ -195,6 +230,15 @@ class Runs:
                 if on_event is not None:
                     on_event(events.RunEvent(events.RUN_FINISHED, record, state=record.state))
                 return record
+            if time_limit is not None and time.monotonic() - begin >= time_limit[0]:
+                seconds, source = time_limit
+                where = f" ({record.url})" if record.url else ""
+                raise RunError(
+                    f"Stopped waiting for run {run_id} of {key} after {seconds:g} s ({source}): "
+                    f"the workspace still reports it {record.state}.",
+                    hint=f"It may still be running on {self.conn.host}{where}; cancel it there "
+                    f"if it should not go on, or follow it with `mlops-stacks runs get {run_id}`.",
+                )
             sleep(self.poll_interval)
 
     def list(self, job_id: str, key: str, limit: int = 25) -> list[DatabricksRunRecord]:
@@ -205,4 +249,4 @@ class Runs:
             )  # fmt: skip
         except NotFoundError:
             return []
-        return [to_record(r, key) for r in data.get("runs", []) or []]
+        return [to_record(r, key) for r in data.objects("runs")]

@@ -31,7 +31,7 @@ class RemoteState:
             return None
         try:
             data = json.loads(text)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             raise WorkspaceError(
                 f"The deployment state {self.path} on {self.files.conn.host} is not valid JSON "
                 f"({err}).",

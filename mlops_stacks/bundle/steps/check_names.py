@@ -1,0 +1,62 @@
+"""CheckNames: target names and resource keys must be safe identifiers.
+
+Reads: ``targets`` and ``resources`` (top level and inside each target).
+Changes: nothing. Errors (at the key): a name that is not letters, digits,
+``_`` and ``-`` (the Databricks CLI's rule for names a ``${...}`` reference
+can reach), or longer than ``names.MAX_NAME_BYTES``. Names become folder and file
+names of the local workspace (``.mlops-stacks/<target>/jobs/<key>.json``), so
+a name such as ``../../elsewhere`` or ``/tmp/x`` must never get further than
+validation.
+"""
+
+from __future__ import annotations
+
+from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.schema.locate import key_location
+from mlops_stacks.diagnostics import Diagnostic, Diagnostics, error
+from mlops_stacks.names import name_problem, shown
+
+
+def _check_keys(parent: Node, what: str, path: str) -> list[Diagnostic]:
+    out = []
+    for name in list(parent.value):
+        problem = name_problem(str(name))
+        if problem is None:
+            continue
+        out.append(error(
+            f'{what} "{shown(str(name))}" {problem}',
+            key_location(parent, name), path=path,
+            detail="Names become folder and file names of the deployment; use letters, "
+            "digits, '_' and '-' (for example \"model_training_job\").",
+        ))
+    return out
+
+
+def _check_resources(resources: Node | None, path: str) -> list[Diagnostic]:
+    if resources is None or not resources.is_map:
+        return []
+    out = []
+    for kind, group in resources.items():
+        if group.is_map:
+            out.extend(_check_keys(group, "resource key", f"{path}.{kind}"))
+    return out
+
+
+class CheckNames:
+    name = "check_names"
+
+    def apply(self, ctx: Context) -> Diagnostics:
+        diags = Diagnostics()
+        tree = ctx.tree
+        if tree is None or not tree.is_map:
+            return diags
+        diags.extend(_check_resources(tree.get("resources"), "resources"))
+        targets = tree.get("targets")
+        if targets is not None and targets.is_map:
+            diags.extend(_check_keys(targets, "target name", "targets"))
+            for name, target in targets.items():
+                if target.is_map:
+                    diags.extend(_check_resources(target.get("resources"),
+                                                  f"targets.{name}.resources"))
+        return diags

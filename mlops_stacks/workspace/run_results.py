@@ -1,0 +1,222 @@
+"""What a local job run produced: MLflow runs and metrics, model versions, alias moves,
+output files and links. Read from the target's MLflow store (sqlite, read-only, no
+MLflow import) and its synced files folder.
+
+``snapshot_aliases`` is taken before the run; ``collect`` after it compares.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Port ``mlops-stacks open`` starts the MLflow UI on.
+MLFLOW_UI_PORT = 5000
+
+
+@dataclass
+class MlflowRun:
+    run_id: str
+    name: str
+    experiment_id: str
+    experiment: str
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    url: str = ""
+
+
+@dataclass
+class ModelVersion:
+    name: str
+    version: str
+    run_id: str = ""
+
+
+@dataclass
+class AliasMove:
+    model: str
+    alias: str
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        if self.before is None:
+            return f"{self.model}: @{self.alias} set to version {self.after}"
+        if self.after is None:
+            return f"{self.model}: @{self.alias} removed (was version {self.before})"
+        return f"{self.model}: @{self.alias} moved from version {self.before} to {self.after}"
+
+
+@dataclass
+class RunResults:
+    """Everything a user wants to see after a run."""
+
+    mlflow_runs: list[MlflowRun] = field(default_factory=list)
+    model_versions: list[ModelVersion] = field(default_factory=list)
+    alias_moves: list[AliasMove] = field(default_factory=list)
+    kept_aliases: list[tuple[str, str, str]] = field(default_factory=list)
+    """(model, alias, version) of aliases the run left where they were."""
+    outputs: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kept_aliases"] = [
+            {"model": m, "alias": a, "version": v} for m, a, v in self.kept_aliases]
+        return data
+
+
+Aliases = dict[tuple[str, str], str]
+
+
+def _connect(db: Path) -> Any:
+    return contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True))
+
+
+def snapshot_aliases(db: Path, models: list[str]) -> Aliases:
+    """``(model, alias) -> version`` of the given registered models (empty without a store)."""
+    if not models or not db.is_file():
+        return {}
+    try:
+        with _connect(db) as conn:
+            rows = conn.execute(
+                "SELECT name, alias, version FROM registered_model_aliases "
+                f"WHERE name IN ({','.join('?' * len(models))})", models).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {(str(n), str(a)): str(v) for n, a, v in rows}
+
+
+def collect(
+    db: Path,
+    *,
+    start: float,
+    end: float,
+    models: list[str],
+    before: Aliases,
+    files_dir: Path | None = None,
+    synced: set[str] | None = None,
+    ui_url: str = f"http://127.0.0.1:{MLFLOW_UI_PORT}",
+) -> RunResults:
+    """Results of a run that went from ``start`` to ``end`` (seconds since the epoch)."""
+    out = RunResults()
+    if db.is_file():
+        try:
+            with _connect(db) as conn:
+                _mlflow(conn, out, start, end, models, before, ui_url)
+        except sqlite3.Error:
+            pass
+    if files_dir is not None and files_dir.is_dir():
+        out.outputs = _outputs(files_dir, start, synced or set())
+    return out
+
+
+def _mlflow(conn: Any, out: RunResults, start: float, end: float, models: list[str],
+            before: Aliases, ui_url: str) -> None:
+    lo, hi = int(start * 1000) - 1000, int(end * 1000) + 1000
+    rows = conn.execute(
+        "SELECT r.run_uuid, r.name, r.experiment_id, e.name, r.status FROM runs r "
+        "JOIN experiments e ON e.experiment_id = r.experiment_id "
+        "WHERE r.start_time BETWEEN ? AND ? AND r.lifecycle_stage = 'active' "
+        "ORDER BY r.start_time", (lo, hi)).fetchall()
+    for run_id, name, exp_id, exp_name, status in rows:
+        metrics = {
+            str(k): float(v) for k, v in conn.execute(
+                "SELECT key, value FROM latest_metrics WHERE run_uuid = ? ORDER BY key",
+                (run_id,))
+        }
+        out.mlflow_runs.append(MlflowRun(
+            str(run_id), str(name or ""), str(exp_id), str(exp_name), str(status), metrics,
+            f"{ui_url}/#/experiments/{exp_id}/runs/{run_id}"))
+    for name, version, run_id in conn.execute(
+            "SELECT name, version, run_id FROM model_versions "
+            "WHERE creation_time BETWEEN ? AND ? ORDER BY name, version", (lo, hi)):
+        out.model_versions.append(ModelVersion(str(name), str(version), str(run_id or "")))
+    seen_models = sorted(set(models) | {v.name for v in out.model_versions})
+    after = {}
+    if seen_models:
+        after = {
+            (str(n), str(a)): str(v) for n, a, v in conn.execute(
+                "SELECT name, alias, version FROM registered_model_aliases "
+                f"WHERE name IN ({','.join('?' * len(seen_models))})", seen_models)
+        }
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            out.alias_moves.append(AliasMove(key[0], key[1], old, new))
+        else:
+            out.kept_aliases.append((key[0], key[1], str(new)))
+    if out.mlflow_runs:
+        first = out.mlflow_runs[0]
+        out.links["mlflow_experiment"] = f"{ui_url}/#/experiments/{first.experiment_id}"
+
+
+def _outputs(files_dir: Path, start: float, synced: set[str]) -> list[str]:
+    """Files the run wrote or changed in the synced folder (not the synced files themselves)."""
+    found = []
+    for dirpath, dirs, names in os.walk(files_dir):
+        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".ipynb_checkpoints")]
+        for name in names:
+            path = Path(dirpath) / name
+            rel = path.relative_to(files_dir).as_posix()
+            if rel in synced:
+                continue
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime >= start - 1:
+                    found.append(str(path))
+    return sorted(found)
+
+
+__all__ = ["AliasMove", "MlflowRun", "ModelVersion", "RunResults", "collect",
+           "snapshot_aliases"]
+
+
+def baseline(workspace: Any, bundle: Any) -> Aliases:
+    """What to compare a run's results with: the aliases of the deployed models, now."""
+    from mlops_stacks.workspace.local import LocalWorkspace
+
+    if not isinstance(workspace, LocalWorkspace):
+        return {}
+    return snapshot_aliases(workspace.mlflow.db_file, _model_names(workspace, bundle))
+
+
+def results_for(workspace: Any, bundle: Any, record: Any, before: Aliases) -> RunResults:
+    """The results of ``record`` (a finished run) on ``workspace``."""
+    import time
+
+    from mlops_stacks.workspace.local import LocalWorkspace
+
+    if not isinstance(workspace, LocalWorkspace):
+        out = RunResults()
+        if getattr(record, "url", None):
+            out.links["run_page"] = record.url
+        host = (getattr(workspace.info(), "host", "") or "").rstrip("/")
+        for key, exp in _deployed(workspace, bundle, "experiments").items():
+            out.links[f"experiment {key}"] = f"{host}/ml/experiments/{exp.id}"
+        return out
+    from mlops_stacks.deploy.state import load_state
+
+    synced = set(load_state(workspace, bundle.name, bundle.target).files)
+    return collect(
+        workspace.mlflow.db_file, start=record.start_time or time.time(),
+        end=record.end_time or time.time(), models=_model_names(workspace, bundle),
+        before=before, files_dir=workspace.files_dir, synced=synced,
+    )
+
+
+def _deployed(workspace: Any, bundle: Any, kind: str) -> dict[str, Any]:
+    from mlops_stacks.deploy.state import load_state
+
+    state = load_state(workspace, bundle.name, bundle.target)
+    return dict(state.resources.get(kind, {}))
+
+
+def _model_names(workspace: Any, bundle: Any) -> list[str]:
+    names = []
+    for kind in ("registered_models", "models"):
+        names += [r.id for r in _deployed(workspace, bundle, kind).values() if r.id]
+    return sorted(names)
