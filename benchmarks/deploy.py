@@ -8,12 +8,17 @@ project, running the real CLI as a subprocess:
 - no-op redeploy: nothing changed (must not import MLflow);
 - one-file redeploy: one notebook edited, so exactly one file is uploaded.
 
+Then, against the fake Databricks workspace of the test suite (a local HTTP
+server, ``tests/databricks/fake_server.py``) with only DATABRICKS_HOST and
+DATABRICKS_TOKEN set: the no-op redeploy of the staging target, its wall time
+(median) and the HTTP requests it sends (reads and writes).
+
 The project is the built-in template rendered with its defaults (copier
 ``run_copy``, as the tests do). If the template does not produce a bundle
 (``databricks.yml``), a synthetic bundle of the same shape is used instead and
 the output says so.
 
-    python benchmarks/deploy.py [--repeat 3]
+    python benchmarks/deploy.py [--repeat 3] [--no-databricks]
 """
 
 from __future__ import annotations
@@ -93,6 +98,8 @@ def one_file(root: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-databricks", dest="databricks", action="store_false",
+                        help="Skip the no-op redeploy against the fake Databricks workspace.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-bench-") as tmp:
@@ -122,6 +129,51 @@ def main() -> None:
         for label, values in times.items():
             print(f"  {names[label]:<18} {statistics.median(values):6.2f} s   "
                   f"(min {min(values):.2f} s)   last: {lines[label]}")
+        if args.databricks:
+            databricks_noop(Path(tmp) / "run0" / root.relative_to(repo), args.repeat)
+
+
+def databricks_noop(root: Path, repeat: int) -> None:
+    """No-op redeploys of the staging target to the fake workspace: time and requests."""
+    import re
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.databricks.fake_server import FakeDatabricks
+
+    server = FakeDatabricks().start()
+    try:
+        yml = root / "databricks.yml"
+        text = yml.read_text()
+        found = re.search(r"\n  staging:\n    workspace:\n      host: (\S+)\n", text)
+        if not found:
+            print("Databricks no-op redeploy: skipped (no staging target with a host)")
+            return
+        yml.write_text(text.replace(found.group(0), found.group(0).replace(found.group(1),
+                                                                           server.url)))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
+        env.update(DATABRICKS_HOST=server.url, DATABRICKS_TOKEN=server.token,
+                   DATABRICKS_CONFIG_FILE=str(root / "no-databrickscfg"),
+                   MLOPS_STACKS_NO_INPUT="1")
+        cmd = [sys.executable, "-m", "mlops_stacks", "deploy", "-t", "staging", "--auto-approve"]
+
+        def once() -> tuple[float, int, int]:
+            mark = server.mark()
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            if proc.returncode != 0:
+                raise SystemExit(f"deploy -t staging failed:\n{proc.stdout}\n{proc.stderr}")
+            return elapsed, len(server.requests) - mark, len(server.writes(mark))
+
+        first = once()
+        noops = [once() for _ in range(repeat)]
+        t = statistics.median(x[0] for x in noops)
+        print(f"Databricks (fake workspace over HTTP, staging target), {repeat} runs:")
+        print(f"  first deploy       {first[0]:6.2f} s   {first[1]} requests, {first[2]} writes")
+        print(f"  no-op redeploy     {t:6.2f} s   {noops[-1][1]} requests, {noops[-1][2]} writes "
+              "(the deployment lock)")
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.diagnostics import Diagnostics, Location, warning
+from mlops_stacks.diagnostics import Diagnostics, Location, info
 
 
 @dataclass
@@ -53,7 +53,12 @@ class Context:
     _skipped_warned: bool = False
 
     def workspace_skipped(self) -> Diagnostics:
-        """The one warning that workspace look-ups were skipped (empty if already given)."""
+        """The one note that workspace look-ups were skipped (empty if already given).
+
+        Info, not a warning: nothing is wrong with the bundle, and ``validate
+        --strict`` in CI without credentials must pass (the Databricks CLI
+        does not warn either).
+        """
         if self._skipped_warned:
             return Diagnostics()
         self._skipped_warned = True
@@ -67,7 +72,7 @@ class Context:
             names = ", ".join(sorted(name for name, _ in self.pending_lookups))
             detail += f" Variables with lookups: {names}."
         return Diagnostics(
-            [warning(f"workspace look-ups were skipped: no credentials for {host}",
+            [info(f"workspace look-ups were skipped: no credentials for {host}",
                      self.root_file_location(), detail=detail)]
         )
 

@@ -11,6 +11,7 @@ from mlops_stacks.bundle.context import Context, Step
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
 from mlops_stacks.bundle.steps.check_names import CheckNames
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
+from mlops_stacks.bundle.steps.git_details import LoadGitDetails
 from mlops_stacks.bundle.steps.includes import ProcessIncludes
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
 from mlops_stacks.bundle.steps.merge_target import MergeTarget
@@ -35,6 +36,7 @@ SELECT: list[Step] = [
 ]
 
 INITIALIZE: list[Step] = [
+    LoadGitDetails(),    # .git at/above the root -> bundle.git.* (user values kept; "" outside)
     SetVariables(),      # --var, BUNDLE_VAR_*, target, default -> variables.<n>.value
     ResolveReferences(   # ${var.*}, ${variables.*}, ${bundle.*} -> values (e.g. in workspace.host)
         "resolve_variable_references", include=("variables", "bundle")),

@@ -26,6 +26,7 @@ from mlops_stacks.errors import MlopsStacksError
 COMMANDS: list[tuple[str, str]] = [
     ("init", "init"),
     ("update", "update"),
+    ("template", "template"),
     ("validate", "validate"),
     ("schema", "schema"),
     ("plan", "plan"),
@@ -33,6 +34,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("run", "run"),
     ("runs", "runs"),
     ("destroy", "destroy"),
+    ("deployment", "deployment"),
+    ("generate", "generate"),
     ("summary", "summary"),
     ("open", "open"),
     ("models", "models"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, VAR
+from mlops_stacks.errors import UsageError
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -26,7 +28,13 @@ an experiment deleted in MLflow) are created again, with a warning.
 
 On the local target, experiments and registered models are created in the
 target's MLflow store (`.mlops-stacks/<target>/mlflow/`); jobs are stored for
-`mlops-stacks run`.
+`mlops-stacks run`. Each other kind says what it means locally, or that it runs
+only on Databricks and is skipped. A serving endpoint whose model version is not
+registered yet is deferred with a note; a later deploy creates it.
+
+`--select KEY` deploys one resource and what it references; `--plan FILE` applies
+a plan saved with `mlops-stacks plan -o json > FILE`, or refuses when the target
+changed since.
 
 Deleting an experiment or a registered model deletes its runs or versions, so
 deploy asks first; in CI pass --auto-approve.
@@ -52,15 +60,36 @@ def deploy(
     profile: str | None = PROFILE,
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
+    select: list[str] | None = typer.Option(
+        None, "--select", metavar="KEY",
+        help="Deploy only this resource (KEY or KIND.KEY) and what it references; "
+        "repeatable. Nothing else is created, changed or deleted.",
+    ),
+    plan_file: Path | None = typer.Option(
+        None, "--plan", metavar="FILE",
+        help="Apply exactly the plan saved by `plan -o json > FILE`; refuses (nothing "
+        "deployed) when the target or the bundle changed since.",
+    ),
 ) -> None:
     from mlops_stacks.cli.context import open_target
 
+    saved = None
+    if plan_file is not None:
+        from mlops_stacks.deploy.saved_plan import read_saved_plan
+
+        saved = read_saved_plan(plan_file)
+        if select:
+            raise UsageError("--select and --plan cannot be combined: the saved plan "
+                             "already says what to deploy.")
+        select = list((saved.get("basis") or {}).get("select") or []) or None
     term, bundle, workspace = open_target(target, var, profile)
-    apply_deploy(term, bundle, workspace, auto_approve=auto_approve, force_lock=force_lock)
+    apply_deploy(term, bundle, workspace, auto_approve=auto_approve, force_lock=force_lock,
+                 select=select, saved_plan=saved)
 
 
 def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_approve: bool,
-                 force_lock: bool) -> None:
+                 force_lock: bool, select: list[str] | None = None,
+                 saved_plan: dict[str, Any] | None = None) -> None:
     """Deploy with the prompts, progress and summary lines of ``deploy`` (also ``run --deploy``).
 
     Warnings (resources recreated, links not synced) are printed as diagnostics.
@@ -87,7 +116,10 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
 
     with spinner_unless_asking(term, f"Deploying {bundle.name} to {bundle.target}", asking):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
-                            progress=term.info, warn=warn)
+                            progress=term.info, warn=warn, select=select,
+                            saved_plan=saved_plan)
+    for line in result.plan.kind_notes:
+        term.print(f"  {line}")
     if warnings and os.environ.get("GITHUB_ACTIONS") == "true":
         term.err.print(render_github(warnings, str(bundle.root)), markup=False)
     if result.files is not None:

@@ -28,6 +28,8 @@ Examples:
     mlops-stacks plan -t staging --var catalog_name=stg
     mlops-stacks plan -t prod -p prod-sp
     mlops-stacks plan -o json
+    mlops-stacks plan -t staging -o json > plan.json   # then: deploy -t staging --plan plan.json
+    mlops-stacks plan --select model_training_job
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.
 """
@@ -77,13 +79,17 @@ def plan(
     var: list[str] | None = VAR,
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
+    select: list[str] | None = typer.Option(
+        None, "--select", metavar="KEY",
+        help="Plan only this resource (KEY or KIND.KEY) and what it references; repeatable.",
+    ),
 ) -> None:
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import preview, undeployable
 
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
-    the_plan, files, _state = preview(bundle, workspace)
+    the_plan, files, _state = preview(bundle, workspace, select=select)
     from mlops_stacks.deploy.sync import skipped_warning
 
     blocked = undeployable(bundle, workspace)
@@ -100,6 +106,8 @@ def plan(
     term.print(f"Bundle {bundle.name}, target {bundle.target} ({bundle.host or 'no host'})")
     term.print()
     render_plan(term, the_plan, files)
+    for line in the_plan.kind_notes:
+        term.print(f"  {line}")
     term.print(the_plan.summary_line())
 
 

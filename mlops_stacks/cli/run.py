@@ -70,6 +70,9 @@ def run(
         "on Databricks the wait ends. The job's `timeout_seconds` applies too.",
     ),
     output: OutputFormat = OUTPUT,
+    full_refresh: bool = typer.Option(
+        False, "--full-refresh", help="For a pipeline: recompute all its tables from scratch."
+    ),
 ) -> None:
     from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
@@ -80,6 +83,9 @@ def run(
     overrides = parse_job_params(params)
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     jobs = bundle.resources("jobs")
+    if job_key not in jobs and job_key in bundle.resources("pipelines"):
+        _run_pipeline(term, workspace, job_key, full_refresh, json_mode)
+        return
     if job_key not in jobs:
         known = ", ".join(sorted(jobs)) or "none"
         raise MlopsStacksError(
@@ -177,6 +183,22 @@ def _run_failed(term: Terminal, record: Any, job_key: str, target: str) -> RunEr
         hint=f"Read the whole log with: mlops-stacks runs logs {record.run_id} {first.key} "
         f"-t {target}",
     )
+
+
+def _run_pipeline(term: Terminal, workspace: Any, key: str, full_refresh: bool,
+                  json_mode: bool) -> None:
+    """Run an update of a deployed pipeline and wait for it (Databricks only)."""
+    if not hasattr(workspace, "run_pipeline"):
+        from mlops_stacks.deploy.desired import DATABRICKS_ONLY
+
+        raise MlopsStacksError(f"Pipeline '{key}' {DATABRICKS_ONLY}.",
+                               hint="Run it on Databricks: mlops-stacks run KEY -t staging")
+    out = workspace.run_pipeline(key, full_refresh=full_refresh,
+                                 on_state=None if json_mode else term.info)
+    if json_mode:
+        term.json(out)
+    else:
+        term.success(f"Update {out['update_id']} of pipeline {key} completed.")
 
 
 def _lower(text: str | None) -> str:

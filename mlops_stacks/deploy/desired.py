@@ -6,7 +6,9 @@
 - A dashboard's ``file_path`` (a ``.lvdash.json`` file of the bundle) is read
   into ``serialized_dashboard``, so editing the file changes the plan.
 - ``select`` keeps only the named resources (``KEY`` or ``KIND.KEY``) and
-  what they reference through ``${resources.<kind>.<key>...}``.
+  what they reference: through ``${resources.<kind>.<key>.id}`` (resolved at
+  deploy time), or by a value the loader filled in from
+  ``${resources.<kind>.<key>.name}`` (the other resource's name appears in it).
 - Kinds the workspace cannot hold (``Workspace.local_meanings`` lacks them)
   are left out, and ``kind_notes`` says so once per kind.
 """
@@ -90,6 +92,35 @@ def references(value: Any) -> set[tuple[str, str]]:
     return set()
 
 
+def _identity(kind: str, spec: Mapping[str, Any]) -> str | None:
+    """The name another resource's configuration would contain when it refers to this one."""
+    if kind == "registered_models":
+        parts = [spec.get("catalog_name"), spec.get("schema_name"), spec.get("name")]
+        if all(isinstance(p, str) and p for p in parts):
+            return ".".join(parts)  # type: ignore[arg-type]
+    name = spec.get("name")
+    return name if isinstance(name, str) and len(name) >= 3 else None
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _uses(spec: Mapping[str, Any], identities: Mapping[tuple[str, str], str]
+          ) -> set[tuple[str, str]]:
+    found = references(spec)
+    for text in _strings(spec):
+        found.update(item for item, name in identities.items() if name in text)
+    return found
+
+
 def _select(resources: list[Resource], select: Iterable[str]) -> set[tuple[str, str]]:
     by_key: dict[str, list[tuple[str, str]]] = {}
     configs = {(kind, key): spec for kind, key, spec in resources}
@@ -111,13 +142,19 @@ def _select(resources: list[Resource], select: Iterable[str]) -> set[tuple[str, 
                 hint="Name it as KIND.KEY.",
             )
         todo.extend(found)
+    identities = {
+        (kind, key): name for kind, key, spec in resources
+        if (name := _identity(kind, spec)) is not None
+    }  # fmt: skip
     chosen: set[tuple[str, str]] = set()
     while todo:
         item = todo.pop()
         if item in chosen or item not in configs:
             continue
         chosen.add(item)
-        todo.extend(references(configs[item]))
+        own = identities.get(item)
+        others = {k: v for k, v in identities.items() if k != item and v != own}
+        todo.extend(_uses(configs[item], others))
     return chosen
 
 

@@ -32,6 +32,7 @@ from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.runner import kinds
 from mlops_stacks.runner.condition import evaluate
 from mlops_stacks.runner.dag import TaskGraph, build_graph, decide, select
+from mlops_stacks.runner.databricks_only import check_databricks_only
 from mlops_stacks.runner.events import (
     RUN_FINISHED,
     RUN_QUEUED,
@@ -112,6 +113,7 @@ def prepare_run(
         if local is not None:
             files[key] = local
         check_static_references(key, settings, parameters, set(graph.nodes))
+    check_databricks_only(files, job_key, files_root)
     if check_deps:
         check_requirements(
             job, resolve_path=resolve_path, job_key=job_key, tasks=selected, files_root=files_root

@@ -184,7 +184,9 @@ def _add_to_repository(plan: InitPlan, out: InitResult) -> None:
     path, data, package = plan.destination.path, plan.data, plan.package
     with render.staging_area(path) as tmp:
         _render(plan, tmp, answers_file=f"{package}/{dst.ANSWERS_FILE}")
-        files, _shared = dst.project_files(tmp, package)
+        # The template leaves out repository-level files when it adds a project
+        # (copier.yml's _exclude), so everything rendered belongs to the project.
+        files = dst.rendered_files(tmp)
         dst.refuse_collisions(path, files)
         render.merge(tmp, path, files)
     out.files = files

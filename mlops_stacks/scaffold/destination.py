@@ -6,10 +6,11 @@ project; ``init --data setup=project_only`` into it *adds* a project:
 - the CI/CD platform, workspace hosts and branches come from the repository's
   ``.copier-answers.yml`` (the cloud is its default), so the project's own
   pipelines fit the repository;
-- only the project's files are added: its folder ``<package>/`` (with the
-  project's answers in ``<package>/.copier-answers.yml``) and its per-project
-  pipelines (file names starting with ``<package>-``). Repository-level files
-  (README, .gitignore, root CI configuration) stay as the repository has them;
+- only the project's files are added: the template renders, for a project
+  added to a repository, its folder ``<package>/`` (with the project's answers
+  in ``<package>/.copier-answers.yml``) and its own pipelines, and leaves out
+  repository-level files (README, .gitignore, root CI configuration), which
+  stay as the repository has them;
 - if any of those files already exists, nothing is written.
 """
 
@@ -89,17 +90,13 @@ def check_adding_setup(dest: Destination, answers: dict[str, Any]) -> None:
         )
 
 
-def project_files(rendered: Path, package: str) -> tuple[list[Path], list[Path]]:
-    """Split a rendered tree into (files of the project, repository-level files)."""
-    mine: list[Path] = []
-    shared: list[Path] = []
-    for file in sorted(p for p in rendered.rglob("*") if p.is_file() or p.is_symlink()):
-        rel = file.relative_to(rendered)
-        if rel.parts[0] == package or rel.name.startswith(f"{package}-"):
-            mine.append(rel)
-        else:
-            shared.append(rel)
-    return mine, shared
+def rendered_files(rendered: Path) -> list[Path]:
+    """Every file (or link) of a rendered tree, relative to it."""
+    return [
+        p.relative_to(rendered)
+        for p in sorted(rendered.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    ]
 
 
 def refuse_collisions(dest: Path, files: list[Path]) -> None:

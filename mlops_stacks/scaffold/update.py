@@ -31,6 +31,7 @@ from typing import Any
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
 from mlops_stacks.scaffold import releases
+from mlops_stacks.scaffold.destination import INHERITED, PROJECT_CICD_FLAG
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MODES = ("inline", "rej")
@@ -67,6 +68,7 @@ class Subproject:
     root: Path  # copier's destination
     answers_relpath: Path  # relative to root
     answers: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)  # answers copier must be given again
 
     @property
     def source(self) -> str:
@@ -102,11 +104,14 @@ def locate_subproject(project_dir: Path) -> Subproject:
     answers = _read_answers(path)
     if not answers.get("_src_path"):
         raise AnswerError(f"{path}: records no _src_path; the template it came from is unknown.")
-    if answers.get("setup") == "project_only" and answers.get("added_to_repository"):
+    if answers.get("setup") == "project_only" and answers.get(PROJECT_CICD_FLAG) is True:
         # A project inside a CI/CD-only repository: its files (and pipelines) were
-        # rendered from the repository root, with the answers in <project>/.
+        # rendered from the repository root, with the answers in <project>/. The
+        # CI/CD answers it inherited are not questions for setup=project_only, so
+        # copier would drop them: they go back in as data.
+        inherited = {k: answers[k] for k in (PROJECT_CICD_FLAG, *INHERITED) if k in answers}
         root = project_dir.parent
-        return Subproject(root, Path(project_dir.name) / ANSWERS_FILE, answers)
+        return Subproject(root, Path(project_dir.name) / ANSWERS_FILE, answers, inherited)
     return Subproject(project_dir, Path(ANSWERS_FILE), answers)
 
 
@@ -187,7 +192,10 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
             str(root),
             answers_file=str(sub.answers_relpath),
             vcs_ref=options.vcs_ref,
-            data=dict(options.data),
+            data={**sub.data, **options.data},
+            # copier drops answers to questions that are not asked (``when`` false)
+            # when it renders the new version for the diff; as user defaults they stay.
+            user_defaults=sub.data,
             defaults=options.defaults,
             skip_answered=options.skip_answered,
             unsafe=options.trust,

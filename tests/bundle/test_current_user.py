@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.users import os_user, short_name
+from mlops_stacks.diagnostics import Severity
 from tests.bundle.bundle_testkit import plain, targeted
 
 
@@ -34,9 +35,10 @@ def test_given_user_gets_a_short_name(tmp_path: Path) -> None:
                                                        "short_name": "jane_doe_x"}
 
 
-def test_remote_without_credentials_warns_once(tmp_path: Path) -> None:
+def test_remote_without_credentials_notes_it_once_as_info(tmp_path: Path) -> None:
     ctx, diags = populate(tmp_path, "https://h.example.com")
     (warn,) = diags
+    assert warn.severity is Severity.INFO
     assert warn.summary == "workspace look-ups were skipped: no credentials for " \
         "https://h.example.com"
     assert ctx.user is None and ctx.tree.at("workspace", "current_user") is None

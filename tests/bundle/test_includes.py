@@ -54,10 +54,16 @@ def test_included_files_may_define_variables_and_targets(tmp_path: Path) -> None
     assert plain(ctx, "targets", "prod", "workspace", "host") == "https://prod.example.com"
 
 
-def test_glob_matching_nothing_is_an_error_at_the_entry(tmp_path: Path) -> None:
-    ctx, diags = loaded(tmp_path, {"databricks.yml": ROOT})
+def test_glob_matching_nothing_is_fine(tmp_path: Path) -> None:
+    _, diags = loaded(tmp_path, {"databricks.yml": ROOT})
+    assert not diags
+
+
+def test_missing_literal_path_is_an_error_at_the_entry(tmp_path: Path) -> None:
+    root = ROOT.replace("resources/*.yml", "resources/jobs.yml")
+    _, diags = loaded(tmp_path, {"databricks.yml": root})
     (err,) = diags.errors
-    assert err.summary == 'include "resources/*.yml" matches no files'
+    assert err.summary == 'include "resources/jobs.yml" does not match any files'
     assert (err.location.line, err.location.column) == (4, 5)
 
 

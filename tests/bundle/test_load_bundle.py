@@ -92,8 +92,10 @@ def test_local_target_resolves_everything(project: Path) -> None:
 def test_remote_target_without_credentials_is_clean_of_errors(project: Path) -> None:
     bundle, diags = load_bundle(project, target="staging", env={})
     assert bundle is not None and not diags.errors
-    assert [d.summary for d in diags.warnings] == [
+    assert not diags.warnings
+    assert [d.summary for d in diags] == [
         "workspace look-ups were skipped: no credentials for https://staging.example.com"]
+    assert not diags.strict().has_errors()
     job = bundle.resources("jobs")["train"]
     assert job["name"] == "train-staging"
     assert job["tasks"][0]["notebook_task"]["base_parameters"]["user"] == \
@@ -118,6 +120,10 @@ def test_errors_return_no_bundle(project: Path) -> None:
 
 
 def test_strict_turns_warnings_into_errors(project: Path) -> None:
+    bundle, diags = load_bundle(project, target="staging", env={}, strict=True)
+    assert bundle is not None  # the skipped look-ups are only noted (info)
+    root = project / "databricks.yml"
+    root.write_text(root.read_text() + "presets:\n  name_prefx: x\n")
     bundle, diags = load_bundle(project, target="staging", env={}, strict=True)
     assert bundle is None and diags.has_errors() and not diags.warnings
 

@@ -182,7 +182,11 @@ def _cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_validate_and_plan_list_every_kind(bundle_dir: Path) -> None:
+def test_summary_plan_list_every_kind_and_local_deploy_says_what_each_means(
+        bundle_dir: Path) -> None:
+    from mlops_stacks.deploy.desired import DATABRICKS_ONLY
+    from mlops_stacks.workspace.local_kinds import LOCAL_MEANINGS
+
     validate = _cli(bundle_dir, "validate", "-o", "json")
     assert validate.returncode == 0, validate.stderr
     assert set(json.loads(validate.stdout)["resources"]) == set(SHAPES["kinds"])
@@ -190,9 +194,22 @@ def test_validate_and_plan_list_every_kind(bundle_dir: Path) -> None:
     plan = _cli(bundle_dir, "plan", "-o", "json")
     assert plan.returncode == 0, plan.stderr
     data = json.loads(plan.stdout)
-    listed = {a["kind"] for a in data["actions"]} | {
-        note.split(" ", 1)[0] for note in data.get("kinds", [])}
-    assert listed == set(SHAPES["kinds"])
+    assert {a["kind"] for a in data["actions"]} == set(LOCAL_MEANINGS)
+    assert data["not_deployable"] == []
+    lines = {line.split(" (", 1)[0]: line for line in data["kinds"]}
+    assert set(lines) == set(SHAPES["kinds"])
+    for kind, line in lines.items():
+        assert line.endswith(LOCAL_MEANINGS.get(kind, DATABRICKS_ONLY)), line
+
+    deploy = _cli(bundle_dir, "deploy", "--auto-approve")
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    for kind in SHAPES["kinds"]:
+        said = [ln for ln in deploy.stdout.splitlines() if ln.strip().startswith(f"{kind} (")]
+        assert len(said) == 1, (kind, deploy.stdout)
+        assert ("runs only on Databricks" in said[0]) == (kind not in LOCAL_MEANINGS), said
+    volume = yaml.safe_load((bundle_dir / "databricks.yml").read_text())["resources"]["volumes"]
+    names = [volume["one"][k] for k in ("catalog_name", "schema_name", "name")]
+    assert (bundle_dir / ".mlops-stacks" / "local" / "volumes").joinpath(*names).is_dir()
 
 
 def test_deploy_names_what_databricks_cannot_deploy_before_changing_anything(

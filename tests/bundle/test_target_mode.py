@@ -7,6 +7,7 @@ from pathlib import Path
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
 from mlops_stacks.bundle.steps.target_mode import ProcessTargetMode
 from mlops_stacks.bundle.steps.workspace_defaults import DefineWorkspaceDefaults
+from mlops_stacks.diagnostics import Severity
 from tests.bundle.bundle_testkit import plain, run_steps, targeted
 
 RESOURCES = """
@@ -123,21 +124,26 @@ def test_production_needs_an_explicit_root_path(tmp_path: Path) -> None:
     assert plain(ctx, "resources", "jobs", "train", "name") == "train"
 
 
-def test_production_personal_root_path_needs_matching_run_as(tmp_path: Path) -> None:
+def test_production_accepts_an_explicit_root_path_in_a_home_folder(tmp_path: Path) -> None:
+    # The official templates deploy production to /Workspace/Users/<user>/...
     target = PROD.replace("{host: https://h}",
                           "{host: https://h, root_path: /Users/a@b.com/.bundle/x}")
-    ctx, diags = mode(tmp_path, target)
-    assert "home folder of a@b.com" in diags.errors[0].summary
-    ctx, diags = mode(tmp_path / "b", target + "    run_as: {user_name: a@b.com}\n")
+    _, diags = mode(tmp_path, target)
     assert not diags
 
 
-def test_production_rejects_development_presets(tmp_path: Path) -> None:
+def test_production_without_root_path_but_with_run_as_is_only_a_note(tmp_path: Path) -> None:
+    _, diags = mode(tmp_path, PROD + "    run_as: {service_principal_name: sp-1}\n")
+    (note,) = diags
+    assert note.severity is Severity.INFO
+    assert note.summary.startswith("mode: production should set workspace.root_path")
+
+
+def test_production_accepts_presets(tmp_path: Path) -> None:
     target = PROD.replace("{host: https://h}", "{host: https://h, root_path: /Shared/x}") + \
-        "    presets: {name_prefix: 'dev_'}\n"
-    ctx, diags = mode(tmp_path, target)
-    (err,) = diags.errors
-    assert err.summary == "mode: production cannot use the development preset name_prefix"
+        "    presets: {name_prefix: 'prod_'}\n"
+    _, diags = mode(tmp_path, target)
+    assert not diags
 
 
 def test_production_with_shared_root_is_clean(tmp_path: Path) -> None:

@@ -117,3 +117,39 @@ def test_git_source_jobs_are_left_alone(tmp_path: Path) -> None:
     assert not diags
     assert plain(ctx, "resources", "jobs", "train", "tasks", 0, "notebook_task",
                  "notebook_path") == "../training/notebooks/Train.py"
+
+
+def test_pip_syntax_dependencies_and_unbuilt_artifacts(tmp_path: Path) -> None:
+    job = """
+    resources:
+      jobs:
+        train:
+          environments:
+            - environment_key: default
+              spec:
+                dependencies:
+                  - -r ../requirements.txt
+                  - --requirement=../requirements.txt
+                  - -e ../shared
+                  - mlflow>=3
+                  - ../dist/*.whl
+                  - ../dist/missing-0.1-py3-none-any.whl
+          tasks:
+            - task_key: t
+              spark_python_task: {python_file: ../run.py}
+              libraries:
+                - whl: ../dist/*.whl
+                - jar: ../target/app.jar
+    """
+    ctx, diags = targeted(tmp_path, {"databricks.yml": ROOT, "resources/job.yml": job,
+                                     "requirements.txt": "numpy\n", "run.py": "",
+                                     "shared/setup.py": ""})
+    diags.extend(TranslatePaths().apply(ctx))
+    assert not diags, [str(d) for d in diags]
+    base = "/Workspace/Shared/demo/files"
+    env = plain(ctx, "resources", "jobs", "train", "environments", 0, "spec", "dependencies")
+    assert env == [f"-r {base}/requirements.txt", f"--requirement={base}/requirements.txt",
+                   f"-e {base}/shared", "mlflow>=3", "../dist/*.whl",
+                   "../dist/missing-0.1-py3-none-any.whl"]
+    libs = plain(ctx, "resources", "jobs", "train", "tasks", 0, "libraries")
+    assert libs == [{"whl": "../dist/*.whl"}, {"jar": "../target/app.jar"}]

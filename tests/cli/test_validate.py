@@ -210,3 +210,7 @@ def test_generated_projects_validate_clean_for_every_target(
         # Without credentials, remote targets only note that workspace look-ups were skipped.
         unexpected = [d for d in diags if "look-ups were skipped" not in d["summary"]]
         assert unexpected == [], f"{target}: {textwrap.shorten(str(unexpected), 2000)}"
+        assert all(d["severity"] == "info" for d in diags), diags
+    # The CI example of `validate --help`: strict, no credentials.
+    strict = _cli(root, "validate", "-t", "staging", "--strict")
+    assert strict.returncode == 0, strict.stdout + strict.stderr

@@ -79,7 +79,7 @@ def cli(
     )
 
 
-def test_deploy_noop_and_destroy_through_the_cli(
+def test_deploy_noop_run_destroy_and_redeploy_through_the_cli(
     project: Path, server: FakeDatabricks, tmp_path: Path
 ) -> None:
     first = cli(["deploy", "-t", "staging", "--auto-approve"], project, server, tmp_path)
@@ -103,7 +103,9 @@ def test_deploy_noop_and_destroy_through_the_cli(
         assert server.state.objects[path].object_type == "NOTEBOOK"
     assert server.state.objects[f"{ROOT}/files/training/__init__.py"].object_type == "FILE"
     [experiment] = server.state.experiments.values()
+    # A fresh workspace has no /Shared/fare-demo: deploy created the folder first.
     assert experiment["name"] == "/Shared/fare-demo/staging-fare-demo-experiment"
+    assert server.folder_exists("/Shared/fare-demo")
     [model] = server.state.uc_models.values()
     assert (model["catalog_name"], model["schema_name"], model["name"]) == (
         "staging",
@@ -122,11 +124,22 @@ def test_deploy_noop_and_destroy_through_the_cli(
     lock = f"{ROOT}/state/deploy.lock"
     assert writes == [("/api/2.0/workspace/import", lock), ("/api/2.0/workspace/delete", lock)]
 
+    ran = cli(["run", "model_training_job", "-t", "staging"], project, server, tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
     gone = cli(["destroy", "-t", "staging", "--auto-approve"], project, server, tmp_path)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert server.is_empty(ROOT)
 
-    for proc in (first, again, gone):
+    # After a destroy the experiment sits in the trash under the same name: the next
+    # deploy restores it instead of failing on the name.
+    back = cli(["deploy", "-t", "staging", "--auto-approve"], project, server, tmp_path)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "5 created, 0 changed, 0 deleted, 0 unchanged" in back.stdout
+    [experiment] = server.state.experiments.values()
+    assert experiment["lifecycle_stage"] == "active"
+
+    for proc in (first, again, ran, gone, back):
         assert server.token not in proc.stdout + proc.stderr
 
 

@@ -105,3 +105,32 @@ def test_serving_endpoint_waits_for_its_model_version(
     mark = db_env.mark()
     result, _ = deploy_now(root, db_env)
     assert result.count("unchanged") == 2 and len(db_env.writes(mark)) == 2  # the lock only
+
+
+def test_run_of_a_pipeline_key_through_the_cli(
+    tmp_path: Path, db_env: FakeDatabricks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from mlops_stacks.cli import terminal
+    from mlops_stacks.cli.app import app
+
+    root = write_project(tmp_path / "kinds", db_env.url, PIPELINE_AND_JOB)
+    monkeypatch.setenv("MLOPS_STACKS_BUNDLE_ROOT", str(root))
+    monkeypatch.setenv("MLOPS_STACKS_NO_INPUT", "1")
+
+    def cli(*args: str) -> tuple[int, str]:
+        terminal.reset()
+        res = CliRunner().invoke(app, list(args))
+        terminal.reset()
+        return res.exit_code, res.stdout + res.stderr
+
+    code, out = cli("run", "features", "-t", "staging")
+    assert code == 1 and "not deployed" in out
+    assert cli("deploy", "-t", "staging", "--auto-approve")[0] == 0
+    code, out = cli("run", "features", "-t", "staging", "--full-refresh", "-o", "json")
+    assert code == 0, out
+    [update] = db_env.state.pipeline_updates.values()
+    assert update["full_refresh"] is True
+    code, out = cli("run", "features", "-t", "local")
+    assert code == 1 and "runs only on Databricks" in out

@@ -187,6 +187,19 @@ def test_a_huge_answer_is_not_read_past_the_size_cap(
     assert_converges(project, env, hostile)
 
 
+def test_an_answer_of_millions_of_small_objects_is_refused_before_parsing(
+    project: Path, env: dict[str, str], hostile: HostileDatabricks
+) -> None:
+    # 30 MB, under the size cap, that json.loads would turn into 10 million dicts (> 1 GB).
+    body = b'{"jobs": [' + b"{}," * 10_000_000 + b"{}]}"
+    hostile.answer("GET", "/api/2.2/jobs/list", body=body)
+    result = run_cli(DEPLOY, project, env)
+    assert_clean_failure(result, "answered unexpectedly to GET /api/2.2/jobs/list (200): the "
+                         "answer holds more than 1,000,000 JSON values")  # fmt: skip
+    assert result.max_rss_mb < 250, result.max_rss_mb
+    assert_converges(project, env, hostile)
+
+
 def test_an_html_login_page_is_an_unexpected_answer_not_an_authentication_error(
     project: Path, env: dict[str, str], hostile: HostileDatabricks
 ) -> None:
@@ -236,7 +249,7 @@ def test_a_server_user_name_that_is_a_path_never_becomes_the_deploy_root(
     assert not [p for p in hostile.state.objects if "etc" in p]
 
 
-def test_server_ids_are_checked_and_url_escaped(
+def test_server_ids_with_path_characters_are_refused_before_any_use(
     project: Path, env: dict[str, str], hostile: HostileDatabricks
 ) -> None:
     resources = project / "resources" / "resources.yml"
@@ -248,18 +261,21 @@ def test_server_ids_are_checked_and_url_escaped(
             "          group_name: users\n",
         )
     )
-    # A job ID must be a number: one with a path in it is refused before any use.
+    # Both IDs would go into URLs (/api/2.0/permissions/<type>/<id>): each create applies,
+    # then answers an ID with a path in it.
     hostile.rewrite("POST", "/api/2.2/jobs/create",
                     lambda payload: {"job_id": "12abc/../x"}, times=1)  # fmt: skip
-    # An experiment ID may be any text; in a URL it stays one escaped path segment.
     hostile.rewrite("POST", "/api/2.0/mlflow/experiments/create",
                     lambda payload: {"experiment_id": "7/../../jobs/1"}, times=1)  # fmt: skip
-    result = run_cli(DEPLOY, project, env)
-    assert result.code == 1 and "Traceback" not in result.output
-    assert "/api/2.0/permissions/experiments/7%2F..%2F..%2Fjobs%2F1" in hostile.raw_paths
-    assert not [p for p in hostile.raw_paths if "/permissions/jobs/1" in p or p.endswith("/x")]
-    second = run_cli(DEPLOY, project, env)
-    assert_clean_failure(second, "the field 'job_id' should be a whole number, not '12abc/../x'")
+    outputs = ""
+    for _ in range(2):
+        result = run_cli(DEPLOY, project, env)
+        assert_clean_failure(result, "is not a usable ID")
+        outputs += result.output
+    assert "the field 'job_id' is not a usable ID: '12abc/../x'" in outputs
+    assert "the field 'experiment_id' is not a usable ID: '7/../../jobs/1'" in outputs
+    paths = [p.split("?")[0] for p in hostile.raw_paths]
+    assert not [p for p in paths if "12abc" in p or "/7" in p or ".." in p or "%2F" in p]
     assert_converges(project, env, hostile)
     state = json.loads(
         hostile.state.objects[

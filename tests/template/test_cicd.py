@@ -109,15 +109,15 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
                            cicd_platform=platform, cloud="aws"), None))
         first.append((str(r.other_project(platform)), _other_answers(platform), None))
     first.append((str(r.project_only), dict(project_name=PROJECT, setup="project_only"), None))
-    # What `init` renders when it adds a project to a cicd_only repository.
-    first.append((str(r.added_to_cicd_repo),
-                  dict(COMMON, project_name=PROJECT, setup="project_only", cicd_platform="gitlab",
-                       cloud="gcp", with_project_cicd=True), None))
     _render_parallel(first)
-    # A second project rendered into a repository that already holds one.
+    # A second project rendered into a repository that already holds one, and what
+    # `init` renders when it adds a project to a cicd_only repository.
     _render_parallel([
-        (str(r.two_projects(p)), _other_answers(p), str(r.project(p, "azure")))
-        for p in PLATFORMS
+        *((str(r.two_projects(p)), _other_answers(p), str(r.project(p, "azure")))
+          for p in PLATFORMS),
+        (str(r.added_to_cicd_repo),
+         dict(COMMON, project_name=PROJECT, setup="project_only", cicd_platform="gitlab",
+              cloud="gcp", with_project_cicd=True), str(r.cicd_only("gitlab"))),
     ])
     return r
 
@@ -536,7 +536,8 @@ def test_a_project_added_to_a_cicd_only_repository_gets_its_pipelines(renders: R
     repo = renders.added_to_cicd_repo
     files = sorted(str(p.relative_to(repo)) for p in (repo / ".gitlab").rglob("*"))
     assert files == [".gitlab/pipelines", f".gitlab/pipelines/{PKG}-bundle-cd.yml",
-                     f".gitlab/pipelines/{PKG}-tests.yml"]
+                     f".gitlab/pipelines/{PKG}-tests.yml",
+                     ".gitlab/pipelines/mlops-stacks-add-project.yml"]
     jobs = project_jobs(repo, "gitlab")
     assert _find(jobs, "mlops-stacks deploy -t staging --auto-approve")
     assert all(_secret_names(j, "gitlab").keys() <= {"DATABRICKS_TOKEN"} for j in jobs)

@@ -2,8 +2,10 @@
 
 Reads: ``include`` of the root file (globs relative to it). Changes:
 ``ctx.tree`` (each included file merged in, values keeping their own
-file:line:col; ``include`` removed). Errors: a glob that matches nothing (at
-the entry), an ``include`` in an included file, the same resource key defined
+file:line:col; ``include`` removed). Errors: a literal path that does not
+exist (at the entry; a glob that matches nothing is fine, as in the
+Databricks CLI: ``resources/*.yml`` before the first resource file is added),
+an ``include`` in an included file, the same resource key defined
 in two files (both locations named), unreadable YAML.
 """
 
@@ -46,11 +48,11 @@ class ProcessIncludes:
                                    path="include"))
                 continue
             matched = _expand(entry.value, base)
-            if not matched:
+            if not matched and not glob.has_magic(entry.value):
                 diags.append(error(
-                    f'include "{entry.value}" matches no files',
+                    f'include "{entry.value}" does not match any files',
                     entry.loc, path="include",
-                    detail=f"Paths are relative to {ctx.root_file.name}. Fix the pattern "
+                    detail=f"Paths are relative to {ctx.root_file.name}. Fix the path "
                     "or remove the entry.",
                 ))
                 continue

@@ -8,22 +8,20 @@ the presets the user did not set (``name_prefix: "[dev <short_name>] "``,
 the deployment lock off unless ``bundle.deployment.lock.enabled`` is set.
 Without a known user the name prefix and the tag are skipped (covered by the
 one "look-ups were skipped" warning). ``ApplyPresets`` then applies them.
-Errors, for production: a defaulted ``workspace.root_path``, a root path in
-another user's home folder than ``run_as``, development presets
-(``name_prefix``, ``pipelines_development``), pipelines with
-``development: true``; an unknown mode.
+Errors, for production (as the Databricks CLI): a defaulted
+``workspace.root_path`` unless ``run_as`` is set (then an info note), and
+pipelines with ``development: true``; an unknown mode. An explicit
+``root_path`` is accepted wherever it points (the official templates use
+``/Workspace/Users/<user>/...``).
 """
 
 from __future__ import annotations
 
-import re
-
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.diagnostics import Diagnostics, error
+from mlops_stacks.diagnostics import Diagnostics, error, info
 
 DEV_MAX_CONCURRENT_RUNS = 4
-_HOME = re.compile(r"^(?:/Workspace)?/Users/([^/]+)")
 
 
 
@@ -74,46 +72,31 @@ def _development(ctx: Context, tree: Node, mode: Node) -> Diagnostics:
     return diags
 
 
-def _run_as_user(tree: Node) -> str | None:
+def _run_as_set(tree: Node) -> bool:
+    """``run_as`` at the top, or on every job (the Databricks CLI's test; no jobs counts)."""
     run_as = tree.get("run_as")
-    if run_as is None:
-        return None
-    for key in ("user_name", "service_principal_name"):
-        node = run_as.get(key)
-        if node is not None and node.value:
-            return str(node.value)
-    return None
+    if run_as is not None and run_as.is_map and run_as.value:
+        return True
+    jobs = tree.at("resources", "jobs")
+    return all(job.is_map and job.get("run_as") is not None
+               for _, job in (jobs.items() if jobs is not None else ()))
 
 
 def _production(ctx: Context, tree: Node) -> Diagnostics:
     diags = Diagnostics()
-    root = tree.at("workspace", "root_path")
+    mode = tree.at("bundle", "mode")
     if ctx.root_path_defaulted:
-        diags.append(error(
-            "mode: production needs workspace.root_path to be set explicitly",
-            tree.at("bundle", "mode").loc, path="workspace.root_path",
-            detail="Without it, each deployer gets a copy in their own home folder. Set e.g.\n\n"
-            "workspace:\n  root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}",
-        ))
-    elif root is not None and isinstance(root.value, str):
-        match = _HOME.match(root.value)
-        owner = _run_as_user(tree)
-        if match and match.group(1) != owner and "${" not in match.group(1):
+        detail = ("Without it, each deployer gets a copy in their own home folder. Set e.g.\n\n"
+                  "workspace:\n  root_path: /Workspace/Shared/.bundle/${bundle.name}/"
+                  "${bundle.target}")
+        if _run_as_set(tree):
+            diags.append(info(
+                "mode: production should set workspace.root_path, so that only one copy is "
+                "deployed", mode.loc, path="workspace.root_path", detail=detail))
+        else:
             diags.append(error(
-                f"mode: production deploys into the home folder of {match.group(1)}",
-                root.loc, path="workspace.root_path",
-                detail="Use a shared path (e.g. /Workspace/Shared/...), or set `run_as` to "
-                "that user.",
-            ))
-    presets = tree.get("presets")
-    if presets is not None:
-        for key in ("name_prefix", "pipelines_development"):
-            node = presets.get(key)
-            if node is not None and node.value not in (None, "", False):
-                diags.append(error(
-                    f"mode: production cannot use the development preset {key}", node.loc,
-                    path=f"presets.{key}", detail="Remove it from this target.",
-                ))
+                "mode: production needs workspace.root_path to be set explicitly",
+                mode.loc, path="workspace.root_path", detail=detail))
     pipelines = tree.at("resources", "pipelines")
     if pipelines is not None:
         for key, spec in pipelines.items():

@@ -10,13 +10,22 @@ without ``.py``/``.ipynb`` for notebooks (the workspace stores notebooks
 without an extension) and unchanged for other files. ``Bundle.local_path``
 maps such workspace paths back to files. Absolute paths, URLs, paths in a
 ``git_source`` job and values with unresolved references are left alone.
-Errors: a file that does not exist (with a "did you mean" for a near miss)
-or that lies outside the bundle root.
+Errors: a notebook, Python file or requirements file that does not exist
+(with a "did you mean" for a near miss) or that lies outside the bundle root.
+
+Wheels and jars (``libraries[].whl`` / ``jar``) and environment dependencies
+are what ``artifacts:`` builds, so, as in the Databricks CLI, they need not
+exist when a bundle is validated: an existing file is translated, a missing
+file or a glob (``../dist/*.whl``) is left as written, without a diagnostic.
+Dependencies use pip's syntax: ``-r ../requirements.txt`` and ``-e ./pkg``
+have their path translated; package specs (``mlflow>=3``) and other options
+are left alone.
 """
 
 from __future__ import annotations
 
 import difflib
+import glob
 import os
 from pathlib import Path
 
@@ -46,6 +55,30 @@ def _is_dependency_path(value: object) -> bool:
     return text.startswith(("./", "../")) or text.endswith((".whl", ".txt", ".tar.gz"))
 
 
+#: pip options whose argument is a local path.
+_PIP_PATH_OPTIONS = ("-r", "--requirement", "-e", "--editable", "-c", "--constraint")
+
+
+def pip_path(entry: str) -> tuple[str, str] | None:
+    """``(prefix, path)`` of a pip requirement line that names a local file, else ``None``.
+
+    ``-r ../requirements.txt`` -> ``("-r ", "../requirements.txt")``;
+    ``./dist/pkg.whl`` -> ``("", "./dist/pkg.whl")``; ``mlflow>=3`` -> ``None``.
+    """
+    text = entry.strip()
+    if text.startswith("-"):
+        for option in _PIP_PATH_OPTIONS:
+            if text.startswith(option + "="):
+                rest = text[len(option) + 1:]
+                return (option + "=", rest) if is_local_path(rest) else None
+            if text.startswith(option) and text[len(option):][:1].isspace():
+                rest = text[len(option):].strip()
+                prefix = text[: len(text) - len(rest)]
+                return (prefix, rest) if is_local_path(rest) else None
+        return None
+    return ("", text) if _is_dependency_path(text) else None
+
+
 class TranslatePaths:
     name = "translate_paths"
 
@@ -66,12 +99,12 @@ class TranslatePaths:
             for i, task in enumerate(tasks.value if tasks is not None and tasks.is_list else []):
                 translator.task(task, prefix + ("tasks", i))
             envs = job.get("environments")
-            for i, env in enumerate(envs.value if envs is not None and envs.is_list else []):
+            for env in envs.value if envs is not None and envs.is_list else []:
                 deps = env.at("spec", "dependencies")
-                for j, dep in enumerate(deps.value if deps is not None and deps.is_list else []):
-                    if _is_dependency_path(dep.value):
-                        translator.file(dep, prefix + ("environments", i, "spec",
-                                                       "dependencies", j))
+                for dep in deps.value if deps is not None and deps.is_list else []:
+                    split = pip_path(dep.value) if isinstance(dep.value, str) else None
+                    if split is not None:
+                        translator.built(dep, *split)
         return diags
 
 
@@ -98,8 +131,12 @@ class _Translator:
         for i, lib in enumerate(libs.value if libs is not None and libs.is_list else []):
             for kind in ("whl", "requirements", "jar"):
                 node = lib.get(kind) if lib.is_map else None
-                if node is not None and is_local_path(node.value):
+                if node is None or not is_local_path(node.value):
+                    continue
+                if kind == "requirements":
                     self.file(node, path + ("libraries", i, kind))
+                else:
+                    self.built(node, "", str(node.value))
         inner = task.at("for_each_task", "task")
         if inner is not None:
             self.task(inner, path + ("for_each_task", "task"))
@@ -140,6 +177,20 @@ class _Translator:
                 rel = rel[: -len(found.suffix)]
             translated = self._translated[cache_key] = f"{self.base}/{rel}"
         node.value = translated
+
+    def built(self, node: Node, prefix: str, rel: str) -> None:
+        """A file a build may make (wheel, jar, dependency): translated only if it exists."""
+        if glob.has_magic(rel):
+            return
+        declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
+        local = Path(os.path.normpath(os.path.join(declared_in, rel)))
+        if not local.exists():
+            return
+        try:
+            inside = local.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return  # outside the bundle: uploaded from where it is at deploy
+        node.value = f"{prefix}{self.base}/{inside}"
 
     def notebook(self, node: Node, path: tuple[str | int, ...]) -> None:
         """A notebook: the workspace path has no extension."""

@@ -4,7 +4,11 @@ Modules, one job each::
 
     auth.py       credentials (unified config: bundle host/profile, env, OAuth M2M, Azure,
                   ~/.databrickscfg), the current user, and the ``Connection`` all calls go through
-    errors.py     SDK/HTTP errors -> WorkspaceError/AuthError; bounded retries of 429/5xx
+    http.py       one request, bounded by the command's deadline and an answer size cap
+    answers.py    checked answers: non-JSON, redirects and missing or malformed fields are
+                  "the workspace answered unexpectedly"
+    errors.py     HTTP/SDK errors -> WorkspaceError/AuthError; bounded retries of 429/5xx,
+                  each reported as it happens
     files.py      synced files under workspace.file_path (notebooks vs workspace files)
     state.py      the deployment state document under workspace.state_path
     lock.py       the deployment lock next to it

@@ -25,6 +25,13 @@ from typing import Any
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, printable, redact
 
+#: Characters no workspace ID contains, that would change a URL or path it goes into.
+_NOT_IN_IDS = frozenset("/\\?#% ")
+
+
+#: More values than any answer of the API we use holds (memory: each is a Python object).
+MAX_JSON_VALUES = 1_000_000
+
 
 class UnexpectedAnswer(WorkspaceError):
     """The workspace answered something that is not what its API promises."""
@@ -97,6 +104,10 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
         raise unexpected(raw, f"a redirect to {target}", ctx)
     if not raw.body.strip():
         return Answer({}, raw, ctx)
+    values = raw.body.count(b",") + raw.body.count(b"{") + raw.body.count(b"[")
+    if values > MAX_JSON_VALUES:
+        # Under the size cap, 60 MB of "{}," would still become 20 million objects.
+        raise unexpected(raw, f"the answer holds more than {MAX_JSON_VALUES:,} JSON values", ctx)
     try:
         doc = json.loads(raw.body)
     except RecursionError:
@@ -111,9 +122,11 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
+    for cls, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"),
+                      (str, "a string"), ((int, float), "a number")):  # fmt: skip
+        if isinstance(value, cls):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 class Answer(dict):
@@ -146,7 +159,10 @@ class Answer(dict):
     def __getitem__(self, key: str) -> Any:
         if not dict.__contains__(self, key):
             raise self.unexpected(f"the field '{self._name(key)}' is missing")
-        return self._wrap(key, dict.__getitem__(self, key))
+        value = dict.__getitem__(self, key)
+        if isinstance(key, str) and (key == "id" or key.endswith("_id")):
+            self._check_id(key, value)
+        return self._wrap(key, value)
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         if not dict.__contains__(self, key):
@@ -204,20 +220,34 @@ class Answer(dict):
         return float(value)
 
     def id(self, key: str, *, integer: bool = False) -> str:
-        """The identifier under ``key``: present, a string or number, printable, not empty.
+        """The identifier under ``key`` (see ``_check_id``) as a string.
 
         ``integer``: it must be a whole number (job and run IDs).
         """
         value = self[key]
+        text = self._check_id(key, value)
+        if integer and not (text.isascii() and text.isdigit()):
+            raise self.unexpected(
+                f"the field '{self._name(key)}' should be a whole number, not '{printable(text)}'"
+            )
+        return text
+
+    def _check_id(self, key: str, value: Any) -> str:
+        """Every ID the workspace gives (``id``, ``*_id``) is a non-empty string or number
+        without path, query or control characters: IDs go into URLs and paths."""
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self.unexpected(
                 f"the field '{self._name(key)}' should be an ID, not {_kind(value)}"
             )
         text = str(value)
-        if integer and not text.isascii() or integer and not text.isdigit():
+        if (
+            not text
+            or len(text) > 256
+            or printable(text) != text
+            or any(ch in text for ch in _NOT_IN_IDS)
+            or text in (".", "..")
+        ):
             raise self.unexpected(
-                f"the field '{self._name(key)}' should be a whole number, not '{printable(text)}'"
+                f"the field '{self._name(key)}' is not a usable ID: '{printable(text)[:80]}'"
             )
-        if not text or printable(text) != text or len(text) > 1000:
-            raise self.unexpected(f"the field '{self._name(key)}' is not a usable ID")
         return text

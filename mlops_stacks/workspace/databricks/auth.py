@@ -33,7 +33,12 @@ from mlops_stacks.workspace.databricks.errors import (
     convert,
     redact,
 )
-from mlops_stacks.workspace.databricks.http import CommandSettings, command_settings, send
+from mlops_stacks.workspace.databricks.http import (
+    CommandSettings,
+    Deadline,
+    command_settings,
+    send,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -57,9 +62,10 @@ _SECRET_ENV = (
 class SingleAttemptClock:
     """A clock that ends the SDK's own retry loop after one attempt.
 
-    The SDK retries inside every call until a deadline; its loop checks the
-    clock after each failed attempt. Sleeping on this clock jumps past any
-    deadline, so the SDK gives up at once and ``call_with_retries`` decides.
+    REST calls go through ``Connection.call``; the SDK only configures and
+    authenticates, and may probe the host while doing so. Its retry loop checks
+    the clock after each failed attempt: sleeping on this clock jumps past any
+    deadline, so the SDK gives up at once and our deadline and retries decide.
     """
 
     def __init__(self) -> None:
@@ -112,7 +118,7 @@ class Connection:
     """Seconds one request may wait for the server (cut to what is left of the deadline)."""
 
     @property
-    def deadline(self) -> Any:
+    def deadline(self) -> Deadline:
         return self.settings.deadline
 
     def call(

@@ -285,6 +285,9 @@ class DatabricksWorkspace:
         return records
 
     def get_run(self, run_id: str) -> DatabricksRunRecord:
+        # ``runs get --follow`` polls this for as long as the run lasts: like the polls of
+        # ``run``, each read gets the whole HTTP deadline (the wait is bounded elsewhere).
+        self.conn.deadline.restart()
         record = self.runs.get(run_id)
         state = self.read_state() or {}
         for k in _job_keys(state):

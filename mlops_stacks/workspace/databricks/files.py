@@ -91,7 +91,7 @@ class FileSync:
                 files = doc.get("files", {})
                 if isinstance(files, dict):
                     self._manifest = {
-                        str(k): dict(v) for k, v in files.items() if isinstance(v, dict)
+                        str(k): dict(v) for k, v in files.items() if _usable_entry(v)
                     }
             except (ValueError, TypeError, AttributeError, RecursionError, WorkspaceError):
                 # An unreadable manifest only means we re-upload everything.
@@ -249,3 +249,14 @@ class FileSync:
         self._made_dirs.clear()
         self._dirty = False
         self.delete_path(self.manifest_path)
+
+
+def _usable_entry(entry: Any) -> bool:
+    """A manifest entry as ``upload`` writes it (anything else is re-uploaded)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("size"), int)
+        and not isinstance(entry.get("size"), bool)
+        and isinstance(entry.get("remote", ""), str)
+    )

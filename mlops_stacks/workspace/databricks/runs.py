@@ -37,7 +37,7 @@ from mlops_stacks.runner.record import (
 from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import NotFoundError
-from mlops_stacks.workspace.databricks.http import shorten
+from mlops_stacks.workspace.databricks.http import printable, shorten
 from mlops_stacks.workspace.databricks.resources import JOBS_API
 
 _PENDING_LIFE = {"PENDING", "QUEUED", "BLOCKED", "WAITING_FOR_RETRY"}
@@ -116,7 +116,7 @@ def to_record(
         end_time=_seconds(data, "end_time"),
         tasks=tasks,
         params=params,
-        url=data.text("run_page_url") or None,
+        url=printable(data.text("run_page_url")) or None,
         job_id=data.id("job_id", integer=True) if data.get("job_id") is not None else None,
     )
     if record.state == FAILED:

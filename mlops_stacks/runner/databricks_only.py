@@ -1,0 +1,117 @@
+"""Before a local run: find what only Databricks has in the job's notebooks and scripts.
+
+A notebook written for Databricks may use the ``spark`` session, read
+``/databricks-datasets``, call Feature Engineering in Unity Catalog, or hold
+``%sql`` cells. None of these exist on the local workspace, and each would
+fail minutes into a run. ``check_databricks_only`` reads the files of the
+selected tasks first and raises one ``RunError`` naming every ``file:line``
+and what to change, before any task starts.
+
+A file that builds its own session (``spark = SparkSession.builder...``) is not
+reported for ``spark``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_stacks.errors import RunError
+
+_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (
+        "spark",
+        re.compile(r"(?<![\w.])spark\s*\.(?!\s*$)"),
+        "uses the `spark` session, which only Databricks provides: read data with pandas "
+        "from a file of the bundle, or create a session (`spark = SparkSession.builder"
+        ".getOrCreate()` with pyspark installed)",
+    ),
+    (
+        "%sql",
+        re.compile(r"^#\s*MAGIC\s+%sql\b"),
+        "is a %sql cell, which runs only on Databricks: move the query into Python",
+    ),
+    (
+        "databricks-datasets",
+        re.compile(r"(?:dbfs:)?/databricks-datasets\b"),
+        "reads /databricks-datasets, which exists only on Databricks: ship a sample file "
+        "with the bundle and read it by a path relative to the notebook",
+    ),
+    (
+        "feature-engineering",
+        re.compile(r"\bdatabricks\.feature_(?:engineering|store)\b|\bFeature(?:Engineering|Store)"
+                   r"Client\b"),
+        "uses Databricks Feature Engineering, which needs a Databricks workspace: compute the "
+        "features in the notebook with pandas for local runs",
+    ),
+)
+_OWN_SESSION = re.compile(r"^\s*spark\s*=", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    what: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.fix}"
+
+
+def _code(line: str) -> str:
+    """The part of a source line that is code (comments dropped, ``# MAGIC`` kept)."""
+    stripped = line.lstrip()
+    if stripped.startswith("#"):
+        return line if re.match(r"#\s*MAGIC\s+%sql\b", stripped) else ""
+    return line.split(" #", 1)[0]
+
+
+def scan(path: Path, shown_as: str) -> list[Finding]:
+    """Databricks-only uses in one Python source file or notebook (one finding per rule/line)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    own_session = bool(_OWN_SESSION.search(text))
+    out: list[Finding] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = _code(line)
+        if not code.strip():
+            continue
+        for what, pattern, fix in _RULES:
+            if what == "spark" and own_session:
+                continue
+            if pattern.search(code.strip() if what == "%sql" else code):
+                out.append(Finding(shown_as, number, what, fix))
+                break
+    return out
+
+
+def check_databricks_only(files: Mapping[str, Path], job_key: str,
+                          root: Path | None = None) -> None:
+    """``RunError`` listing each Databricks-only use in the task files (task key -> path)."""
+    findings: list[Finding] = []
+    seen: set[Path] = set()
+    for path in files.values():
+        if path in seen or path.suffix not in (".py", ""):
+            continue
+        seen.add(path)
+        shown = path
+        if root is not None:
+            try:
+                shown = path.resolve().relative_to(root.resolve())
+            except ValueError:
+                shown = path
+        findings.extend(scan(path, str(shown)))
+    if not findings:
+        return
+    listed = "\n".join(f"  {f}" for f in findings[:20])
+    more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
+    raise RunError(
+        f"Job '{job_key}' uses what only Databricks has; no task was started:\n{listed}{more}",
+        hint="Change those lines for local runs, or run the job on Databricks "
+        "(mlops-stacks run -t staging ...).",
+    )
