@@ -20,6 +20,7 @@ print; rendering is the CLI's job.
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -93,3 +94,15 @@ def require_extra(module: str, extra: str = "local", purpose: str = "this comman
             f"{purpose} needs the Python package '{module}', which is not installed.",
             hint=f'Install it with: pip install "mlops-stacks[{extra}]"',
         )
+
+
+def os_error(exc: OSError) -> MlopsStacksError:
+    """An ``OSError`` on a path as an error for the user: what the system said, and where."""
+    where = f": {exc.filename}" if exc.filename else ""
+    name = str(exc.filename or "")
+    hint = "Check the path and its permissions."
+    if exc.errno == errno.ENAMETOOLONG or any(len(p.encode("utf-8", "replace")) > 255
+                              for p in name.split("/")):
+        hint = "A file or folder name may be at most 255 bytes long; shorten it."
+    return MlopsStacksError(f"{exc.strerror or exc}{where}", hint=hint + (
+        " Run with --debug for the full traceback."))

@@ -31,6 +31,14 @@ _SEGMENT = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")
 
 Key = str | int
 
+#: Longest chain of references (a value refers to one that refers to another ...).
+MAX_DEPTH = 100
+#: Longest text a substitution may produce: references repeated inside references
+#: grow exponentially (8 variables each using the previous one 10 times: 10**8 characters).
+MAX_TEXT = 1_000_000
+#: Most values that whole-value references to mappings and lists may copy, all together.
+MAX_COPIED = 50_000
+
 
 def find_references(text: str) -> list[str]:
     """The reference paths in ``text`` (``"a ${x.y} b"`` -> ``["x.y"]``)."""
@@ -113,6 +121,9 @@ class Resolver:
         self._parents: dict[int, tuple[Node, Key, Node]] | None = None
         self._state: dict[int, int] = {}  # id(node) -> 1 in progress, 2 done
         self._broken: set[int] = set()  # nodes on a reported cycle: left as written
+        self._depth = 0  # nested resolutions in progress
+        self._copied = 0  # values copied by references to mappings and lists
+        self._copy_overflow = False
 
     def wants(self, parts: list[Key]) -> bool:
         if not parts or parts[0] in self.exclude:
@@ -171,6 +182,7 @@ class Resolver:
         if state == 1:
             raise _Cycle(node)
         self._state[id(node)] = 1
+        self._depth += 1
         try:
             for _ in range(20):  # a substituted text may hold references again
                 text = node.value
@@ -180,6 +192,7 @@ class Resolver:
                 if new is None:
                     break
         finally:
+            self._depth -= 1
             self._state[id(node)] = 2
 
     def _substitute(self, node: Node, text: str) -> bool | None:
@@ -201,7 +214,19 @@ class Resolver:
             changed = True
             if whole:
                 if isinstance(target.value, (dict, list)):
-                    node.value = target.copy().value
+                    try:
+                        node.value = self._copy(target).value
+                    except _TooMany:
+                        self._broken.add(id(node))
+                        if self._copy_overflow:
+                            return None  # reported at the first copy past the limit
+                        self._copy_overflow = True
+                        self._report(node, m.group(0),
+                                     f"copies more than {MAX_COPIED} values in all",
+                                     "References to mappings and lists copy them, and "
+                                     "references inside those copy again. Refer to each "
+                                     "value fewer times.")
+                        return None
                 else:
                     node.value = target.value
                 return True
@@ -216,8 +241,27 @@ class Resolver:
         out.append(text[last:])
         if not changed:
             return None
+        if sum(map(len, out)) > MAX_TEXT:
+            self._broken.add(id(node))
+            self._report(node, matches[0].group(0),
+                         f"makes a value longer than {MAX_TEXT} characters",
+                         "References inside the referenced values repeat them again and "
+                         "again. Refer to each value fewer times.")
+            return None
         node.value = "".join(out)
         return True
+
+    def _copy(self, node: Node) -> Node:
+        """A deep copy of ``node``, counted against ``MAX_COPIED`` (``_TooMany`` past it)."""
+        self._copied += 1
+        if self._copied > MAX_COPIED:
+            raise _TooMany()
+        value = node.value
+        if isinstance(value, dict):
+            return Node({k: self._copy(v) for k, v in value.items()}, node.loc)
+        if isinstance(value, list):
+            return Node([self._copy(v) for v in value], node.loc)
+        return Node(value, node.loc)
 
     def _lookup(self, at: Node, ref: str) -> Node | None:
         parts = list(_parsed(ref))
@@ -241,6 +285,13 @@ class Resolver:
                     return None
                 return None
             node = child
+        if self._depth >= MAX_DEPTH:
+            self._broken.add(id(at))
+            self._report(at, "${" + ref + "}",
+                         f"starts a chain of more than {MAX_DEPTH} references",
+                         "A value refers to a value that refers to another, and so on. "
+                         "Shorten the chain.")
+            return None
         try:
             self._resolve_within(node)
         except _Cycle:
@@ -259,10 +310,11 @@ class Resolver:
             if "${" in node.value:
                 self._resolve_node(node)
             return
-        if isinstance(node.value, (dict, list)):
+        if isinstance(node.value, (dict, list)) and self._state.get(id(node)) != 2:
             for _, child in walk(node):
                 if isinstance(child.value, str) and "${" in child.value:
                     self._resolve_node(child)
+            self._state[id(node)] = 2  # a mapping or list is walked once
 
     def _report(self, node: Node, ref: str, summary: str, detail: str) -> None:
         if (id(node), ref) in self.reported:
@@ -279,6 +331,10 @@ class Resolver:
 def _file_order(node: Node) -> tuple[str, int, int]:
     loc = node.loc
     return (loc.file, loc.line, loc.column)
+
+
+class _TooMany(Exception):
+    """A copy would pass ``MAX_COPIED``."""
 
 
 class _Cycle(Exception):

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.nodes import Node, walk
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, error
 
 try:  # the C loader is ~10x faster on large bundles
@@ -25,6 +25,9 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_DEPTH = 200
+#: Most values that alias uses (``*name``) may copy into one file, all uses together.
+#: Nine levels of nine aliases would otherwise grow a 600-byte file past gigabytes.
+MAX_ALIAS_VALUES = 100_000
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -75,6 +78,8 @@ class _Builder:
         self._constructor = yaml.SafeLoader("")
         self._resolver = yaml.resolver.Resolver()
         self._anchors: dict[str, Node] = {}
+        self._sizes: dict[str, int] = {}  # anchor -> values in its tree
+        self._copied = 0  # values copied by alias uses so far
 
     def build(self, parser: Any) -> Node | None:
         """Consume one document's events from ``parser`` (up to its DocumentEnd)."""
@@ -106,11 +111,18 @@ class _Builder:
             if target is None:
                 raise yaml.composer.ComposerError(
                     None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+            size = self._sizes.get(event.anchor)
+            if size is None:
+                size = self._sizes[event.anchor] = sum(1 for _ in walk(target))
+            self._copied += size
+            if self._copied > MAX_ALIAS_VALUES:
+                raise _TooManyAliasValues(self._loc(event))
             return target.copy()  # each use is its own value (steps edit nodes in place)
         else:  # pragma: no cover - the parser guarantees one of the above
             raise yaml.YAMLError(f"unexpected event {event}")
         if event.anchor:  # registered once complete: an alias cannot point into itself
             self._anchors[event.anchor] = node
+            self._sizes.pop(event.anchor, None)  # an anchor name may be reused
         return node
 
     def _sequence(self, get: Callable[[], Any], event: Any, depth: int) -> Node:
@@ -190,12 +202,34 @@ class _Builder:
             return value
         if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG, _NULL_TAG):
             scalar = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
-            return self._constructor.construct_object(scalar, deep=True)
+            try:
+                return self._constructor.construct_object(scalar, deep=True)
+            except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+                if event.tag is not None and event.tag != "!":
+                    self._bad_tag(event)
+                return value  # a plain scalar that only looks typed ("0x_") stays text
         # timestamps, binary and other implicit types stay as the text written
         return value
 
 
+    def _bad_tag(self, event: Any) -> None:
+        kind = event.tag.rsplit(":", 1)[-1]
+        wanted = {"int": "an integer", "float": "a number", "bool": "true or false",
+                  "null": "null"}.get(kind, kind)
+        shown = event.value if len(event.value) <= 40 else event.value[:37] + "..."
+        self.diags.append(error(
+            f'value "{shown}" tagged !!{kind} is not {wanted}',
+            self._loc(event),
+            detail=f"Fix the value, or remove the !!{kind} tag to keep it as text.",
+        ))
+
+
 class _TooDeep(Exception):
+    def __init__(self, loc: Location) -> None:
+        self.loc = loc
+
+
+class _TooManyAliasValues(Exception):
     def __init__(self, loc: Location) -> None:
         self.loc = loc
 
@@ -254,6 +288,17 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
                 f"YAML nesting is deeper than {MAX_DEPTH} levels",
                 exc.loc,
                 detail="Flatten the configuration; bundle files never need this depth.",
+            )
+        )
+        return None, diags
+    except _TooManyAliasValues as exc:
+        diags.append(
+            error(
+                f"YAML aliases expand to more than {MAX_ALIAS_VALUES} values",
+                exc.loc,
+                detail="Each use of an alias (*name) copies the anchored value, and aliases "
+                "of aliases multiply. Use fewer nested aliases; bundle variables or "
+                "target overrides share settings without copies.",
             )
         )
         return None, diags

@@ -3,7 +3,8 @@
 Errors are mapped to exit codes here and only here: an ``MlopsStacksError``
 prints its message (no traceback unless ``--debug``) and exits with its
 ``exit_code`` (1 for user errors, 2 for usage errors); click's own usage
-errors exit 2; Ctrl-C exits 130.
+errors exit 2; Ctrl-C exits 130; an ``OSError`` that reaches the edge (a
+path the system refuses) is a message naming the path, exit 1.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 from mlops_stacks import __version__
 from mlops_stacks.cli import terminal
-from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.errors import MlopsStacksError, os_error
 
 # (module under mlops_stacks.cli, command name) in the order ``--help`` lists them.
 COMMANDS: list[tuple[str, str]] = [
@@ -66,6 +67,11 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             terminal.current().error("Interrupted.")
             raise typer.Exit(130) from None
+        except OSError as exc:  # a path the system refuses (too long, no permission, ...)
+            if terminal.DEBUG:
+                raise
+            terminal.current().fail(os_error(exc))
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

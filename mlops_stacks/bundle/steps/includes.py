@@ -5,26 +5,23 @@ Reads: ``include`` of the root file (globs relative to it). Changes:
 file:line:col; ``include`` removed). Errors: a literal path that does not
 exist (at the entry; a glob that matches nothing is fine, as in the
 Databricks CLI: ``resources/*.yml`` before the first resource file is added),
-an ``include`` in an included file, the same resource key defined
-in two files (both locations named), unreadable YAML.
+a pattern that is absolute or has a ``..`` part (patterns stay inside the
+bundle root; files behind links leading out are not matched), an ``include``
+in an included file, the same resource key defined in two files (both
+locations named), unreadable YAML.
 """
 
 from __future__ import annotations
 
 import glob
-import os
 from pathlib import Path
 
 from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.globs import escapes, expand
 from mlops_stacks.bundle.merge import merge
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.bundle.yaml_loader import load_yaml_file
 from mlops_stacks.diagnostics import Diagnostics, error
-
-
-def _expand(pattern: str, base: Path) -> list[Path]:
-    matches = glob.glob(os.path.join(glob.escape(str(base)), pattern), recursive=True)
-    return sorted(Path(m).resolve() for m in matches if os.path.isfile(m))
 
 
 class ProcessIncludes:
@@ -47,7 +44,15 @@ class ProcessIncludes:
                 diags.append(error("include entries must be file paths or globs", entry.loc,
                                    path="include"))
                 continue
-            matched = _expand(entry.value, base)
+            if escapes(entry.value):
+                diags.append(error(
+                    f'include "{entry.value}" leads outside the bundle root',
+                    entry.loc, path="include",
+                    detail=f"Include patterns are relative to {ctx.root_file.name} and stay "
+                    "inside its folder; move the files into the bundle.",
+                ))
+                continue
+            matched = expand(entry.value, base)
             if not matched and not glob.has_magic(entry.value):
                 diags.append(error(
                     f'include "{entry.value}" does not match any files',

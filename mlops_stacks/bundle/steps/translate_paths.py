@@ -145,10 +145,11 @@ class _Translator:
                 suffixes: tuple[str, ...] = ()) -> Path | None:
         declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
         local = Path(os.path.normpath(os.path.join(declared_in, str(node.value))))
-        found = local if local.is_file() else None
+        # os.path.isfile: False (not OSError) for names too long and other OS refusals
+        found = local if os.path.isfile(local) else None
         if found is None and not local.suffix:
             found = next((local.with_name(local.name + s) for s in suffixes
-                          if local.with_name(local.name + s).is_file()), None)
+                          if os.path.isfile(local.with_name(local.name + s))), None)
         if found is None:
             self._missing(node, path, local)
             return None
