@@ -33,7 +33,7 @@ Ctrl-C cancels the run.
 Examples:
 
     mlops-stacks run model_training_job
-    mlops-stacks run model_training_job --params n_estimators=5,max_depth=1
+    mlops-stacks run model_training_job --params n_estimators=50,max_depth=4
     mlops-stacks run model_training_job --only Train --deploy
     mlops-stacks run batch_inference_job --no-wait
     mlops-stacks run batch_inference_job -t staging
@@ -119,8 +119,6 @@ def run(
         print_results(term, record, results)
     if record.state != "SUCCESS":
         raise _run_failed(term, record, job_key, bundle.target)
-    if not json_mode:
-        term.success(f"Run {record.run_id} of {job_key} succeeded.")
 
 
 def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,

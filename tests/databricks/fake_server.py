@@ -1077,6 +1077,8 @@ class FakeDatabricks(FakeKinds):
 def _make_handler(server: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body in one write: no 40 ms Nagle/delayed-ACK stall per request.
+        wbufsize = 64 * 1024
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             pass
