@@ -1,11 +1,12 @@
 """Before a local run: find what only Databricks has in the job's notebooks and scripts.
 
 A notebook written for Databricks may use the ``spark`` session, read
-``/databricks-datasets``, call Feature Engineering in Unity Catalog, or hold
-``%sql`` cells. None of these exist on the local workspace, and each would
-fail minutes into a run. ``check_databricks_only`` reads the files of the
-selected tasks first and raises one ``RunError`` naming every ``file:line``
-and what to change, before any task starts.
+``/databricks-datasets`` or call Feature Engineering in Unity Catalog. None of
+these exist on the local workspace, and each would fail minutes into a run
+(``%sql`` cells are the runner's business: such a task fails saying so).
+``check_databricks_only`` reads the files of the selected tasks first and
+raises one ``RunError`` naming every ``file:line`` and what to change, before
+any task starts.
 
 A file that builds its own session (``spark = SparkSession.builder...``) is not
 reported for ``spark``.
@@ -27,11 +28,6 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "uses the `spark` session, which only Databricks provides: read data with pandas "
         "from a file of the bundle, or create a session (`spark = SparkSession.builder"
         ".getOrCreate()` with pyspark installed)",
-    ),
-    (
-        "%sql",
-        re.compile(r"^#\s*MAGIC\s+%sql\b"),
-        "is a %sql cell, which runs only on Databricks: move the query into Python",
     ),
     (
         "databricks-datasets",
@@ -62,10 +58,9 @@ class Finding:
 
 
 def _code(line: str) -> str:
-    """The part of a source line that is code (comments dropped, ``# MAGIC`` kept)."""
-    stripped = line.lstrip()
-    if stripped.startswith("#"):
-        return line if re.match(r"#\s*MAGIC\s+%sql\b", stripped) else ""
+    """The part of a source line that is code (comments and ``# MAGIC`` lines dropped)."""
+    if line.lstrip().startswith("#"):
+        return ""
     return line.split(" #", 1)[0]
 
 
@@ -84,7 +79,7 @@ def scan(path: Path, shown_as: str) -> list[Finding]:
         for what, pattern, fix in _RULES:
             if what == "spark" and own_session:
                 continue
-            if pattern.search(code.strip() if what == "%sql" else code):
+            if pattern.search(code):
                 out.append(Finding(shown_as, number, what, fix))
                 break
     return out

@@ -49,9 +49,11 @@ if TYPE_CHECKING:
     from mlops_stacks.runner.events import RunEvent
     from mlops_stacks.runner.record import RunRecord
 
-#: Resource kinds whose deletion destroys user data (runs, model versions).
+#: Resource kinds whose deletion destroys user data (runs, model versions, files, tables).
 #: ``deploy`` and ``destroy`` ask before deleting them unless ``--auto-approve``.
-DATA_HOLDING_KINDS = frozenset({"experiments", "registered_models", "models"})
+DATA_HOLDING_KINDS = frozenset(
+    {"experiments", "registered_models", "models", "schemas", "volumes"}
+)
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,22 @@ def test_run_of_a_pipeline_key_through_the_cli(
     assert update["full_refresh"] is True
     code, out = cli("run", "features", "-t", "local")
     assert code == 1 and "runs only on Databricks" in out
+
+
+def test_removing_a_volume_asks_first(tmp_path: Path, db_env: FakeDatabricks) -> None:
+    from mlops_stacks.bundle import load_bundle
+    from mlops_stacks.deploy import NotApproved, deploy
+    from mlops_stacks.workspace import open_workspace
+    from mlops_stacks.workspace.databricks import current_user
+
+    db_env.state.schemas["main.ml"] = {"catalog_name": "main", "name": "ml"}
+    volume = ("  volumes:\n    raw:\n      catalog_name: main\n      schema_name: ml\n"
+              "      name: raw\n")  # fmt: skip
+    root = write_project(tmp_path / "kinds", db_env.url, volume)
+    deploy_now(root, db_env)
+    write_project(root, db_env.url, "  jobs: {}\n")
+    bundle, _ = load_bundle(root, target="staging", current_user=current_user(db_env.url))
+    assert bundle is not None
+    with pytest.raises(NotApproved, match="volumes.raw"):
+        deploy(bundle, open_workspace(bundle), approve=lambda _a: False)
+    assert "main.ml.raw" in db_env.state.volumes

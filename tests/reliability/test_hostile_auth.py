@@ -84,3 +84,23 @@ def test_a_rejected_token_is_still_an_authentication_error(
     assert "rejected the credentials (401)" in result.output
     assert "DATABRICKS_TOKEN" in result.output and "Traceback" not in result.output
     assert "dapi-revoked-0000000000" not in result.output
+
+
+def test_a_sign_in_endpoint_that_never_answers_ends_within_the_deadline(
+    project: Path, server: HostileDatabricks, home: Path
+) -> None:
+    # OAuth M2M: the SDK fetches the token with no timeout of its own.
+    server.hang("POST", "/oidc/v1/token")
+    env = cli_env(
+        server, home, DATABRICKS_CLIENT_ID="sp-client-id",
+        DATABRICKS_CLIENT_SECRET="sp-client-secret-value",
+        MLOPS_STACKS_DATABRICKS_HTTP_TIMEOUT="0.5",
+    )  # fmt: skip
+    del env["DATABRICKS_TOKEN"]
+    result = run_cli(["--http-deadline", "3", "deploy", "-t", "staging", "--auto-approve"],
+                     project, env)  # fmt: skip
+    assert result.code == 1, result.output
+    assert "did not answer within the 3 s" in result.output
+    assert "no answer in time" in result.output and "Traceback" not in result.output
+    assert result.seconds < 3 + 8, result.seconds
+    assert not server.writes()

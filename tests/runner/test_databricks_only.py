@@ -25,7 +25,7 @@ def test_each_rule_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "nb.py"
     path.write_text(NOTEBOOK)
     found = [(f.line, f.what) for f in scan(path, "nb.py")]
-    assert found == [(4, "%sql"), (6, "databricks-datasets"), (7, "feature-engineering")]
+    assert found == [(6, "databricks-datasets"), (7, "feature-engineering")]
 
 
 def test_a_notebook_with_its_own_session_is_not_reported(tmp_path: Path) -> None:

@@ -148,24 +148,46 @@ class Connection:
             )  # fmt: skip
 
 
-def _session(cfg: Config) -> requests.Session:
+def _session(cfg: Config, settings: CommandSettings, timeout: float) -> requests.Session:
     """A requests session whose requests carry the SDK's credentials."""
     import requests
 
     def authenticate(request: requests.PreparedRequest) -> requests.PreparedRequest:
-        try:
-            headers = cfg.authenticate()
-        except requests.RequestException:
-            raise  # network trouble reaching the token endpoint: retried like any other
-        except Exception as err:
-            raise AuthFailure(str(err)) from err
-        request.headers.update(headers)
+        request.headers.update(_bounded_credentials(cfg, settings, timeout))
         return request
 
     session = requests.Session()
     session.auth = authenticate
     session.headers["User-Agent"] = str(getattr(cfg, "user_agent", "") or "mlops-stacks")
     return session
+
+
+def _bounded_credentials(cfg: Config, settings: CommandSettings, timeout: float) -> dict[str, str]:
+    """``cfg.authenticate()`` within the deadline: an OAuth token fetch by the SDK has no
+    timeout of its own, so it runs in a thread we stop waiting for."""
+    import threading
+
+    import requests
+
+    out: dict[str, Any] = {}
+
+    def fetch() -> None:
+        try:
+            out["headers"] = cfg.authenticate()
+        except Exception as err:  # handed over to the caller below
+            out["error"] = err
+
+    worker = threading.Thread(target=fetch, name="mlops-stacks-auth", daemon=True)
+    worker.start()
+    worker.join(max(0.001, min(timeout, settings.deadline.remaining())))
+    if worker.is_alive():
+        raise requests.exceptions.ConnectTimeout("no answer from the sign-in (token) endpoint")
+    err = out.get("error")
+    if isinstance(err, requests.RequestException):
+        raise err  # network trouble reaching the token endpoint: retried like any other
+    if err is not None:
+        raise AuthFailure(str(err)) from err
+    return dict(out.get("headers") or {})
 
 
 def _quiet_sdk_logging() -> None:
@@ -280,8 +302,9 @@ def connect(host: str, profile: str | None = None) -> Connection:
     settings = command_settings()
     timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     kwargs: dict[str, Any] = {
-        # The SDK probes the host while configuring; keep that within the deadline too.
-        "http_timeout_seconds": max(0.001, min(timeout, settings.deadline.remaining())),
+        # The SDK probes the host while configuring (best effort: it carries on without an
+        # answer); keep that short and within the deadline.
+        "http_timeout_seconds": max(0.001, min(timeout, 10.0, settings.deadline.remaining())),
         "retry_timeout_seconds": 1,
     }
     if host:
@@ -316,7 +339,7 @@ def connect(host: str, profile: str | None = None) -> Connection:
         secrets=_secrets(cfg),
     )
     return Connection(
-        cfg=cfg, session=_session(cfg), host=resolved_host, ctx=ctx,
+        cfg=cfg, session=_session(cfg, settings, timeout), host=resolved_host, ctx=ctx,
         policy=retry_policy_from_env(), settings=settings, timeout=timeout,
     )  # fmt: skip
 
