@@ -8,8 +8,8 @@ A value is a secret when
   parameters ``{name: db_password, default: ...}``, tags ``{key: api_token,
   value: ...}``), or
 - it is the value of a variable declared ``sensitive: true`` (an mlops-stacks
-  extension of the bundle format: the Databricks CLI has no equivalent), found
-  wherever that value was substituted.
+  extension of the bundle format: the Databricks CLI has no equivalent) or
+  named like a secret, found wherever that value was substituted.
 
 ``{{secrets/<scope>/<key>}}`` references name a secret without holding it:
 they pass through untouched.
@@ -115,10 +115,11 @@ class Secrets:
 
 
 def bundle_secrets(config: dict[str, Any], salt: str = "") -> Secrets:
-    """The secrets of a resolved bundle configuration: its sensitive variables' values."""
+    """The secrets of a resolved bundle configuration: the values of its variables declared
+    ``sensitive: true`` or named like a secret (``api_token``)."""
     values = []
-    for var in (config.get("variables") or {}).values():
-        if isinstance(var, dict) and var.get("sensitive") is True:
+    for name, var in (config.get("variables") or {}).items():
+        if isinstance(var, dict) and (var.get("sensitive") is True or is_secret_name(name)):
             value = var.get("value", var.get("default"))
             if value is not None and not isinstance(value, (dict, list, bool)):
                 values.append(str(value))
