@@ -103,6 +103,10 @@ def run(
             job_key, params=overrides, only=only or None, on_event=view, timeout=timeout
         )
     results = results_for(workspace, bundle, record, before)
+    from mlops_stacks.cli import terminal
+
+    if terminal.DEBUG and getattr(record, "start_note", None) and not json_mode:
+        term.print(f"Tasks started by: {record.start_note}")
     if json_mode:
         term.json({**record.to_dict(), "results": results.to_dict(),
                    "diagnostics": [d.to_dict() for d in diagnostics]})

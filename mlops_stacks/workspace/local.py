@@ -552,6 +552,11 @@ class LocalWorkspace:
 
         return load_run(self.runs_dir, run_id)
 
+    def cancel_run(self, run_id: str, *, wait: bool = True) -> RunRecord:
+        from mlops_stacks.runner import cancel_run
+
+        return cancel_run(self.runs_dir, run_id, wait=30.0 if wait else 0.0)
+
 
 def _kv_tags(config: Mapping[str, Any]) -> dict[str, str]:
     tags = config.get("tags") or []
