@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context, Step
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
+from mlops_stacks.bundle.steps.auth_fields import CheckAuthFields
 from mlops_stacks.bundle.steps.check_names import CheckNames
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.steps.git_details import LoadGitDetails
@@ -36,6 +37,7 @@ SELECT: list[Step] = [
 ]
 
 INITIALIZE: list[Step] = [
+    CheckAuthFields(),   # workspace.host/profile/... -> errors for ${...} (needed to connect)
     LoadGitDetails(),    # .git at/above the root -> bundle.git.* (user values kept; "" outside)
     SetVariables(),      # --var, BUNDLE_VAR_*, target, default -> variables.<n>.value
     ResolveReferences(   # ${var.*}, ${variables.*}, ${bundle.*} -> values (e.g. in workspace.host)

@@ -473,6 +473,16 @@ class LocalWorkspace:
             remove_folder(folder_of(self.volumes_dir, kind, record.get("config") or {}), kind)
             with contextlib.suppress(FileNotFoundError):
                 self._record_file(kind, key).unlink()
+            if kind == "jobs":
+                self._delete_finished_runs(key)
+
+    def _delete_finished_runs(self, key: str) -> None:
+        """A deleted job takes its finished runs with it, as on Databricks."""
+        from mlops_stacks.runner import list_runs
+
+        for run in list_runs(self.runs_dir, key):
+            if run.done and run.parent_run_id is None:
+                shutil.rmtree(self.runs_dir / run.run_id, ignore_errors=True)
 
     def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
         if kind == "experiments":
@@ -513,7 +523,8 @@ class LocalWorkspace:
             raise WorkspaceError(
                 f"Job '{key}' is not deployed to target '{self.target}'.",
                 hint=(f"Deployed jobs: {', '.join(deployed)}. " if deployed else "")
-                + "Run `mlops-stacks deploy` after adding it to the bundle.",
+                + f"Deploy it first: `mlops-stacks deploy -t {self.target}`, or "
+                f"`mlops-stacks run {key} -t {self.target} --deploy`.",
             )
         return dict(record.get("settings") or {})
 
@@ -590,6 +601,11 @@ class LocalWorkspace:
         from mlops_stacks.runner import load_run
 
         return load_run(self.runs_dir, run_id)
+
+    def cancel_run(self, run_id: str, *, wait: bool = True) -> RunRecord:
+        from mlops_stacks.runner import cancel_run
+
+        return cancel_run(self.runs_dir, run_id, wait=30.0 if wait else 0.0)
 
 
 def _kv_tags(config: Mapping[str, Any]) -> dict[str, str]:

@@ -67,6 +67,13 @@ def _value(kind: str, target: str) -> str | int:
     return f"/Shared/{kind}-{target}" if kind == "experiments" else f"{kind}-{target}"
 
 
+#: Fields the Databricks CLI requires beyond the shapes' required fields.
+EXTRA: dict[str, dict[str, Any]] = {
+    "apps": {"source_code_path": "./app"},
+    "dashboards": {"warehouse_id": "w1"},
+}
+
+
 def _bundle() -> dict[str, Any]:
     resources: dict[str, Any] = {}
     overrides: dict[str, Any] = {}
@@ -74,6 +81,7 @@ def _bundle() -> dict[str, Any]:
     for kind in SHAPES["kinds"]:
         field = _field(kind)
         spec = _sample({"$ref": "#/definitions/" + SHAPES["kinds"][kind]})
+        spec.update(EXTRA.get(kind, {}))
         resources[kind] = {"one": {**spec, field: _value(kind, "base")}}
         overrides[kind] = {"one": {**spec, field: _value(kind, "staging")}}
         tags[kind] = f"${{resources.{kind}.one.{field}}}"

@@ -97,6 +97,9 @@ def test_errors_exit_1_with_location_and_no_traceback(bundle: Path) -> None:
     text = BUNDLE.replace("task_key: Train", "task_key: Train\n          run_if: sometimes")
     (bundle / "databricks.yml").write_text(text)
     result = _cli(bundle, "validate")
+    assert result.returncode == 0  # a warning, as in the Databricks CLI
+    assert 'Warning: invalid value "sometimes" for run_if' in result.stdout
+    result = _cli(bundle, "validate", "--strict")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert 'Error: invalid value "sometimes" for run_if' in result.stdout

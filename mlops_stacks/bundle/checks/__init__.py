@@ -8,11 +8,14 @@ and returns diagnostics located at the offending nodes:
   duplicate job parameters, invalid schedules (``cron``: a Quartz validator);
 - ``ml_resources``: Unity Catalog model names, absolute experiment paths,
   serving endpoint names and traffic routes, quality monitor schedules;
-- ``references``: ``${resources...}`` references to resources that do not exist.
+- ``references``: ``${resources...}`` references to resources that do not exist;
+- ``identity``: run_as, principals, engine, fields the deployment owns, required
+  and mutually exclusive fields the Databricks CLI rejects.
 """
 
 from __future__ import annotations
 
+from mlops_stacks.bundle.checks.identity import check_identity
 from mlops_stacks.bundle.checks.jobs import check_jobs
 from mlops_stacks.bundle.checks.ml_resources import check_ml_resources
 from mlops_stacks.bundle.checks.references import check_resource_references
@@ -30,6 +33,7 @@ def check_bundle(tree: Node | None) -> Diagnostics:
     diags.extend(check_jobs(tree))
     diags.extend(check_ml_resources(tree))
     diags.extend(check_resource_references(tree))
+    diags.extend(check_identity(tree))
     diags.sort(key=by_location)
     return diags
 

@@ -213,6 +213,8 @@ def _as_string(value: Any) -> str | None:
 def _check(rule: Rule, node: Node, trail: Trail, out: list[Problem]) -> None:
     value = node.value
     kind = type(value)
+    if value is None:
+        return  # an empty value is no value (the Databricks CLI accepts `tasks:` alone)
     if rule.types is not None and kind not in rule.accepts and not _type_ok(value, rule.types):
         text = _as_string(value) if "string" in rule.types else None
         if text is None:

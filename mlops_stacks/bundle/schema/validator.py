@@ -7,8 +7,11 @@ how to fix it:
 
 - unknown fields and unknown resource kinds are warnings (``--strict`` makes
   them errors), with a did-you-mean against the known sibling fields;
-- wrong types, bad enum values (with the allowed values), missing required
-  fields and out-of-range values are errors.
+- as in the Databricks CLI, a value of the wrong type, a bad enum value (with
+  the allowed values), a missing required field and an empty name are
+  warnings; a value of the wrong type is then dropped. A missing
+  ``bundle.name`` or task ``task_key`` stays an error (nothing can be
+  deployed or run without them), as do out-of-range values.
 
 Values are *reference-aware*: a string holding ``${...}`` is accepted
 wherever a typed value is expected (it is resolved later, or at deploy
@@ -19,7 +22,7 @@ is expected (variables are strings until they are used).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mlops_stacks.bundle.nodes import Node, format_path
 from mlops_stacks.bundle.schema.compiled import Problem, Rule, check, compile_schema
@@ -98,7 +101,7 @@ def _diagnose(problem: Problem) -> Iterator[Diagnostic]:
     elif kind == "required":
         key = problem.data
         parent = format_path(path) or "the top level"
-        yield error(
+        yield _required_severity(path, key)(
             f'missing required field "{key}"',
             node.loc,
             path=format_path(path + (key,)),
@@ -107,7 +110,7 @@ def _diagnose(problem: Problem) -> Iterator[Diagnostic]:
     elif kind == "type":
         wanted = list(rule.types or ())
         expected = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
-        yield error(
+        yield warning(
             f"expected {expected}, found {_describe(value)}",
             node.loc,
             path=where,
@@ -119,11 +122,11 @@ def _diagnose(problem: Problem) -> Iterator[Diagnostic]:
         detail = f"Allowed values: {one_of(allowed)}."
         if hint:
             detail = f'Did you mean "{hint}"? ' + detail
-        yield error(f"invalid value {_value(value)}{_field(path)}", node.loc, path=where,
-                    detail=detail)
+        yield warning(f"invalid value {_value(value)}{_field(path)}", node.loc, path=where,
+                      detail=detail)
     elif kind == "minLength":
-        yield error(f"{_field(path)[5:] or 'value'} must not be empty", node.loc, path=where,
-                    detail="Give it a value.")
+        yield warning(f"{_field(path)[5:] or 'value'} must not be empty", node.loc,
+                      path=where, detail="Give it a value.")
     elif kind == "maxLength":
         yield error(f"{_value(value)} is too long", node.loc, path=where,
                     detail=f"Use at most {rule.max_length} characters.")
@@ -142,6 +145,31 @@ def _diagnose(problem: Problem) -> Iterator[Diagnostic]:
                     detail=f"The largest allowed value is {rule.maximum}.")
 
 
+def _required_severity(path: tuple[str | int, ...], key: str) -> Callable[..., Diagnostic]:
+    """Warning, as in the Databricks CLI, except where mlops-stacks cannot go on without it.
+
+    A bundle needs its name (paths and state are named after it), and a job task
+    its ``task_key`` (dependencies, runs and deploys address tasks by it).
+    """
+    if (path, key) == (("bundle",), "name"):
+        return error
+    if key == "task_key" and len(path) >= 2 and path[-2] == "tasks":
+        return error
+    return warning
+
+
+def _drop(tree: Node, path: tuple[str | int, ...]) -> None:
+    """Remove the value at ``path`` (the Databricks CLI drops a value of the wrong type)."""
+    parent = tree.at(*path[:-1]) if path else None
+    if parent is None:
+        return
+    last = path[-1]
+    if isinstance(last, str) and parent.is_map:
+        parent.value.pop(last, None)
+    elif isinstance(last, int) and parent.is_list and last < len(parent.value):
+        del parent.value[last]
+
+
 def _type_hint(wanted: list[str], instance: object) -> str:
     if "array" in wanted and isinstance(instance, dict):
         return "Write the entries as a list, one per line starting with '- '."
@@ -156,6 +184,23 @@ def _type_hint(wanted: list[str], instance: object) -> str:
     if "integer" in wanted or "number" in wanted:
         return "Use a plain number without quotes or units."
     return ""
+
+
+def check_top_level(tree: Node) -> Diagnostics:
+    """Unknown top-level keys of one file, as warnings with a did-you-mean.
+
+    Run on each file as it is read, so that a typo such as ``variabels:`` is
+    named before the errors it causes (an undeclared variable) stop the load.
+    ``check_schema`` leaves top-level keys to this check.
+    """
+    rule = _root_rule()
+    diags = Diagnostics()
+    if not tree.is_map or rule.properties is None:
+        return diags
+    for key in tree.value:
+        if key not in rule.properties:
+            diags.extend(_diagnose(Problem("additionalProperties", (), tree, rule, key)))
+    return diags
 
 
 def check_schema(tree: Node | None) -> Diagnostics:
@@ -175,7 +220,14 @@ def check_schema(tree: Node | None) -> Diagnostics:
     problems: list[Problem] = []
     check(_root_rule(), tree, (), problems)
     for problem in problems:
+        if problem.kind == "additionalProperties" and problem.path == ():
+            continue  # reported per file while loading (check_top_level)
         diags.extend(_diagnose(problem))
+    # Later items first, so list indexes of earlier problems stay right.
+    for problem in sorted((p for p in problems if p.kind == "type"), key=lambda p: p.path,
+                          reverse=True):
+        if len(problem.path) > 1:  # a wrong top-level section stays (other checks read it)
+            _drop(tree, problem.path)
     diags.sort(key=by_location)
     return diags
 

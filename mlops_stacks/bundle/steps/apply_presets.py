@@ -41,6 +41,8 @@ def _prefix_name(spec: Node, key: str, prefix: str, last_segment: bool = False) 
 
 def _tag_map(spec: Node, tags: dict[str, Node], at: Node) -> None:
     node = spec.get("tags")
+    if node is not None and node.value is not None and not node.is_map:
+        return  # written wrong: the schema check reports it on every target alike
     if node is None or not node.is_map:
         node = Node({}, at.loc)
         spec.value["tags"] = node
@@ -51,6 +53,8 @@ def _tag_map(spec: Node, tags: dict[str, Node], at: Node) -> None:
 
 def _tag_list(spec: Node, tags: dict[str, Node], at: Node) -> None:
     node = spec.get("tags")
+    if node is not None and node.value is not None and not node.is_list:
+        return  # written wrong: the schema check reports it on every target alike
     if node is None or not node.is_list:
         node = Node([], at.loc)
         spec.value["tags"] = node
