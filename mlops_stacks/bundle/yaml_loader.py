@@ -252,7 +252,18 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
         diag.detail = (f"{detail} that starts at line {start.line + 1}, column "
                        f"{start.column + 1}.").strip()
         diag.locations.append(_loc(path, start))
+    if exc.problem and any(p in exc.problem for p in _INDENTATION_PROBLEMS):
+        diag.detail = (diag.detail + "\n\n" if diag.detail else "") + (
+            "This is usually indentation: keys of one mapping must start in the same "
+            "column, and a nested value must be indented further than its key (spaces, "
+            "not tabs).")
     return diag
+
+
+#: Parser problems that an indentation mistake causes.
+_INDENTATION_PROBLEMS = ("did not find expected key", "mapping values are not allowed here",
+                         "did not find expected '-' indicator",
+                         "expected <block end>, but found")
 
 
 def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:

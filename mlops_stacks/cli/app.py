@@ -65,7 +65,10 @@ class _Group(TyperGroup):
             terminal.current().fail(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            terminal.current().error("Interrupted.")
+            term = terminal.current()
+            if term.err.is_terminal:
+                term.err.print()  # off the line of a prompt or a progress display
+            term.err.print("Interrupted.", markup=False, style="yellow")
             raise typer.Exit(130) from None
         except OSError as exc:  # a path the system refuses (too long, no permission, ...)
             if terminal.DEBUG:

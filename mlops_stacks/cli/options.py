@@ -58,6 +58,11 @@ def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, str]:
                 f"{option} expects key=value, got {pair!r}",
                 hint=f"Example: {option} name=value",
             )
+        if option == "--var" and key.strip() in out:
+            raise UsageError(
+                f"--var sets {key.strip()!r} twice",
+                hint="Give each variable once (the Databricks CLI refuses this too).",
+            )
         out[key.strip()] = value
     return out
 

@@ -28,7 +28,8 @@ Examples:
     mlops-stacks plan -t staging --var catalog_name=stg
     mlops-stacks plan -t prod -p prod-sp
     mlops-stacks plan -o json
-    mlops-stacks plan -t staging -o json > plan.json   # then: deploy -t staging --plan plan.json
+    mlops-stacks plan -t staging -o json > plan.json
+    mlops-stacks deploy -t staging --plan plan.json
     mlops-stacks plan --select model_training_job
 
 Ends with `Plan: N to add, N to change, N to delete, N unchanged`.

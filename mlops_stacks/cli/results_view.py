@@ -1,4 +1,4 @@
-"""What a finished run produced, for people: tasks, metrics, models, aliases, outputs, links.
+"""What a finished run produced, for people: metrics, models, aliases, outputs, links.
 
 Every value that a user may copy (paths, URLs, IDs) is printed whole on its own
 line, whatever the terminal width.
@@ -17,15 +17,8 @@ MAX_METRICS = 8
 
 
 def print_results(term: Terminal, record: Any, results: RunResults) -> None:
-    from mlops_stacks.cli.run_view import format_duration
-
+    """After the run view (which showed each task's state and time): what the run made."""
     p = term.out.print
-    p("Tasks:", markup=False, style="bold")
-    for task in record.tasks.values():
-        took = format_duration(task.duration) if task.start_time else ""
-        note = f"  {task.error}" if task.state in ("SKIPPED", "EXCLUDED") and task.error else ""
-        p(f"  {task.key}  {task.state}" + (f"  {took}" if took else "") + note, markup=False,
-          soft_wrap=True)
     if results.mlflow_runs:
         p("MLflow runs:", markup=False, style="bold")
         for run in results.mlflow_runs:

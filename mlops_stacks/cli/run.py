@@ -33,7 +33,7 @@ Ctrl-C cancels the run.
 Examples:
 
     mlops-stacks run model_training_job
-    mlops-stacks run model_training_job --params n_estimators=5,max_depth=1
+    mlops-stacks run model_training_job --params n_estimators=50,max_depth=4
     mlops-stacks run model_training_job --only Train --deploy
     mlops-stacks run batch_inference_job --no-wait
     mlops-stacks run batch_inference_job -t staging
@@ -103,6 +103,10 @@ def run(
             job_key, params=overrides, only=only or None, on_event=view, timeout=timeout
         )
     results = results_for(workspace, bundle, record, before)
+    from mlops_stacks.cli import terminal
+
+    if terminal.DEBUG and getattr(record, "start_note", None) and not json_mode:
+        term.print(f"Tasks started by: {record.start_note}")
     if json_mode:
         term.json({**record.to_dict(), "results": results.to_dict(),
                    "diagnostics": [d.to_dict() for d in diagnostics]})
@@ -115,8 +119,6 @@ def run(
         print_results(term, record, results)
     if record.state != "SUCCESS":
         raise _run_failed(term, record, job_key, bundle.target)
-    if not json_mode:
-        term.success(f"Run {record.run_id} of {job_key} succeeded.")
 
 
 def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,

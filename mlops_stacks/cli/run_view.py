@@ -1,13 +1,18 @@
 """A live view of a job run: one row per task with its state, fed RunEvents.
 
 On a terminal it is a table that redraws in place (rich Live); elsewhere
-(pipes, CI, tests) it prints one plain line per change::
+(pipes, CI, tests) it prints one plain line per change, and a progress line
+for each running task every 30 s (``MLOPS_STACKS_PROGRESS_SECONDS``)::
 
     Run 20250101-120000-1a2b3c of model_training_job started
       Train  RUNNING
+      Train  RUNNING  30.0s
       Train  SUCCESS  41.2s
-      ModelValidation  FAILED  3.1s  ValueError: no champion
+      ModelValidation  FAILED  3.1s
     Run 20250101-120000-1a2b3c FAILED in 45.0s
+
+A failed task's reason is not repeated here: the command prints it once, after
+the run.
 
 Use it as the ``on_event`` of ``run_job``::
 
@@ -22,6 +27,8 @@ and log tail after the run.
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from rich.console import Console, Group
@@ -30,6 +37,10 @@ from rich.text import Text
 
 from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, RunEvent
 from mlops_stacks.runner.record import RunRecord, TaskRecord
+
+#: Environment variable: seconds between progress lines off a terminal (0: none).
+PROGRESS_ENV = "MLOPS_STACKS_PROGRESS_SECONDS"
+DEFAULT_PROGRESS_SECONDS = 30.0
 
 STYLES = {
     "PENDING": "dim",
@@ -67,7 +78,8 @@ def format_duration(seconds: float | None) -> str:
 class RunView:
     """Show task states while runs go on; call it with each RunEvent."""
 
-    def __init__(self, console: Console | None = None, *, live: bool | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, live: bool | None = None,
+                 progress_seconds: float | None = None) -> None:
         if console is None:
             from mlops_stacks.cli import terminal
 
@@ -76,6 +88,12 @@ class RunView:
         self.live_mode = console.is_terminal if live is None else live
         self.runs: list[RunRecord] = []
         self._live: Any = None
+        # Off a terminal (CI logs), a line per running task every so often: proof of life.
+        if progress_seconds is None:
+            progress_seconds = float(os.environ.get(PROGRESS_ENV) or DEFAULT_PROGRESS_SECONDS)
+        self.progress_seconds = progress_seconds
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     # -- feeding ------------------------------------------------------------------
     def __call__(self, event: RunEvent) -> None:
@@ -91,6 +109,21 @@ class RunView:
             self._update_live(event)
         else:
             self._print_plain(event)
+            if self._ticker is None and self.progress_seconds > 0:
+                self._ticker = threading.Thread(target=self._tick, daemon=True)
+                self._ticker.start()
+            if event.kind == RUN_FINISHED and self._is_outer(record):
+                self._stop.set()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.progress_seconds):
+            for record in list(self.runs):
+                for task in list(record.tasks.values()):
+                    if task.state == "RUNNING" and task.start_time:
+                        prefix = "" if self._is_outer(record) else f"[{record.job_key}] "
+                        self.console.print(
+                            f"{prefix}  {task.key}  RUNNING  {format_duration(task.duration)}",
+                            markup=False, highlight=False, style="dim")
 
     def __enter__(self) -> RunView:
         return self
@@ -100,6 +133,7 @@ class RunView:
 
     def close(self) -> None:
         """Stop redrawing (leaves the last table on screen)."""
+        self._stop.set()
         if self._live is not None:
             self._live.update(self._render(), refresh=True)
             self._live.stop()

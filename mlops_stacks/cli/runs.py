@@ -19,6 +19,7 @@ Examples:
     mlops-stacks runs list model_training_job -o json
     mlops-stacks runs get RUN_ID
     mlops-stacks runs get RUN_ID --follow
+    mlops-stacks runs cancel RUN_ID
     mlops-stacks runs logs RUN_ID Train
 """,
     no_args_is_help=True,
@@ -147,6 +148,44 @@ def get_run(
             term.print(f"Run page: {url}")
     if follow and record.state != "SUCCESS":
         raise typer.Exit(1)
+
+
+@runs_app.command("cancel")
+def cancel(
+    run_id: str = RUN_ID,
+    no_wait: bool = typer.Option(
+        False, "--no-wait", help="Ask for the cancel and return without waiting for the run to end."
+    ),
+    target: str | None = TARGET,
+    var: list[str] | None = VAR,
+    profile: str | None = PROFILE,
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Cancel a run: its running tasks stop, the others never start.
+
+    Works for runs started with `run --no-wait` and for runs another terminal is
+    following. Waits until the run has ended, unless --no-wait.
+
+    Examples:
+
+        mlops-stacks runs cancel RUN_ID
+        mlops-stacks runs cancel RUN_ID --no-wait
+    """
+    from mlops_stacks.cli.context import open_target
+
+    json_mode = output is OutputFormat.json
+    term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
+    before = workspace.get_run(run_id)
+    record = workspace.cancel_run(run_id, wait=not no_wait)
+    if json_mode:
+        term.json(record.to_dict())
+    elif before.done:
+        term.print(f"Run {record.run_id} of {record.job_key} had already ended: {record.state}.")
+    elif record.done:
+        term.print(f"Run {record.run_id} of {record.job_key}: {record.state}.")
+    else:
+        term.print(f"Asked run {record.run_id} of {record.job_key} to cancel.")
+        term.print(f"Follow it with: mlops-stacks runs get {record.run_id} --follow")
 
 
 @runs_app.command("logs")

@@ -39,12 +39,12 @@ from mlops_stacks.deploy.saved_plan import check_saved_plan, plan_basis
 from mlops_stacks.deploy.state import (
     DeploymentState,
     ResourceState,
-    fingerprint,
     load_state,
     save_state,
 )
 from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def apply_action(workspace: Workspace, state: DeploymentState, action: Action) -
         ref = workspace.update_resource(
             action.kind, action.key, action.deployed.id, config, action.deployed.config)
     state.put(action.kind, action.key,
-              ResourceState(id=ref.id, fingerprint=fingerprint(config), config=config,
+              ResourceState(id=ref.id, fingerprint=state.fingerprint(config), config=config,
                             name=ref.name))
 
 
@@ -223,6 +223,7 @@ def deploy(
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
+        state.use_secrets(bundle_secrets(bundle.config))
         state.bundle, state.target = bundle.name, bundle.target
         wanted = desired_for(bundle, workspace, select)
         result.plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
@@ -269,6 +270,7 @@ def destroy(
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
+        state.use_secrets(bundle_secrets(bundle.config))
         result.plan = compute_plan([], state)
         if result.plan.actions and (approve is None or not approve(result.plan.actions)):
             raise NotApproved(
@@ -300,6 +302,7 @@ def preview(
     The plan's ``basis`` (for ``deploy --plan``) is in ``plan.basis``.
     """
     state = load_state(workspace, bundle.name, bundle.target)
+    state.use_secrets(bundle_secrets(bundle.config))
     wanted = desired_for(bundle, workspace, select)
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes

@@ -172,11 +172,14 @@ def decide(
     if not deps:
         return None, ""
     ok, failed, excluded = [], [], []
+    branches: list[str] = []  # conditions that took the other branch
     for dep in deps:
         state = states[dep.task_key]
         if state == SUCCESS:
             if dep.outcome is not None and str(results.get(dep.task_key)).lower() != dep.outcome:
                 excluded.append(dep.task_key)
+                branches.append(f"condition {dep.task_key} was "
+                                f"{str(results.get(dep.task_key)).lower()}")
             else:
                 ok.append(dep.task_key)
         elif state in (FAILED, SKIPPED):
@@ -201,6 +204,8 @@ def decide(
         return None, ""
     if failed and rule in ("ALL_SUCCESS", "AT_LEAST_ONE_SUCCESS", "NONE_FAILED"):
         return SKIPPED, "upstream task(s) failed: " + ", ".join(failed)
+    if branches and len(branches) == len(excluded):
+        return EXCLUDED, "branch not taken: " + ", ".join(branches)
     if rule == "ALL_SUCCESS" and excluded:
         return EXCLUDED, "upstream task(s) not run: " + ", ".join(excluded)
     if rule in ("AT_LEAST_ONE_SUCCESS", "NONE_FAILED") and not ok and not failed:

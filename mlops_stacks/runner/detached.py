@@ -25,6 +25,7 @@ from mlops_stacks.runner.record import (
     CANCELED,
     FAILED,
     PENDING,
+    RUN_FILE,
     RUNNING,
     RunRecord,
     load_run,
@@ -100,34 +101,51 @@ def start_detached(
     return run_id
 
 
-def cancel_run(runs_dir: Path, run_id: str) -> RunRecord:
-    """Ask the process running ``run_id`` to cancel it; returns the record as it is now.
+def cancel_run(runs_dir: Path, run_id: str, *, wait: float = 30.0) -> RunRecord:
+    """Cancel run ``run_id`` and return its record: CANCELED, or how it ended first.
 
-    A run whose process is gone is marked CANCELED directly.
+    The process running it (``run`` in a terminal, or a ``run --no-wait``
+    background runner) gets SIGTERM, which it handles like Ctrl-C: it stops the
+    tasks and closes the record CANCELED. This waits up to ``wait`` seconds for
+    that (0: return at once). A run whose process is already gone is closed
+    CANCELED here.
     """
+    import time
+
     record = load_run(runs_dir, run_id)
     if record.done:
         return record
-    if record.pid and _alive(record.pid):
-        os.kill(record.pid, signal.SIGTERM)
-        return record
+    if record.pid and record.owner_alive():
+        try:
+            os.kill(record.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            record = _read_record(runs_dir, run_id) or record
+            if record.done or not record.owner_alive():
+                break
+        if record.done or record.owner_alive():
+            return record
     record.state = CANCELED
-    record.error = "the process running this run is gone"
+    record.error = "canceled (its process had ended)"
+    record.end_time = record.end_time or time.time()
     for task in record.tasks.values():
         if task.state in (PENDING, RUNNING):
             task.state = CANCELED
+            task.end_time = record.end_time if task.start_time else None
     record.save(runs_dir)
     return record
 
 
-def _alive(pid: int) -> bool:
+def _read_record(runs_dir: Path, run_id: str) -> RunRecord | None:
+    """The record as written, without closing it when its process is gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        data = json.loads((Path(runs_dir) / run_id / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return RunRecord.from_dict(data) if isinstance(data, dict) else None
 
 
 def main(argv: list[str] | None = None) -> int:

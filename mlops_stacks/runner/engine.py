@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
-from mlops_stacks.runner import kinds
+from mlops_stacks.runner import kinds, preload
 from mlops_stacks.runner.condition import evaluate
 from mlops_stacks.runner.dag import TaskGraph, build_graph, decide, select
 from mlops_stacks.runner.databricks_only import check_databricks_only
@@ -42,6 +42,7 @@ from mlops_stacks.runner.events import (
     EventHandler,
     RunEvent,
 )
+from mlops_stacks.runner.launch import Launcher, own_environment
 from mlops_stacks.runner.params import (
     RefContext,
     ReferenceError_,
@@ -49,7 +50,7 @@ from mlops_stacks.runner.params import (
     job_parameters,
     text_value,
 )
-from mlops_stacks.runner.process import TaskProcess, stop_all
+from mlops_stacks.runner.process import stop_all
 from mlops_stacks.runner.record import (
     CANCELED,
     EXCLUDED,
@@ -62,6 +63,7 @@ from mlops_stacks.runner.record import (
     RunRecord,
     TaskRecord,
     new_run_id,
+    process_start_time,
     read_log_tail,
     write_json_atomic,
 )
@@ -148,11 +150,14 @@ def run_job(
     check_deps: bool = True,
     files_root: Path | None = None,
     timeout: float | None = None,
+    start_method: str | None = None,
 ) -> RunRecord:
     """Run ``job`` locally and return its record (state SUCCESS, FAILED or CANCELED).
 
     The run is stopped and FAILED ("timed out") once it has run longer than the
     job's ``timeout_seconds`` or ``timeout`` (``run --timeout``), whichever is shorter.
+    Tasks start forked from a fork server that has the job's libraries imported,
+    or as fresh processes (``start_method="spawn"``; see ``launch.py``).
     Raises ``RunError`` / ``MissingDependencyError`` before starting when the
     job cannot run, and re-raises KeyboardInterrupt after canceling the run.
     """
@@ -181,6 +186,9 @@ def run_job(
         parent_run_id=parent_run_id,
         max_parallel=max(1, max_parallel),
         time_limit=time_limit(job, timeout),
+        start_method=start_method,
+        resolve_path=resolve_path,
+        files_root=files_root,
     )
     return run.execute()
 
@@ -225,7 +233,7 @@ def _admit(job: dict[str, Any], job_key: str, runs_dir: Path, run_id: str,
 
 @dataclass
 class _Running:
-    process: TaskProcess
+    process: Any  # process.TaskProcess | process.ForkedProcess
     started: float
     timeout: float | None
     timed_out: bool = False
@@ -261,6 +269,9 @@ class _Execution:
     parent_run_id: str | None
     max_parallel: int
     time_limit: tuple[float, str] | None = None
+    start_method: str | None = None
+    resolve_path: Callable[[str], Path] | None = None
+    files_root: Path | None = None
     running: dict[str, _Running] = field(default_factory=dict)
     retries: dict[str, _Retry] = field(default_factory=dict)
     foreach: dict[str, _ForEach] = field(default_factory=dict)
@@ -276,6 +287,7 @@ class _Execution:
             start_time=now,
             params=dict(self.plan.parameters),
             pid=os.getpid(),
+            pid_start=process_start_time(os.getpid()),
             parent_run_id=self.parent_run_id,
             run_dir=str(self.run_dir),
         )
@@ -327,14 +339,50 @@ class _Execution:
         self._save()
         self._emit(TASK_STARTED, key)
 
+    def _preload_modules(self) -> tuple[list[str], str]:
+        """What the fork server imports: what this job's tasks used last time, else
+        the libraries the job declares."""
+        learned = preload.read_learned(self.runs_dir, self.plan.job_key)
+        if learned:
+            return learned, "modules its tasks used in the last run"
+        from mlops_stacks.runner.requirements import collect_requirements
+
+        declared: list[str] = []
+        if self.resolve_path is not None:
+            found = collect_requirements(
+                self.plan.job, resolve_path=self.resolve_path, tasks=self.plan.selected,
+                files_root=self.files_root,
+            )
+            declared = [d.name for d in found]
+        return preload.seed_modules(declared), "modules of the libraries the job declares"
+
+    def _close_launcher(self) -> None:
+        self.launcher.close()
+        self.record.start_note = self.launcher.describe()
+        self._save()
+        preload.save_learned(
+            self.runs_dir, self.plan.job_key, sorted(self.tasks_dir.glob("*.modules.json"))
+        )
+
     # -- the loop -------------------------------------------------------------------
     def execute(self) -> RunRecord:
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
+        self.launcher = Launcher(
+            method=self.start_method,
+            preload=self._preload_modules,
+            server_env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+            run_dir=self.run_dir,
+        )
+        self.record.start_note = self.launcher.note
         self._save()
         self._emit(RUN_STARTED)
         self.started = time.monotonic()
         try:
             with _sigterm_as_interrupt():
+                if any(k in kinds.PROCESS_KINDS or k == kinds.FOR_EACH
+                       for key, k in self.plan.kinds.items() if key in self.plan.selected):
+                    self.launcher.warm_up()
+                    self.record.start_note = self.launcher.note
                 self._loop()
         except _TimedOut:
             seconds, source = self.time_limit or (0.0, "")
@@ -346,6 +394,8 @@ class _Execution:
         except BaseException as exc:
             self._cancel(f"the runner stopped: {exc!r}", state=FAILED)
             raise
+        finally:
+            self._close_launcher()
         failed = [t.key for t in self.record.tasks.values() if t.state == FAILED]
         self.record.state = FAILED if failed else SUCCESS
         if failed:
@@ -442,6 +492,7 @@ class _Execution:
             "run_id": self.run_id,
             "task_values": {k: dict(v) for k, v in self.refs.task_values.items()},
             "out_path": str(self.tasks_dir / f"{name}.out.json"),
+            "modules_out": str(self.tasks_dir / f"{name}.modules.json"),
         }
         if kind == kinds.NOTEBOOK:
             nb = settings["notebook_task"]
@@ -461,6 +512,10 @@ class _Execution:
             spec["entry_point"] = wheel["entry_point"]
             spec["argv"] = refs.substitute(kinds.wheel_argv(wheel, self.plan.parameters), key)
         spec_path = self.tasks_dir / f"{name}.spec.json"
+        from mlops_stacks.secrets import process_secrets
+
+        if process_secrets().mask(spec) != spec:  # holds secrets: read once, then removed
+            spec["remove_after_read"] = True
         write_json_atomic(spec_path, spec)
         Path(spec["out_path"]).unlink(missing_ok=True)
         task = self.record.tasks[key]
@@ -479,7 +534,12 @@ class _Execution:
             "PYTHONUNBUFFERED": "1",
         }
         timeout = settings.get("timeout_seconds")
-        proc = TaskProcess(spec_path, log_path, env, cwd)
+        proc = self.launcher.start(
+            spec_path, log_path, env, cwd, fresh_reason=own_environment(settings, self.plan.job)
+        )
+        if iteration is None:
+            task.pid, task.start_method = proc.pid, proc.start_method
+            self._save()
         self.running[name] = _Running(
             proc,
             time.monotonic(),

@@ -1,50 +1,47 @@
-"""Task processes: start one Python process per task, stop it cleanly.
+"""Task processes: start one process per task, stop it cleanly.
 
-Each task process gets its own process group (session on POSIX), so a
-Ctrl-C at the terminal reaches only the runner, which then stops the task
+Two ways to start a task, with the same handle (``poll``/``terminate``/
+``kill``/``stop``):
+
+- ``TaskProcess``: a fresh ``python -m mlops_stacks.runner.task_main SPEC``;
+- ``ForkedProcess``: a child of the run's ``ForkServer`` (``forkserver.py``),
+  forked with the job's libraries already imported.
+
+Either way each task process has its own process group (session on POSIX), so
+a Ctrl-C at the terminal reaches only the runner, which then stops the task
 and everything it started: SIGTERM to the group (the task turns it into
 KeyboardInterrupt and cleans up), SIGKILL after a grace period.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 GRACE_SECONDS = 5.0
 
 
-class TaskProcess:
-    """A running ``python -m mlops_stacks.runner.task_main SPEC`` with its log."""
+class _Handle:
+    """What the runner does with a task process, whoever started it."""
 
-    def __init__(self, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path) -> None:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in wait()/stop()
-        kwargs: dict = {}
-        if os.name == "posix":
-            kwargs["start_new_session"] = True
-        else:  # pragma: no cover - Windows
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "mlops_stacks.runner.task_main", str(spec_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=str(cwd),
-            **kwargs,
-        )
-        self.pid = self.popen.pid
-        self._terminated = False
+    pid: int
+    _terminated = False
 
     def poll(self) -> int | None:
-        code = self.popen.poll()
-        if code is not None:
-            self._log.close()
+        raise NotImplementedError
+
+    def _wait(self, timeout: float | None) -> int | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
         return code
 
     def terminate(self) -> None:
@@ -59,15 +56,12 @@ class TaskProcess:
 
     def stop(self, grace: float = GRACE_SECONDS) -> int | None:
         """Terminate, wait up to ``grace`` seconds, then kill. Returns the exit code."""
-        if self.popen.poll() is None:
+        if self.poll() is None:
             self.terminate()
-            try:
-                self.popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
+            if self._wait(grace) is None:
                 self.kill()
-        code = self.popen.wait()
+        code = self._wait(None)
         self._kill_group_leftovers()
-        self._log.close()
         return code
 
     def _signal(self, sig: int) -> None:
@@ -76,20 +70,185 @@ class TaskProcess:
                 os.killpg(self.pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
-        elif self.popen.poll() is None:  # pragma: no cover - Windows
-            self.popen.terminate() if sig == signal.SIGTERM else self.popen.kill()
 
     def _kill_group_leftovers(self) -> None:
         """Processes the task started in its group must not outlive it."""
-        if os.name != "posix":
-            return
+        if os.name == "posix":
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+class TaskProcess(_Handle):
+    """A fresh ``python -m mlops_stacks.runner.task_main SPEC.json`` with its log."""
+
+    start_method = "spawn"
+
+    def __init__(self, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+        else:  # pragma: no cover - Windows
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        with open(log_path, "ab") as log:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "mlops_stacks.runner.task_main", str(spec_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**env, "MLOPS_STACKS_PARENT_PID": str(os.getpid())},
+                cwd=str(cwd),
+                **kwargs,
+            )
+        self.pid = self.popen.pid
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
+
+    def _signal(self, sig: int) -> None:
+        if os.name == "posix":
+            super()._signal(sig)
+        elif self.popen.poll() is None:  # pragma: no cover - Windows
+            self.popen.terminate() if sig == signal.SIGTERM else self.popen.kill()
+
+
+class ForkRefused(Exception):
+    """The fork server cannot fork safely now (a thread is alive); start the task fresh."""
+
+
+class ForkServer:
+    """The runner's end of a fork server (``python -m mlops_stacks.runner.forkserver``).
+
+    Starting it returns at once; the server imports ``preload`` in the
+    background while the runner goes on. ``close()`` ends it; if the runner
+    dies instead, the server notices the closed pipe and stops the tasks.
+    """
+
+    def __init__(self, preload: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
+        kwargs: dict[str, Any] = {"start_new_session": True}
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as err:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "mlops_stacks.runner.forkserver"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env=env,
+                cwd=str(cwd),
+                **kwargs,
+            )
+        self.pid = self.popen.pid
+        assert self.popen.stdin is not None and self.popen.stdout is not None
+        self._out = self.popen.stdout.fileno()
+        os.set_blocking(self._out, False)
+        self._buffer = b""
+        self.exits: dict[int, int] = {}
+        self.ready: dict[str, Any] | None = None
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._next = 0
+        self._started: set[int] = set()
+        self._write({"preload": preload})
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self.popen.stdin is not None
         try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            self.popen.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+            self.popen.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise ForkRefused(f"the fork server ended ({exc})") from None
+
+    def pump(self, block: bool = False) -> None:
+        """Read what the server said (waiting for at least one message if ``block``)."""
+        import select
+
+        while True:
+            if block:
+                select.select([self._out], [], [], 0.5)
+            try:
+                chunk = os.read(self._out, 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk == b"":
+                if self.popen.poll() is not None:
+                    raise ForkRefused(f"the fork server ended with status {self.popen.returncode}")
+                return
+            if chunk:
+                self._buffer += chunk
+            handled = False
+            while b"\n" in self._buffer:
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                self._handle(json.loads(line))
+                handled = True
+            if not block or handled:
+                return
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        if "exited" in message:
+            self.exits[int(message["exited"])] = int(message["code"])
+        elif "started" in message:
+            self._replies[int(message["started"])] = message
+        elif "ready" in message:
+            self.ready = message
+
+    def start(self, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path) -> int:
+        """Fork a task process; its pid. ``ForkRefused`` when the server cannot fork."""
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._next += 1
+        ident = self._next
+        self._write(
+            {"start": ident, "spec": str(spec_path), "log": str(log_path), "env": env,
+             "cwd": str(cwd)}
+        )
+        while ident not in self._replies:
+            self.pump(block=True)
+        reply = self._replies.pop(ident)
+        if "refused" in reply:
+            raise ForkRefused(str(reply["refused"]))
+        pid = int(reply["pid"])
+        self._started.add(pid)
+        return pid
+
+    def close(self) -> None:
+        """End the server (it stops any task still running), and wait for it."""
+        if not self._started - set(self.exits):
+            self.popen.kill()  # no task of its own left: no need to let it finish importing
+        if self.popen.stdin is not None and not self.popen.stdin.closed:
+            try:
+                self.popen.stdin.close()
+            except OSError:
+                pass
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
 
 
-def stop_all(processes: list[TaskProcess], grace: float = GRACE_SECONDS) -> None:
+class ForkedProcess(_Handle):
+    """A task process forked by the run's ``ForkServer``."""
+
+    start_method = "fork"
+
+    def __init__(
+        self, server: ForkServer, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path
+    ) -> None:
+        self.server = server
+        self.pid = server.start(spec_path, log_path, env, cwd)
+
+    def poll(self) -> int | None:
+        if self.pid not in self.server.exits:
+            try:
+                self.server.pump()
+            except ForkRefused:
+                return -signal.SIGKILL  # the server died, and its children with it
+        return self.server.exits.get(self.pid)
+
+
+def stop_all(processes: list[_Handle], grace: float = GRACE_SECONDS) -> None:
     """Terminate every process at once, then wait for them together (kill stragglers)."""
     for p in processes:
         p.terminate()

@@ -8,6 +8,8 @@ A run lives in ``runs_dir/<run_id>/``::
     tasks/<key>.out.json  what the task process reported (task values, exit value, error)
 
 ``list_runs`` and ``load_run`` read records back for ``runs``/``run --no-wait`` views.
+A record still RUNNING whose process is gone (killed, machine restarted) is
+closed by the first of them that reads it: INTERNAL_ERROR, "the run's process ended".
 """
 
 from __future__ import annotations
@@ -37,8 +39,13 @@ EXCLUDED = "EXCLUDED"
 # and ends SKIPPED when the limit is reached without one (see ``admission``).
 QUEUED = "QUEUED"
 
+# A run whose process ended without closing its record (killed, machine restarted)
+# ends INTERNAL_ERROR, as Databricks ends a run it lost.
+INTERNAL_ERROR = "INTERNAL_ERROR"
+PROCESS_ENDED = "the run's process ended"
+
 TASK_STATES = (PENDING, RUNNING, SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED)
-RUN_STATES = (PENDING, QUEUED, RUNNING, SUCCESS, FAILED, CANCELED, SKIPPED)
+RUN_STATES = (PENDING, QUEUED, RUNNING, SUCCESS, FAILED, CANCELED, SKIPPED, INTERNAL_ERROR)
 TERMINAL_STATES = frozenset({SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED})
 
 RUN_FILE = "run.json"
@@ -79,6 +86,8 @@ class TaskRecord(_Timed):
     log_tail: list[str] = field(default_factory=list)  # last lines of the log when it failed
     attempts: int = 0
     child_run_id: str | None = None  # run_job_task: the run it started
+    pid: int | None = None  # its process (the latest attempt)
+    start_method: str | None = None  # "fork" (from the run's fork server) or "spawn"
 
 
 @dataclass
@@ -94,19 +103,52 @@ class RunRecord(_Timed):
     params: dict[str, str] = field(default_factory=dict)  # effective job parameters
     error: str | None = None
     pid: int | None = None  # process running the run (lets a viewer spot a dead runner)
+    pid_start: float | None = None  # when that process started (a reused pid is not it)
     parent_run_id: str | None = None
     run_dir: str | None = None
     queue_time: float | None = None  # when it was queued behind max_concurrent_runs
+    start_note: str | None = None  # how its tasks started (fork server or fresh processes)
 
     @property
     def done(self) -> bool:
-        return self.state in (SUCCESS, FAILED, CANCELED, SKIPPED)
+        return self.state in (SUCCESS, FAILED, CANCELED, SKIPPED, INTERNAL_ERROR)
+
+    def owner_alive(self) -> bool:
+        """Whether the process running this run still exists (True when unknown)."""
+        if not self.pid:
+            return True
+        stat = _proc_stat(self.pid)
+        if stat is None:
+            return _pid_exists(self.pid) and not Path("/proc/self/stat").exists()
+        state, started = stat
+        if state in ("Z", "X"):  # ended, not yet reaped
+            return False
+        return self.pid_start is None or abs(started - self.pid_start) < 1.0
+
+    def close_if_orphaned(self, runs_dir: Path) -> bool:
+        """Close a RUNNING/PENDING record whose process is gone: INTERNAL_ERROR, saved."""
+        if self.done or self.owner_alive():
+            return False
+        now = time.time()
+        self.state = INTERNAL_ERROR
+        self.error = PROCESS_ENDED
+        self.end_time = now
+        for task in self.tasks.values():
+            if task.state in (PENDING, RUNNING):
+                task.state = CANCELED
+                task.error = task.error or PROCESS_ENDED
+                task.end_time = now if task.start_time else None
+        self.save(runs_dir)
+        return True
 
     def failed_tasks(self) -> list[TaskRecord]:
         return [t for t in self.tasks.values() if t.state == FAILED]
 
     def to_dict(self) -> dict[str, Any]:
+        from mlops_stacks.secrets import process_secrets
+
         data = asdict(self)
+        data["params"] = process_secrets().mask(data["params"])  # secrets never recorded
         data["tasks"] = [asdict(t) for t in self.tasks.values()]
         return data
 
@@ -128,6 +170,38 @@ class RunRecord(_Timed):
         target = run_dir / RUN_FILE
         write_json_atomic(target, self.to_dict())
         return target
+
+
+def process_start_time(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since boot, Linux), ``None`` if unknown
+    or gone; tells a live run apart from an unrelated process that reused its pid."""
+    stat = _proc_stat(pid)
+    return stat[1] if stat else None
+
+
+def _proc_stat(pid: int) -> tuple[str, float] | None:
+    """(state letter, start time) of process ``pid`` from ``/proc`` (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    fields_after_name = stat.rsplit(")", 1)[-1].split()
+    try:
+        return fields_after_name[0], int(fields_after_name[19]) / os.sysconf("SC_CLK_TCK")
+    except (IndexError, ValueError, OSError):
+        return None
+
+
+def _pid_exists(pid: int) -> bool:
+    if os.name != "posix":  # pragma: no cover - Windows: cannot tell cheaply
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_log_tail(path: Path | str | None, lines: int = LOG_TAIL_LINES) -> list[str]:
@@ -160,7 +234,9 @@ def load_run(runs_dir: Path, run_id: str) -> RunRecord:
         raise RunError(f"No run with id '{run_id}' in {runs_dir}.", hint=hint) from None
     except (OSError, ValueError) as exc:
         raise RunError(f"Cannot read run record {path}: {exc}") from exc
-    return RunRecord.from_dict(data)
+    record = RunRecord.from_dict(data)
+    record.close_if_orphaned(runs_dir)
+    return record
 
 
 def list_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecord]:
@@ -178,6 +254,7 @@ def list_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecord]:
         except (OSError, ValueError, TypeError):
             continue
         if job_key is None or rec.job_key == job_key:
+            rec.close_if_orphaned(root)
             records.append(rec)
     records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
     return records

@@ -41,9 +41,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _stop_on_sigterm()
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    if spec.get("remove_after_read"):  # it holds secret values: not left on disk
+        Path(args[0]).unlink(missing_ok=True)
     out_path = spec.get("out_path")
     output = TaskOutput(Path(out_path) if out_path else None)
     output.write()
+    try:
+        return _main(spec, output)
+    finally:
+        _report_modules(spec.get("modules_out"))
+
+
+def _main(spec: dict[str, Any], output: TaskOutput) -> int:
     try:
         output.result = _run(spec, output)
     except NotebookExit as done:
@@ -72,14 +81,53 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stop_on_sigterm() -> None:
     """The runner cancels a task with SIGTERM: turn it into KeyboardInterrupt so that
-    ``finally`` blocks and atexit hooks (e.g. MLflow ending its run) still run."""
+    ``finally`` blocks and atexit hooks (e.g. MLflow ending its run) still run.
+
+    The task must not outlive the process that started it (the runner, or the
+    run's fork server, named by ``MLOPS_STACKS_PARENT_PID``): on Linux the kernel
+    sends SIGTERM when that parent dies, and the task then kills its whole
+    process group at once, so nothing it started is left behind either."""
     import signal
 
+    parent = int(os.environ.get("MLOPS_STACKS_PARENT_PID") or 0)
+    me = os.getpid()
+
+    def orphaned() -> bool:  # only this process: its forks (a Pool's workers) inherit this
+        return bool(parent) and os.getpid() == me and os.getppid() != parent and (
+            hasattr(os, "killpg")
+        )
+
     def stop(signum: int, frame: Any) -> None:
+        if os.getpid() != me:  # a fork of the task (a Pool worker): SIGTERM as by default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        if orphaned():
+            os.killpg(os.getpgrp(), signal.SIGKILL)
         raise KeyboardInterrupt
 
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, stop)
+    if not hasattr(signal, "SIGTERM"):
+        return
+    signal.signal(signal.SIGTERM, stop)
+    if parent and sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if orphaned():  # the parent died before the request took effect
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _report_modules(path: str | None) -> None:
+    """Tell the runner which library modules this task used (the next run preloads them)."""
+    if not path:
+        return
+    from mlops_stacks.runner.preload import library_modules
+
+    try:
+        Path(path).write_text(json.dumps(library_modules()), encoding="utf-8")
+    except OSError:
+        pass
 
 
 def _run(spec: dict[str, Any], output: TaskOutput) -> Any:

@@ -308,3 +308,9 @@ class Workspace(Protocol):
     def get_run(self, run_id: str) -> RunRecord:
         """One run record by ID; ``WorkspaceError`` when unknown."""
         ...
+
+    def cancel_run(self, run_id: str, *, wait: bool = True) -> RunRecord:
+        """Cancel run ``run_id`` (its running tasks stop, the rest never start) and
+        return its record; with ``wait``, once it has ended (CANCELED, or how it
+        ended first). A run that already ended is returned as it is."""
+        ...

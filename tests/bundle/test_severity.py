@@ -76,3 +76,30 @@ def test_errors_where_the_cli_rejects(tmp_path: Path) -> None:
     _, diags = _load(tmp_path / "b", "staging", extra)
     assert [d.summary for d in diags.errors] == [
         "run_as can name a user_name or a service_principal_name, not both"]
+
+
+def test_a_mapping_in_a_target_variable_is_a_complex_value(tmp_path: Path) -> None:
+    write_files(tmp_path, {"databricks.yml": """\
+        bundle: {name: demo}
+        variables:
+          cluster:
+            type: complex
+            default: {num_workers: 1}
+        resources:
+          jobs:
+            train:
+              job_clusters:
+                - job_cluster_key: main
+                  new_cluster: ${var.cluster}
+        targets:
+          local:
+            workspace: {host: local}
+            variables:
+              cluster:
+                num_workers: 4
+                node_type_id: i3.xlarge
+        """})
+    bundle, diags = load_bundle(tmp_path, env={})
+    assert bundle is not None, [str(d) for d in diags]
+    assert bundle.resources("jobs")["train"]["job_clusters"][0]["new_cluster"] == {
+        "num_workers": 4, "node_type_id": "i3.xlarge"}

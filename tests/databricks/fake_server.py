@@ -363,6 +363,7 @@ class FakeDatabricks(FakeKinds):
             ("POST", r"/api/2\.[12]/jobs/delete", self._jobs_delete),
             ("POST", r"/api/2\.[12]/jobs/run-now", self._jobs_run_now),
             ("GET", r"/api/2\.[12]/jobs/runs/get", self._runs_get),
+            ("POST", r"/api/2\.[12]/jobs/runs/cancel", self._runs_cancel),
             ("GET", r"/api/2\.[12]/jobs/runs/list", self._runs_list),
             ("POST", r"/api/2\.0/mlflow/experiments/create", self._exp_create),
             ("GET", r"/api/2\.0/mlflow/experiments/get", self._exp_get),
@@ -666,6 +667,19 @@ class FakeDatabricks(FakeKinds):
         }
         return {"run_id": run_id, "number_in_job": run_id}
 
+    def _runs_cancel(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        """Like the service: ``run_id`` (an integer) is required and must exist; a run
+        that already ended stays as it ended."""
+        rid = b.get("run_id")
+        if not isinstance(rid, int) or isinstance(rid, bool):
+            raise bad("Missing required field: run_id")
+        if rid not in self.state.runs:
+            raise bad(f"Run {rid} does not exist.")
+        run = self.state.runs[rid]
+        if run["polls"] < self.run_polls_to_finish:
+            run["canceled"] = True
+        return {}
+
     def _runs_get(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         try:
             run = self.state.runs[int(q.get("run_id", ""))]
@@ -674,6 +688,21 @@ class FakeDatabricks(FakeKinds):
         if not q.get("_peek"):
             run["polls"] += 1
         done = run["polls"] >= self.run_polls_to_finish
+        if run.get("canceled"):
+            tasks_out = [
+                {"task_key": key, "run_id": run["run_id"] * 100 + i,
+                 "state": {"life_cycle_state": "TERMINATED", "result_state": "CANCELED"}}
+                for i, key in enumerate(run["tasks"])
+            ]
+            return {
+                "run_id": run["run_id"], "job_id": run["job_id"],
+                "run_page_url": f"{self.url}/jobs/{run['job_id']}/runs/{run['run_id']}",
+                "state": {"life_cycle_state": "TERMINATED", "result_state": "CANCELED",
+                          "state_message": "Run cancelled."},
+                "tasks": tasks_out,
+                "job_parameters": run["job_parameters"],
+                "start_time": 1700000000000,
+            }
         tasks_out = []
         failed_any = False
         finished: dict[str, str] = {}

@@ -52,6 +52,9 @@ class Case:
     forget: Callable[[FakeDatabricks, str], None]
     """Delete it behind mlops-stacks' back."""
     setup: Callable[[FakeDatabricks], None] = lambda _s: None
+    access: Callable[[FakeDatabricks, str], Any] = lambda _s, _rid: None
+    """Whether the workspace holds the permissions or grants the bundle declares
+    (None for a kind without them)."""
 
 
 def _pipeline_find(s: FakeDatabricks, rid: str) -> Any:
@@ -96,6 +99,8 @@ CASES = [
         [("PUT", "/api/2.0/pipelines/{id}")],
         _pipeline_find,
         lambda s, rid: s.state.pipelines.pop(rid),
+        access=lambda s, rid: s.state.permissions[("pipelines", rid)]
+        == [{"group_name": "users", "permission_level": "CAN_VIEW"}],
     ),
     Case(
         "schemas", "ml",
@@ -112,6 +117,8 @@ CASES = [
         [("PATCH", "/api/2.1/unity-catalog/schemas/main.ml")],
         lambda s, rid: s.state.schemas.get(rid),
         lambda s, rid: s.state.schemas.pop(rid),
+        access=lambda s, rid: s.state.grants[("schema", rid)]
+        == {"data-scientists": {"USE_SCHEMA"}},
     ),
     Case(
         "volumes", "raw",
@@ -129,6 +136,8 @@ CASES = [
         lambda s, rid: s.state.volumes.get(rid),
         lambda s, rid: s.state.volumes.pop(rid),
         _seed_schema,
+        access=lambda s, rid: s.state.grants[("volume", rid)]
+        == {"data-engineers": {"READ_VOLUME", "WRITE_VOLUME"}},
     ),
     Case(
         "quality_monitors", "inference",
@@ -166,6 +175,8 @@ CASES = [
         [("POST", "/api/2.1/clusters/edit")],
         _cluster_find,
         lambda s, rid: s.state.clusters.pop(rid),
+        access=lambda s, rid: s.state.permissions[("clusters", rid)]
+        == [{"group_name": "users", "permission_level": "CAN_RESTART"}],
     ),
     Case(
         "secret_scopes", "creds",
@@ -180,6 +191,7 @@ CASES = [
         [("POST", "/api/2.0/secrets/acls/put")],
         lambda s, rid: s.state.scopes.get(rid),
         lambda s, rid: s.state.scopes.pop(rid),
+        access=lambda s, rid: s.state.scopes[rid] == {s.user: "MANAGE", "users": "READ"},
     ),
     Case(
         "dashboards", "monitoring",
@@ -198,6 +210,8 @@ CASES = [
          ("POST", "/api/2.0/lakeview/dashboards/{id}/published")],
         _dashboard_find,
         lambda s, rid: s._db_trash({"id": rid}, {}, {}),
+        access=lambda s, rid: s.state.permissions[("dashboards", rid)]
+        == [{"group_name": "users", "permission_level": "CAN_READ"}],
     ),
 ]  # fmt: skip
 
@@ -248,6 +262,7 @@ def test_kind_contract(case: Case, tmp_path: Path, db_env: FakeDatabricks) -> No
     assert result.done["create"] == [f"{case.kind}.{case.key}"], result.notes
     rid = ws.read_state()["resources"][case.kind][case.key]["id"]
     assert case.find(db_env, rid) is not None
+    assert case.access(db_env, rid) in (None, True), "permissions or grants differ"
 
     # no-op: only the lock is written
     mark = db_env.mark()

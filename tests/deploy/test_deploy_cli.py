@@ -181,8 +181,10 @@ def test_destroy(project: Path) -> None:
 
 def test_invalid_bundle_is_not_deployed(jobs_project: Path) -> None:
     project = jobs_project
+    # An undeclared variable is an error (a mapping where a list belongs is only a warning,
+    # as in the Databricks CLI).
     (project / "resources" / "jobs-resource.yml").write_text(
-        "resources:\n  jobs:\n    bad:\n      tasks: {not: a list}\n")
+        "resources:\n  jobs:\n    bad:\n      name: ${var.nope}\n")
     proc = cli(project, "deploy")
     assert proc.returncode == 1
     assert "jobs-resource.yml:" in proc.stderr

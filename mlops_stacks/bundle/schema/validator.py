@@ -186,6 +186,23 @@ def _type_hint(wanted: list[str], instance: object) -> str:
     return ""
 
 
+def check_top_level(tree: Node) -> Diagnostics:
+    """Unknown top-level keys of one file, as warnings with a did-you-mean.
+
+    Run on each file as it is read, so that a typo such as ``variabels:`` is
+    named before the errors it causes (an undeclared variable) stop the load.
+    ``check_schema`` leaves top-level keys to this check.
+    """
+    rule = _root_rule()
+    diags = Diagnostics()
+    if not tree.is_map or rule.properties is None:
+        return diags
+    for key in tree.value:
+        if key not in rule.properties:
+            diags.extend(_diagnose(Problem("additionalProperties", (), tree, rule, key)))
+    return diags
+
+
 def check_schema(tree: Node | None) -> Diagnostics:
     """Validate a bundle configuration tree against the bundle schema."""
     diags = Diagnostics()
@@ -203,6 +220,8 @@ def check_schema(tree: Node | None) -> Diagnostics:
     problems: list[Problem] = []
     check(_root_rule(), tree, (), problems)
     for problem in problems:
+        if problem.kind == "additionalProperties" and problem.path == ():
+            continue  # reported per file while loading (check_top_level)
         diags.extend(_diagnose(problem))
     # Later items first, so list indexes of earlier problems stay right.
     for problem in sorted((p for p in problems if p.kind == "type"), key=lambda p: p.path,

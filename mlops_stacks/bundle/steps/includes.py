@@ -20,6 +20,7 @@ from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.globs import escapes, expand
 from mlops_stacks.bundle.merge import merge
 from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.schema.validator import check_top_level
 from mlops_stacks.bundle.yaml_loader import load_yaml_file
 from mlops_stacks.diagnostics import Diagnostics, error
 
@@ -81,6 +82,7 @@ class ProcessIncludes:
                     path="include",
                     detail=f"Move the entries to `include:` in {ctx.root_file.name}.",
                 ))
+            diags.extend(check_top_level(sub))
             diags.extend(_check_duplicates(sub, owners))
             merge(tree, sub)
         return diags

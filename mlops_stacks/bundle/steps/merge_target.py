@@ -27,6 +27,11 @@ BUNDLE_KEYS = {"mode": "mode", "git": "git", "compute_id": "cluster_id",
 KNOWN_KEYS = set(MERGED_KEYS) | set(REPLACED_KEYS) | set(BUNDLE_KEYS) | {"default",
                                                                         "variables"}
 VARIABLE_FIELDS = {"default", "lookup", "description", "type"}
+#: The key sets that make a target's variable entry a declaration; any other
+#: mapping is the value itself (a complex value), as in the Databricks CLI.
+FULL_OVERRIDES = {frozenset(keys) for keys in (
+    ("default", "type", "description"), ("default", "type"), ("default", "description"),
+    ("lookup", "description"), ("default",), ("lookup",))}
 
 
 
@@ -82,7 +87,7 @@ def _override_variables(tree: Node, overrides: Node) -> Diagnostics:
             declared.value[name] = decl
         if not decl.is_map:
             continue  # reported by the variables step
-        full = value.is_map and bool(set(value.value) & {"default", "lookup"})
+        full = value.is_map and frozenset(value.value) in FULL_OVERRIDES
         if full:
             if "lookup" in value.value:
                 decl.value.pop("default", None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.suggest import did_you_mean
-from mlops_stacks.diagnostics import Diagnostics, error
+from mlops_stacks.diagnostics import Diagnostics, error, warning
 
 IMPLICIT_TARGET = "default"
 
@@ -45,6 +45,12 @@ class SelectTarget:
             flag = targets.at(name, "default")
             if flag is not None and flag.value is True:
                 defaults.append((name, flag))
+            elif flag is not None and flag.value not in (None, False):
+                diags.append(warning(
+                    f"targets.{name}.default must be true or false, found {flag.value!r}",
+                    flag.loc, path=f"targets.{name}.default",
+                    detail="It is ignored. Write `default: true` (no quotes).",
+                ))
         if len(defaults) == 1:
             ctx.target = defaults[0][0]
         elif len(defaults) > 1:
@@ -60,7 +66,8 @@ class SelectTarget:
             ctx.target = names[0]
         else:
             diags.append(error(
-                "no target selected: several targets and none is marked `default: true`",
+                "no target selected: several targets and none is marked `default: true`"
+                + (" (see the warning above)" if diags else ""),
                 where, path="targets",
                 detail=f"Targets defined: {', '.join(names)}. Pass -t <target> (or set "
                 "DATABRICKS_BUNDLE_TARGET), or add `default: true` to one target.",

@@ -87,10 +87,14 @@ def _assign(ctx: Context, name: str, decl: Node) -> Diagnostics:
     default = decl.get("default")
     if default is not None and default.value is not None:
         if not default.is_scalar and not complex_type:
+            detail = "Add `type: complex` to the declaration."
+            if default.is_map and "value" in default.value:
+                detail = ("`value:` is not a field of a variable: in a target write "
+                          f"`{name}: VALUE` or `{name}: {{default: VALUE}}`. For a mapping "
+                          "value, add `type: complex` to the declaration.")
             diags.append(error(
                 f'variable "{name}" has a complex default but no `type: complex`',
-                default.loc, path=f"variables.{name}.default",
-                detail="Add `type: complex` to the declaration.",
+                default.loc, path=f"variables.{name}.default", detail=detail,
             ))
             return diags
         decl.value["value"] = default

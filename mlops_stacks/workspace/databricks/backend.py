@@ -295,6 +295,16 @@ class DatabricksWorkspace:
                 record.job_key = k
         return record
 
+    def cancel_run(self, run_id: str, *, wait: bool = True) -> DatabricksRunRecord:
+        """``jobs/runs/cancel``; with ``wait``, follow the run until it has ended."""
+        record = self.get_run(run_id)
+        if record.done:
+            return record
+        self.runs.cancel(run_id)
+        if wait:
+            self.runs.follow(run_id, record.job_key, None)
+        return self.get_run(run_id)
+
 
 def _jobs_section(state: Mapping[str, Any]) -> Mapping[str, Any]:
     resources = state.get("resources") or {}

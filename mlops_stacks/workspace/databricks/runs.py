@@ -167,6 +167,20 @@ class Runs:
             raise
         return to_record(data, key or data.text("job_id"))
 
+    def cancel(self, run_id: str) -> None:
+        """``POST jobs/runs/cancel``: the workspace cancels the run asynchronously."""
+        try:
+            rid = int(run_id)
+        except ValueError:
+            raise RunError(f"No run {run_id} on {self.conn.host}: run IDs are numbers.") from None
+        try:
+            self.conn.call(
+                "POST", f"{JOBS_API}/runs/cancel", body={"run_id": rid},
+                what=f"cancel run {run_id}", idempotent=True,
+            )
+        except NotFoundError:
+            raise RunError(f"No run {run_id} on {self.conn.host}.") from None
+
     def time_limit(
         self, timeout: float | None, job_timeout: Any
     ) -> tuple[float, str] | None:

@@ -74,12 +74,29 @@ def evaluate_version(
     except ModelValidationFailedException as exc:
         outcome = ValidationOutcome(mode, passed=False, metrics=metrics, failures=[str(exc)])
         if mode == "enabled":
+            # One line: the run shows it as the reason the task failed (details in the log).
+            print(f"Validation of {model_uri} failed:\n{exc}")
             raise ValidationFailed(
-                f"{model_uri} failed validation:\n{exc}\n"
-                "Thresholds live in validation/validation_config.py."
+                f"validation rejected {model_uri}: {missed_thresholds(metrics, config)} "
+                "(thresholds: validation/validation_config.py; validation_mode=dry_run "
+                "reports without rejecting)"
             ) from exc
         return outcome
     return ValidationOutcome(mode=mode, passed=True, metrics=metrics)
+
+
+def missed_thresholds(metrics: dict[str, float], config: dict[str, tuple[float, bool]]) -> str:
+    """``r2_score 0.42 < 0.8, ...``: the thresholds a version missed, in one line."""
+    missed = []
+    for name, (threshold, greater_is_better) in config.items():
+        value = metrics.get(name)
+        if value is None:
+            continue
+        if greater_is_better and value < threshold:
+            missed.append(f"{name} {value:.4g} < {threshold:g}")
+        elif not greater_is_better and value > threshold:
+            missed.append(f"{name} {value:.4g} > {threshold:g}")
+    return ", ".join(missed) or "a threshold was missed"
 
 
 def mark_challenger(model_name: str, model_version: str) -> None:
