@@ -165,6 +165,11 @@ def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
     for output in sorted(top.rglob("output.txt")):
         case = output.parent
         text = output.read_text(errors="replace")
+        script = (case / "script").read_text(errors="replace") if (case / "script").exists() \
+            else ""
+        # `musterr trace $CLI ...` shows only the command in output.txt.
+        must_fail = {line.split("bundle validate", 1)[1].strip() for line in script.splitlines()
+                     if "musterr" in line and "bundle validate" in line}
         blocks = list(_BLOCK.finditer(text))
         for i, match in enumerate(blocks):
             command = match.group(1)
@@ -187,7 +192,8 @@ def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
                 skipped.append(f"{name}  (the bundle is written by the test script)")
                 continue
             exit_code = _EXIT.search(body)
-            expected = prefix == ["musterr"] or bool(exit_code and exit_code.group(1) != "0")
+            expected = (prefix == ["musterr"] or " ".join(args) in must_fail
+                        or bool(exit_code and exit_code.group(1) != "0"))
             env = _case_env(case, top)
             runs.append(Run(name, cwd, args, env or {}, expected))
     return runs, skipped

@@ -15,6 +15,7 @@ from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.steps.git_details import LoadGitDetails
 from mlops_stacks.bundle.steps.includes import ProcessIncludes
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
+from mlops_stacks.bundle.steps.merge_job_clusters import MergeJobClusters
 from mlops_stacks.bundle.steps.merge_target import MergeTarget
 from mlops_stacks.bundle.steps.resolve_references import ResolveReferences
 from mlops_stacks.bundle.steps.select_target import SelectTarget
@@ -51,6 +52,7 @@ INITIALIZE: list[Step] = [
     TranslatePaths(),    # local notebook/file paths in jobs -> workspace.file_path/...
     ResolveReferences(   # ${resources.<kind>.<key>.<field>} -> values present in config
         "resolve_resource_references", include=("resources",)),
+    MergeJobClusters(),  # job_clusters with one job_cluster_key (once resolved) -> one entry
 ]
 
 VALIDATE: list[Step] = [

@@ -10,7 +10,6 @@ list. Exits 1 when there are errors (warnings alone exit 0, unless ``--strict``)
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 import typer
@@ -37,25 +36,16 @@ Exit code 0 when valid (warnings allowed), 1 when there are errors.
 With GITHUB_ACTIONS=true, problems are also printed as GitHub annotations.
 """
 
-#: Keys whose values are never printed.
-SECRET_KEY = re.compile(
-    r"(secret|token|password|passwd|credential|api[_-]?key|private[_-]?key)", re.IGNORECASE
-)
-REDACTED = "***"
 #: Resource keys listed per kind in the text summary.
 _MAX_NAMES = 5
 
 
-def redact_secrets(value: Any, hide: bool = False) -> Any:
-    """A copy of ``value`` where every value under a secret-looking key is ``***``."""
-    if isinstance(value, dict):
-        return {k: redact_secrets(v, hide or bool(SECRET_KEY.search(str(k))))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_secrets(v, hide) for v in value]
-    if hide and value not in (None, ""):
-        return REDACTED
-    return value
+def redact_secrets(config: Any) -> Any:
+    """A copy of a bundle configuration with every secret shown as ``***``
+    (see ``mlops_stacks.secrets``)."""
+    from mlops_stacks.secrets import bundle_secrets
+
+    return bundle_secrets(config if isinstance(config, dict) else {}).mask(config)
 
 
 def validate(

@@ -39,12 +39,12 @@ from mlops_stacks.deploy.saved_plan import check_saved_plan, plan_basis
 from mlops_stacks.deploy.state import (
     DeploymentState,
     ResourceState,
-    fingerprint,
     load_state,
     save_state,
 )
 from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def apply_action(workspace: Workspace, state: DeploymentState, action: Action) -
         ref = workspace.update_resource(
             action.kind, action.key, action.deployed.id, config, action.deployed.config)
     state.put(action.kind, action.key,
-              ResourceState(id=ref.id, fingerprint=fingerprint(config), config=config,
+              ResourceState(id=ref.id, fingerprint=state.fingerprint(config), config=config,
                             name=ref.name))
 
 
@@ -202,6 +202,21 @@ def _locked(workspace: Workspace, force_lock: bool, result: ApplyResult,
         workspace.release_lock(lock.lock)
 
 
+def active_runs(workspace: Workspace) -> list[Any]:
+    """Runs of the target still going on this machine (local workspace; records whose
+    process is gone are closed on the way, so they do not count)."""
+    runs_dir = getattr(workspace, "runs_dir", None)
+    if runs_dir is None:
+        return []
+    from mlops_stacks.runner import list_runs
+
+    return [r for r in list_runs(runs_dir) if not r.done]
+
+
+def _runs_text(runs: list[Any]) -> str:
+    return ", ".join(f"{r.run_id} of {r.job_key}" for r in runs)
+
+
 def deploy(
     bundle: Bundle,
     workspace: Workspace,
@@ -223,6 +238,7 @@ def deploy(
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
+        state.use_secrets(bundle_secrets(bundle.config))
         state.bundle, state.target = bundle.name, bundle.target
         wanted = desired_for(bundle, workspace, select)
         result.plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
@@ -231,6 +247,12 @@ def deploy(
             check_saved_plan(saved_plan, plan_basis(bundle, state, wanted), result.plan,
                              workspace.info().host)
         for message in result.plan.warnings:
+            result.notes.append(message)
+            warn(message)
+        running = active_runs(workspace)
+        if running:
+            message = (f"A run of target {bundle.target} is going on ({_runs_text(running)}): "
+                       "its tasks that have not started yet will run the files deployed now.")
             result.notes.append(message)
             warn(message)
         _approve(result.plan, approve)
@@ -261,14 +283,31 @@ def destroy(
     force_lock: bool = False,
     approve: Approve | None = None,
     progress: Progress = lambda _msg: None,
+    force: bool = False,
+    warn: Progress = lambda _msg: None,
 ) -> ApplyResult:
     """Delete every deployed resource, the synced files and the state of the target.
 
     ``approve`` is called with *all* deletions (not only data-holding ones).
+    While a run of the target is going on, destroy refuses (its tasks would fail
+    on deleted files) unless ``force``; then it warns.
     """
     result = ApplyResult(plan=Plan([]))
+    running = active_runs(workspace)
+    if running and not force:
+        raise MlopsStacksError(
+            f"A run of target {bundle.target} is going on ({_runs_text(running)}); "
+            "destroy would delete the files and resources it is using.",
+            hint=f"Cancel it (mlops-stacks runs cancel {running[0].run_id}) or wait for it "
+            "to end; or destroy anyway with --force.",
+        )
+    if running:
+        message = f"Destroying target {bundle.target} while {_runs_text(running)} is running."
+        result.notes.append(message)
+        warn(message)
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
+        state.use_secrets(bundle_secrets(bundle.config))
         result.plan = compute_plan([], state)
         if result.plan.actions and (approve is None or not approve(result.plan.actions)):
             raise NotApproved(
@@ -300,6 +339,7 @@ def preview(
     The plan's ``basis`` (for ``deploy --plan``) is in ``plan.basis``.
     """
     state = load_state(workspace, bundle.name, bundle.target)
+    state.use_secrets(bundle_secrets(bundle.config))
     wanted = desired_for(bundle, workspace, select)
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes

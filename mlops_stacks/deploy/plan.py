@@ -25,7 +25,7 @@ from typing import Any
 
 from mlops_stacks.deploy.desired import kind_rank
 from mlops_stacks.deploy.diff import Change, diff
-from mlops_stacks.deploy.state import DeploymentState, ResourceState, fingerprint, redact
+from mlops_stacks.deploy.state import DeploymentState, ResourceState
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 
@@ -174,10 +174,11 @@ def compute_plan(
         deployed = state.get(kind, key)
         if deployed is None:
             others.append(Action(CREATE, kind, key, config))
-        elif deployed.fingerprint == fingerprint(config):
+        elif deployed.fingerprint == state.fingerprint(config):
             others.append(Action(UNCHANGED, kind, key, config, deployed))
         else:
-            changes = diff(redact(deployed.config), redact(config))
+            hide = state.hider()
+            changes = diff(hide.sealed(deployed.config), hide.sealed(config))
             others.append(Action(UPDATE, kind, key, config, deployed, changes))
     # Within a kind, resources that refer to IDs not known yet come after the others,
     # so the IDs they need usually exist by the time they are applied.

@@ -16,9 +16,11 @@ One JSON document per target::
 
 ``fingerprint`` is the hash of the resource's deployed configuration, so a plan
 can tell unchanged resources apart without asking the workspace; ``config`` is
-kept so updates can show a field-level diff. Values of secret-looking keys
-(``token``, ``password``, ``secret``, ...) are stored as ``***``: the
-fingerprint still notices when they change, but state never holds them.
+kept so updates can show a field-level diff. Secrets (see ``mlops_stacks.secrets``:
+secret-looking keys and parameter names, sensitive variables) are stored as
+``***`` and a salted hash, and the fingerprint is salted too (``salt``, made
+for each new state; states written before it have none): a change is still
+noticed, but state never holds a secret.
 The workspace writes the document atomically; ``save_state`` is called after
 every change so an interrupted deploy leaves state the next one converges from.
 """
@@ -27,39 +29,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.secrets import Secrets, new_salt
 from mlops_stacks.workspace.protocol import Workspace
 
 STATE_VERSION = 1
 
-#: Keys whose values are never written to state or shown in a plan.
-SECRET_KEY = re.compile(
-    r"(secret|token|password|passwd|credential|api[_-]?key|private[_-]?key)", re.IGNORECASE)
-REDACTED = "***"
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with the scalar values of secret-looking keys replaced by ``***``."""
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if (SECRET_KEY.search(str(k)) and not isinstance(v, (dict, list))
-                            and v not in (None, "")) else redact(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
-
-
-def fingerprint(config: Any) -> str:
-    """A stable hash of a configuration value (key order does not matter)."""
+def fingerprint(config: Any, salt: str = "") -> str:
+    """A stable hash of a configuration value (key order does not matter), salted when
+    ``salt`` is given (so a state file's hashes cannot be matched against guesses)."""
     text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -71,9 +55,9 @@ class ResourceState:
     config: dict[str, Any]
     name: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, secrets: Secrets | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "fingerprint": self.fingerprint,
-                               "config": redact(self.config)}
+                               "config": (secrets or Secrets()).sealed(self.config)}
         if self.name is not None:
             out["name"] = self.name
         return out
@@ -89,6 +73,24 @@ class DeploymentState:
     """Synced files: relative path -> sha256 of the content."""
     resources: dict[str, dict[str, ResourceState]] = field(default_factory=dict)
     """kind -> key -> deployed resource."""
+    salt: str = field(default_factory=new_salt)
+    """Salt of the fingerprints and of the hashes that stand for secrets."""
+    secrets: Secrets | None = None
+    """What counts as a secret (the bundle's sensitive variables); not saved."""
+
+    def hider(self) -> Secrets:
+        """The secrets of this state, salted with its salt."""
+        if self.secrets is None or self.secrets.salt != self.salt:
+            values = self.secrets.values if self.secrets is not None else ()
+            self.secrets = Secrets(values, self.salt)
+        return self.secrets
+
+    def use_secrets(self, secrets: Secrets) -> None:
+        """Hide ``secrets``' values too (a bundle's sensitive variables)."""
+        self.secrets = Secrets(secrets.values, self.salt)
+
+    def fingerprint(self, config: Any) -> str:
+        return fingerprint(config, self.salt)
 
     # -- queries ----------------------------------------------------------------
     def get(self, kind: str, key: str) -> ResourceState | None:
@@ -122,9 +124,10 @@ class DeploymentState:
             "target": self.target,
             "serial": self.serial,
             "updated_at": self.updated_at,
+            "salt": self.salt,
             "files": dict(sorted(self.files.items())),
             "resources": {
-                kind: {key: r.to_dict() for key, r in sorted(items.items())}
+                kind: {key: r.to_dict(self.hider()) for key, r in sorted(items.items())}
                 for kind, items in sorted(self.resources.items())
             },
         }
@@ -159,7 +162,7 @@ class DeploymentState:
         return cls(
             bundle=str(data.get("bundle", "")), target=str(data.get("target", "")),
             serial=int(data.get("serial", 0) or 0), updated_at=str(data.get("updated_at", "")),
-            files=files, resources=resources,
+            files=files, resources=resources, salt=str(data.get("salt") or ""),
         )
 
 

@@ -512,6 +512,10 @@ class _Execution:
             spec["entry_point"] = wheel["entry_point"]
             spec["argv"] = refs.substitute(kinds.wheel_argv(wheel, self.plan.parameters), key)
         spec_path = self.tasks_dir / f"{name}.spec.json"
+        from mlops_stacks.secrets import process_secrets
+
+        if process_secrets().mask(spec) != spec:  # holds secrets: read once, then removed
+            spec["remove_after_read"] = True
         write_json_atomic(spec_path, spec)
         Path(spec["out_path"]).unlink(missing_ok=True)
         task = self.record.tasks[key]

@@ -145,7 +145,10 @@ class RunRecord(_Timed):
         return [t for t in self.tasks.values() if t.state == FAILED]
 
     def to_dict(self) -> dict[str, Any]:
+        from mlops_stacks.secrets import process_secrets
+
         data = asdict(self)
+        data["params"] = process_secrets().mask(data["params"])  # secrets never recorded
         data["tasks"] = [asdict(t) for t in self.tasks.values()]
         return data
 

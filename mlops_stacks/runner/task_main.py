@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _stop_on_sigterm()
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    if spec.get("remove_after_read"):  # it holds secret values: not left on disk
+        Path(args[0]).unlink(missing_ok=True)
     out_path = spec.get("out_path")
     output = TaskOutput(Path(out_path) if out_path else None)
     output.write()

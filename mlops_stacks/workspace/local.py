@@ -27,8 +27,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import WorkspaceError
-from mlops_stacks.fileio import atomic_copy, atomic_write_json, sha256_file
+from mlops_stacks.fileio import atomic_copy, atomic_write_bytes, atomic_write_json, sha256_file
 from mlops_stacks.names import name_problem, shown
+from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.workspace import local_lock
 from mlops_stacks.workspace.local_kinds import (
     LOCAL_MEANINGS,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 LOCAL_DIR = ".mlops-stacks"
 #: Resource kinds kept in the MLflow model registry.
 _MLFLOW_MODEL_KINDS = ("registered_models", "models")
+_MLFLOW_KINDS = ("experiments", *_MLFLOW_MODEL_KINDS)
 #: Suffixes a notebook path may have dropped (workspace paths omit them).
 _NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
 
@@ -98,14 +100,49 @@ class LocalWorkspace:
         self.root_path = (root_path or default_root_path(bundle_name, target)).rstrip("/")
         self.file_path = (file_path or f"{self.root_path}/files").rstrip("/")
         self.mlflow = MlflowResources(self.dir / "mlflow")
+        self._secret_values: list[str] = []
+        self._configs: dict[tuple[str, str], Any] = {}  # the bundle's resources, for unseal
+        self._secrets: Secrets | None = None
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> LocalWorkspace:
         ws = bundle.workspace
-        return cls(
+        out = cls(
             bundle.root, bundle.target, bundle_name=bundle.name,
             root_path=ws.get("root_path"), file_path=ws.get("file_path"),
         )
+        out._secret_values = bundle_secrets(bundle.config).values
+        out._configs = {(kind, key): config for kind, key, config in bundle.all_resources()}
+        return out
+
+    # -- secrets ------------------------------------------------------------------------
+    def _hider(self) -> Secrets:
+        """Secrets of the bundle, salted with this target's salt (made on first use)."""
+        if self._secrets is None:
+            salt_file = self._inside(self.dir / "secrets.salt")
+            try:
+                salt = salt_file.read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                salt = ""
+            if not salt:
+                salt = new_salt()
+                atomic_write_bytes(salt_file, salt.encode("ascii"))
+            self._secrets = Secrets(self._secret_values, salt)
+        return self._secrets
+
+    def _unsealed_settings(self, key: str) -> dict[str, Any]:
+        """The deployed settings of job ``key`` with its secrets (stored as hashes) taken
+        from the bundle as loaded now."""
+        settings = self.job_settings(key)
+        try:
+            return unseal(settings, self._configs.get(("jobs", key)), self._hider())
+        except SecretMismatch as exc:
+            raise WorkspaceError(
+                f"The secret value at {exc.path} of job '{key}' is not the one deployed "
+                "(the deployment keeps only a hash of it).",
+                hint="Pass the same --var / BUNDLE_VAR_<name> values as for the deploy, or "
+                f"run `mlops-stacks deploy -t {self.target}` with the new ones.",
+            ) from None
 
     # -- containment ----------------------------------------------------------------
     def _check_layout(self) -> None:
@@ -115,7 +152,7 @@ class LocalWorkspace:
         if not self._real_dir.is_relative_to(self.bundle_root):
             self._refuse(self.dir)
         for name in ("files", "jobs", "resources", "runs", "mlflow", "state.json",
-                     "deploy.lock"):
+                     "deploy.lock", "secrets.salt"):
             part = self.dir / name
             if part.is_symlink() and not part.resolve().is_relative_to(self._real_dir):
                 self._refuse(part)
@@ -363,16 +400,20 @@ class LocalWorkspace:
         existing = self._read_record(kind, key) or {}
         if kind == "jobs":
             rid = resource_id or existing.get("job_id") or self._next_job_id()
-            record = {"job_id": str(rid), "key": key, "settings": dict(config)}
+            record = {"job_id": str(rid), "key": key,
+                      "settings": self._hider().sealed(dict(config))}
         else:
             rid = resource_id or existing.get("id") or str(config.get("name") or key)
-            record = {"id": str(rid), "key": key, "kind": kind, "config": dict(config)}
+            record = {"id": str(rid), "key": key, "kind": kind,
+                      "config": self._hider().sealed(dict(config))}
         record["created_time"] = existing.get("created_time", _now())
         record["updated_time"] = _now()
         atomic_write_json(self._record_file(kind, key), record)
         return ResourceRef(kind, key, str(rid), name=config.get("name"))
 
     def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        if kind in _MLFLOW_KINDS:  # the local store keeps hashes of secret tags
+            config = self._hider().sealed(dict(config))
         if kind == "experiments":
             exp_id, name = self.mlflow.create_experiment(config)
             return ResourceRef(kind, key, exp_id, name=name)
@@ -402,6 +443,9 @@ class LocalWorkspace:
         self, kind: str, key: str, resource_id: str, config: Mapping[str, Any],
         previous: Mapping[str, Any] | None = None,
     ) -> ResourceRef:
+        if kind in _MLFLOW_KINDS:  # the local store keeps hashes of secret tags
+            config = self._hider().sealed(dict(config))
+            previous = self._hider().sealed(dict(previous)) if previous else previous
         if kind == "experiments":
             exp_id, name = self.mlflow.update_experiment(resource_id, config, previous)
             return ResourceRef(kind, key, exp_id, name=name)
@@ -508,7 +552,7 @@ class LocalWorkspace:
             return self.run_job(other, params=other_params, on_event=on_event)
 
         return run_job(
-            self.job_settings(key), job_key=key, runs_dir=self.runs_dir,
+            self._unsealed_settings(key), job_key=key, runs_dir=self.runs_dir,
             resolve_path=self.local_path, env=self.mlflow_env(),
             params=dict(params) if params else None, only=only, on_event=on_event,
             run_other_job=run_other, job_id=self.job_id(key), files_root=self.files_dir,
@@ -527,6 +571,12 @@ class LocalWorkspace:
         from mlops_stacks.runner import start_detached
 
         settings = self.job_settings(key)
+        if self._unsealed_settings(key) != settings:
+            raise WorkspaceError(
+                f"Job '{key}' has secret values; it runs in the foreground only (a background "
+                "run would have to write them to disk).",
+                hint=f"Run it without --no-wait: mlops-stacks run {key} -t {self.target}",
+            )
         self._ensure_mlflow_store()
         return start_detached(
             settings, job_key=key, runs_dir=self.runs_dir, resolve_path=self.local_path,

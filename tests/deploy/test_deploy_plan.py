@@ -12,7 +12,7 @@ def _deployed(config: dict, rid: str = "1") -> ResourceState:
 
 
 def test_each_resource_gets_one_action_in_dependency_order() -> None:
-    state = DeploymentState()
+    state = DeploymentState(salt="")
     state.put("jobs", "same", _deployed({"name": "a"}, "1"))
     state.put("jobs", "edited", _deployed({"name": "b", "max_concurrent_runs": 1}, "2"))
     state.put("jobs", "gone", _deployed({"name": "c"}, "3"))
@@ -39,7 +39,7 @@ def test_each_resource_gets_one_action_in_dependency_order() -> None:
 
 
 def test_key_order_does_not_count_as_a_change() -> None:
-    state = DeploymentState()
+    state = DeploymentState(salt="")
     state.put("jobs", "j", _deployed({"name": "a", "tags": {"x": "1", "y": "2"}}))
     plan = compute_plan([("jobs", "j", {"tags": {"y": "2", "x": "1"}, "name": "a"})], state)
     assert plan.counts == {"create": 0, "update": 0, "delete": 0, "unchanged": 1}
@@ -64,7 +64,7 @@ def test_diff_matches_tasks_by_key_and_reports_added_and_removed_fields() -> Non
 
 
 def test_id_references_are_filled_from_state() -> None:
-    state = DeploymentState()
+    state = DeploymentState(salt="")
     state.put("jobs", "other", _deployed({"name": "o"}, "42"))
     config = {"tasks": [{"task_key": "t", "run_job_task": {
         "job_id": "${resources.jobs.other.id}"}}],
@@ -87,7 +87,7 @@ def test_state_round_trips_and_rejects_newer_versions() -> None:
 
     from mlops_stacks.errors import WorkspaceError
 
-    state = DeploymentState(bundle="b", target="t", files={"a.py": "h"})
+    state = DeploymentState(bundle="b", target="t", files={"a.py": "h"}, salt="")
     state.put("jobs", "j", _deployed({"name": "x"}, "5"))
     again = DeploymentState.from_dict(state.to_dict())
     assert again.to_dict() == state.to_dict()
@@ -106,7 +106,7 @@ def test_resources_referring_to_new_ids_are_applied_after_them(tmp_path) -> None
             "job_id": "${resources.jobs.z_callee.id}"}}]}),
         ("jobs", "z_callee", {"name": "z"}),
     ]
-    state = DeploymentState()
+    state = DeploymentState(salt="")
     plan = compute_plan(desired, state)
     assert [a.key for a in plan.actions] == ["z_callee", "a_caller"]
     ws = LocalWorkspace(tmp_path, "local", bundle_name="b")
@@ -120,12 +120,13 @@ def test_resources_referring_to_new_ids_are_applied_after_them(tmp_path) -> None
 def test_secrets_never_reach_state_or_plan_but_their_changes_do() -> None:
     job = {"name": "j", "tasks": [{"task_key": "t", "spark_env_vars": {
         "API_TOKEN": "s3cr3t", "REGION": "eu"}}]}
-    state = DeploymentState()
+    state = DeploymentState(salt="")
     state.put("jobs", "j", _deployed(job))
     stored = DeploymentState.from_dict(state.to_dict())
     assert "s3cr3t" not in str(state.to_dict())
-    assert stored.get("jobs", "j").config["tasks"][0]["spark_env_vars"] == {
-        "API_TOKEN": "***", "REGION": "eu"}
+    env = stored.get("jobs", "j").config["tasks"][0]["spark_env_vars"]
+    assert env["REGION"] == "eu"
+    assert env["API_TOKEN"].startswith("***") and env["API_TOKEN"] != "***"  # a salted hash
     assert compute_plan([("jobs", "j", job)], stored).counts["unchanged"] == 1
     rotated = {"name": "j", "tasks": [{"task_key": "t", "spark_env_vars": {
         "API_TOKEN": "n3w", "REGION": "eu"}}]}
