@@ -204,8 +204,10 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
             quiet=True,
         )
     except UnsafeTemplateError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe features"
         raise MlopsStacksError(
-            f"the template at {sub.source} runs code on your machine: {exc}",
+            f"the template at {sub.source} runs code on your machine ({first.rstrip('.')}); "
+            "nothing was changed.",
             hint="Review the template, then pass --trust (or list it in the trusted "
             "sources of your settings file).",
         ) from None
