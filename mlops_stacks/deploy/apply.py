@@ -202,6 +202,21 @@ def _locked(workspace: Workspace, force_lock: bool, result: ApplyResult,
         workspace.release_lock(lock.lock)
 
 
+def active_runs(workspace: Workspace) -> list[Any]:
+    """Runs of the target still going on this machine (local workspace; records whose
+    process is gone are closed on the way, so they do not count)."""
+    runs_dir = getattr(workspace, "runs_dir", None)
+    if runs_dir is None:
+        return []
+    from mlops_stacks.runner import list_runs
+
+    return [r for r in list_runs(runs_dir) if not r.done]
+
+
+def _runs_text(runs: list[Any]) -> str:
+    return ", ".join(f"{r.run_id} of {r.job_key}" for r in runs)
+
+
 def deploy(
     bundle: Bundle,
     workspace: Workspace,
@@ -234,6 +249,12 @@ def deploy(
         for message in result.plan.warnings:
             result.notes.append(message)
             warn(message)
+        running = active_runs(workspace)
+        if running:
+            message = (f"A run of target {bundle.target} is going on ({_runs_text(running)}): "
+                       "its tasks that have not started yet will run the files deployed now.")
+            result.notes.append(message)
+            warn(message)
         _approve(result.plan, approve)
 
         progress("Syncing files")
@@ -262,12 +283,28 @@ def destroy(
     force_lock: bool = False,
     approve: Approve | None = None,
     progress: Progress = lambda _msg: None,
+    force: bool = False,
+    warn: Progress = lambda _msg: None,
 ) -> ApplyResult:
     """Delete every deployed resource, the synced files and the state of the target.
 
     ``approve`` is called with *all* deletions (not only data-holding ones).
+    While a run of the target is going on, destroy refuses (its tasks would fail
+    on deleted files) unless ``force``; then it warns.
     """
     result = ApplyResult(plan=Plan([]))
+    running = active_runs(workspace)
+    if running and not force:
+        raise MlopsStacksError(
+            f"A run of target {bundle.target} is going on ({_runs_text(running)}); "
+            "destroy would delete the files and resources it is using.",
+            hint=f"Cancel it (mlops-stacks runs cancel {running[0].run_id}) or wait for it "
+            "to end; or destroy anyway with --force.",
+        )
+    if running:
+        message = f"Destroying target {bundle.target} while {_runs_text(running)} is running."
+        result.notes.append(message)
+        warn(message)
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         state.use_secrets(bundle_secrets(bundle.config))
