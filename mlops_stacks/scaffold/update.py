@@ -104,6 +104,16 @@ def locate_subproject(project_dir: Path) -> Subproject:
     answers = _read_answers(path)
     if not answers.get("_src_path"):
         raise AnswerError(f"{path}: records no _src_path; the template it came from is unknown.")
+    source = str(answers["_src_path"]).replace("\\", "/")
+    if not answers.get("_commit") and source.endswith(("_templates/mlops-stacks",
+                                                        "templates/mlops-stacks")):
+        # mlops-stacks 0.1.0 recorded the built-in template as a path of the machine.
+        raise AnswerError(
+            f"{path}: was made by mlops-stacks 0.1.0, which recorded the built-in template as "
+            f"a path ({source}) and no version.",
+            hint=f"Set `_src_path: {releases.BUILTIN_URL}` and `_commit: v0.1.0` in it, "
+            "commit, then run update again.",
+        )
     if answers.get("setup") == "project_only" and answers.get(PROJECT_CICD_FLAG) is True:
         # A project inside a CI/CD-only repository: its files (and pipelines) were
         # rendered from the repository root, with the answers in <project>/. The

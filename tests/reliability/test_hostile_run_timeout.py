@@ -86,6 +86,7 @@ resources:
 """
 
 
+@pytest.mark.slow  # the local runner and its MLflow store
 def test_a_local_run_is_stopped_at_the_timeout_and_fails_as_timed_out(tmp_path: Path) -> None:
     project = tmp_path / "sleepy"
     project.mkdir()
