@@ -43,6 +43,7 @@ from mlops_stacks.deploy.state import (
     save_state,
 )
 from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
+from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
@@ -58,6 +59,15 @@ Approve = Callable[[list[Action]], bool]
 
 class NotDeployable(MlopsStacksError):
     """The bundle has resources of kinds the target's workspace cannot deploy yet."""
+
+
+def _warn(result: ApplyResult, warn: Progress, message: str) -> None:
+    """A deploy warning: in ``notes``, as a diagnostic in ``warnings``, and told to ``warn``."""
+    from mlops_stacks.diagnostics import warning
+
+    result.notes.append(message)
+    result.warnings.append(warning(message))
+    warn(message)
 
 
 def check_deployable(bundle: Bundle, workspace: Workspace) -> None:
@@ -95,6 +105,8 @@ class ApplyResult:
     plan: Plan
     files: SyncPlan | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """The warnings among ``notes`` (resources recreated, files not synced), as diagnostics."""
     done: dict[str, list[str]] = field(default_factory=dict)
     """op -> addresses actually applied."""
 
@@ -111,6 +123,7 @@ class ApplyResult:
                           "deleted": self.count(DELETE), "unchanged": self.count(UNCHANGED)},
             "actions": self.plan.to_dict()["actions"],
             "notes": self.notes,
+            "diagnostics": [d.to_dict() for d in self.warnings],
         }
         if self.files is not None:
             out["files"] = {"uploaded": len(self.files.upload),
@@ -247,22 +260,19 @@ def deploy(
             check_saved_plan(saved_plan, plan_basis(bundle, state, wanted), result.plan,
                              workspace.info().host)
         for message in result.plan.warnings:
-            result.notes.append(message)
-            warn(message)
+            _warn(result, warn, message)
         running = active_runs(workspace)
         if running:
             message = (f"A run of target {bundle.target} is going on ({_runs_text(running)}): "
                        "its tasks that have not started yet will run the files deployed now.")
-            result.notes.append(message)
-            warn(message)
+            _warn(result, warn, message)
         _approve(result.plan, approve)
 
         progress("Syncing files")
         files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
         result.files = files
         for rel in files.skipped:
-            result.notes.append(skipped_warning(rel))
-            warn(skipped_warning(rel))
+            _warn(result, warn, skipped_warning(rel))
         for rel in files.delete:
             workspace.delete_file(rel)
         for rel in files.upload:
@@ -303,8 +313,7 @@ def destroy(
         )
     if running:
         message = f"Destroying target {bundle.target} while {_runs_text(running)} is running."
-        result.notes.append(message)
-        warn(message)
+        _warn(result, warn, message)
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         state.use_secrets(bundle_secrets(bundle.config))

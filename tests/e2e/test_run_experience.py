@@ -74,7 +74,9 @@ def test_2_training_shows_what_it_produced(project: Path) -> None:
     assert re.search(r"^  ModelDeployment  SUCCESS  .*result: promoted version 1 to champion",
                      out, re.M), out
     assert "holdout_r2_score=" in out
-    assert re.search(r": version 1 registered$", out, re.M)
+    registered = re.search(r"^  (\S+): version 1 registered$", out, re.M)
+    assert registered, out
+    assert not registered.group(1).endswith("_model_model")  # one suffix, not two
     assert re.search(r": @champion set to version 1$", out, re.M)
     assert "MLflow UI (after `mlops-stacks open`): http://127.0.0.1:5000/#/experiments/" in out
     assert "succeeded" not in out and out.count(" SUCCESS in ") == 1  # success said once

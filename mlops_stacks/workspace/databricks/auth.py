@@ -39,6 +39,7 @@ from mlops_stacks.workspace.databricks.http import (
     Deadline,
     command_settings,
     send,
+    shorten,
 )
 
 if TYPE_CHECKING:
@@ -318,7 +319,7 @@ def connect(host: str, profile: str | None = None) -> Connection:
         with settings.deadline.running():
             cfg = Config(clock=SingleAttemptClock(), **kwargs)
     except ValueError as err:
-        message = _short_sdk_message(redact(str(err), secrets))
+        message = shorten(_short_sdk_message(redact(str(err), secrets)))
         raise AuthError(
             f"Cannot authenticate to {label}: {message}",
             hint=_no_credentials_hint(host, profile, message),
