@@ -39,7 +39,10 @@ DEFAULT_FOLDERS = ("validate", "variables", "override", "includes", "paths", "pr
 
 #: Errors that need a value only the user can give (examples ship placeholders).
 USER_VALUE = re.compile(r"no value|has no default|must be set|placeholder|<your|"
-                        r"not a valid workspace host|example\.com", re.I)
+                        r"not a valid workspace host|example\.com|no Python environment at",
+                        re.I)
+#: Hosts the examples ship as placeholders for the user's workspace.
+PLACEHOLDER_HOST = re.compile(r"your-workspace|company\.databricks\.com|xxxx|<", re.I)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Run:
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     expected_error: bool | None = None
+    placeholder: bool = False
+    """The target's host is a placeholder the user replaces."""
     code: int | None = None
     output: str = ""
 
@@ -117,17 +122,22 @@ def example_runs(root: Path) -> list[Run]:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError:
             data = {}
-        targets = list((data.get("targets") or {}) if isinstance(data, dict) else {})
-        for target in targets or [None]:
+        targets = (data.get("targets") or {}) if isinstance(data, dict) else {}
+        for target in list(targets) or [None]:
             rel = str(path.parent.relative_to(root))
             args = ["-t", target] if target else []
-            runs.append(Run(f"{rel} -t {target}" if target else rel, path.parent, args))
+            run = Run(f"{rel} -t {target}" if target else rel, path.parent, args)
+            host = ((targets.get(target) or {}).get("workspace") or {}).get("host") \
+                if target else None
+            run.placeholder = bool(host and PLACEHOLDER_HOST.search(str(host)))
+            runs.append(run)
     return runs
 
 
 def report_examples(runs: list[Run]) -> int:
     ok = [r for r in runs if not r.errored]
-    user = [r for r in runs if r.errored and not r.traceback and USER_VALUE.search(r.output)]
+    user = [r for r in runs if r.errored and not r.traceback
+            and (USER_VALUE.search(r.output) or r.placeholder)]
     other = [r for r in runs if r.errored and r not in user]
     for r in runs:
         verdict = "ok" if not r.errored else ("needs a user value" if r in user else "ERROR")

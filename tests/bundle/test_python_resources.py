@@ -81,3 +81,12 @@ def test_mutators_are_refused_not_dropped(tmp_path: Path) -> None:
     _, diags = load_bundle(tmp_path, env={})
     assert [d.summary for d in diags.errors] == [
         "python.mutators is not supported by mlops-stacks yet"]
+
+
+def test_a_venv_path_that_does_not_exist_says_how_to_create_it(tmp_path: Path) -> None:
+    extra = "  venv_path: .venv\n"
+    write_files(tmp_path, {"databricks.yml": BUNDLE.format(extra=extra), "resources.py": CODE})
+    _, diags = load_bundle(tmp_path, env={})
+    (err,) = diags.errors
+    assert err.summary == "python.venv_path: no Python environment at .venv"
+    assert "uv sync" in err.detail

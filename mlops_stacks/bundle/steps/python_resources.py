@@ -42,7 +42,13 @@ def _interpreter(ctx: Context, python: Node) -> str:
     for candidate in (base / "bin" / "python", base / "Scripts" / "python.exe"):
         if candidate.exists():
             return str(candidate)
-    return str(base / "bin" / "python")
+    raise _NoVenv(str(venv.value), venv.loc)
+
+
+class _NoVenv(Exception):
+    def __init__(self, path: str, loc: Location) -> None:
+        super().__init__(path)
+        self.path, self.loc = path, loc
 
 
 def _node(value: Any, loc: Location) -> Node:
@@ -88,7 +94,17 @@ class LoadPythonResources:
         diags = Diagnostics()
         tree = ctx.tree
         assert tree is not None
-        interpreter = _interpreter(ctx, python)
+        try:
+            interpreter = _interpreter(ctx, python)
+        except _NoVenv as missing:
+            diags.append(error(
+                f"python.venv_path: no Python environment at {missing.path}", missing.loc,
+                path="python.venv_path",
+                detail="Create it with the project's dependencies and databricks-bundles, e.g. "
+                f"`uv sync`, or `python -m venv {missing.path}` then "
+                f"`{missing.path}/bin/pip install databricks-bundles`.",
+            ))
+            return diags
         with tempfile.TemporaryDirectory(prefix="mlops-stacks-python-") as tmp:
             paths = {name: os.path.join(tmp, f"{name}.json")
                      for name in ("input", "output", "diagnostics", "locations")}
