@@ -62,6 +62,12 @@ def test(
         None, "--vcs-ref", metavar="REF", help="Version of a git template (default: as it is)."
     ),
     trust: bool = typer.Option(False, "--trust", help="Let the template run its tasks."),
+    slow: bool = typer.Option(
+        False, "--slow", help="Also run each project's tests, a local deploy and --job."
+    ),
+    job: str = typer.Option(
+        "model_training_job", "--job", metavar="JOB_KEY", help="The job --slow runs."
+    ),
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Render a template with many answer combinations and check every result.
@@ -78,7 +84,12 @@ def test(
 
     term = terminal.current(json_mode=output == OutputFormat.json)
     options = TemplateTestOptions(
-        template=template, all_combinations=all_combinations, vcs_ref=vcs_ref, trust=trust
+        template=template,
+        all_combinations=all_combinations,
+        vcs_ref=vcs_ref,
+        trust=trust,
+        slow=slow,
+        job=job,
     )
     with term.status("Rendering and checking the template..."):
         result = test_template(options)

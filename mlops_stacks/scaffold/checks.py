@@ -21,7 +21,6 @@ _DYNAMIC_REF = re.compile(
     r"\{\{\s*(job|jobs|task|tasks|workspace|bundle|backfill)\.[\w.\-]+\s*\}\}"
 )
 _JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
-TARGETS = ("local", "dev", "staging", "prod", "test")
 SKIPPED_LOOKUPS = "workspace look-ups were skipped"
 # check-jsonschema's built-in vendor schemas, by CI folder.
 VENDOR_SCHEMAS = {
@@ -62,12 +61,24 @@ def yaml_errors(files: Iterable[Path]) -> list[str]:
     return out
 
 
-def bundle_problems(root: Path, targets: Iterable[str] = TARGETS) -> list[str]:
+def bundle_targets(root: Path) -> list[str | None]:
+    """The targets ``databricks.yml`` defines (``[None]``: none, the bundle's default)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((root / "databricks.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return [None]
+    targets = data.get("targets") if isinstance(data, dict) else None
+    return [str(t) for t in targets] if isinstance(targets, dict) and targets else [None]
+
+
+def bundle_problems(root: Path, targets: Iterable[str | None] | None = None) -> list[str]:
     """Errors and warnings (but not skipped workspace look-ups) for every target."""
     from mlops_stacks.bundle import load_bundle
 
     out = []
-    for target in targets:
+    for target in bundle_targets(root) if targets is None else targets:
         loaded, diags = load_bundle(root=root, target=target)
         unexpected = [
             d

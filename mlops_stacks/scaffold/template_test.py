@@ -6,7 +6,8 @@ combination (a question that does not apply, by its ``when``, is not varied);
 the default is a sample: the defaults, plus each other value of each question
 once. Every render is checked with ``checks``: no template markers left, YAML
 parses, each bundle validates for every target, and CI files pass actionlint
-and their vendor's schema.
+and their vendor's schema. ``slow`` also runs, for each distinct bundle, the
+project's own tests, a deploy to the local workspace and a run of one job.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class TemplateTestOptions:
     all_combinations: bool = False
     vcs_ref: str | None = None  # None: a local folder as it is now (uncommitted changes too)
     trust: bool = False
+    slow: bool = False  # also each project's own tests, a local deploy and a job run
+    job: str = "model_training_job"  # the job --slow runs (when the bundle defines it)
 
 
 @dataclass
@@ -150,7 +153,53 @@ def _row(name: str, run: Any) -> CheckRow:
     return CheckRow(name, "failed" if problems else "passed", problems)
 
 
-def run_checks(dirs: dict[str, Path]) -> list[CheckRow]:
+def _job_keys(bundle: Path) -> set[str]:
+    import yaml
+
+    keys: set[str] = set()
+    for path in [bundle / "databricks.yml", *sorted(bundle.rglob("resources/*.yml"))]:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        jobs = (data.get("resources") or {}).get("jobs") if isinstance(data, dict) else None
+        if isinstance(jobs, dict):
+            keys |= set(jobs)
+    return keys
+
+
+def _command(args: list[str], cwd: Path, what: str) -> list[str]:
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=1800
+        )
+    except subprocess.TimeoutExpired:
+        return [f"{cwd}: {what} took longer than 30 minutes"]
+    if done.returncode == 0:
+        return []
+    tail = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-3:]
+    return [f"{cwd}: {what} failed (exit {done.returncode}): {' | '.join(tail)[:400]}"]
+
+
+def slow_problems(bundle: Path, job: str) -> list[str]:
+    """The project's own tests, then a deploy to the local workspace and a run of ``job``."""
+    problems: list[str] = []
+    if (bundle / "tests").is_dir():
+        problems += _command(
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], bundle, "its tests"
+        )
+    deploy = _command(["-m", "mlops_stacks", "deploy", "--auto-approve"], bundle, "deploy")
+    problems += deploy
+    if not deploy and job in _job_keys(bundle):
+        problems += _command(["-m", "mlops_stacks", "run", job], bundle, f"run {job}")
+    return problems
+
+
+def run_checks(dirs: dict[str, Path], *, slow: bool = False,
+               job: str = "model_training_job") -> list[CheckRow]:
     files = _unique(dirs)
     yamls = [p for p in files if p.suffix in (".yml", ".yaml")]
 
@@ -159,7 +208,7 @@ def run_checks(dirs: dict[str, Path]) -> list[CheckRow]:
 
     gitlab = ci(".gitlab") + [p for p in yamls if p.name == ".gitlab-ci.yml"]
     bundles = _bundle_roots(dirs)
-    return [
+    rows = [
         _row("no template markers left", lambda: checks.leftover_markers(files)),
         _row("YAML parses", lambda: checks.yaml_errors(yamls)),
         _row(
@@ -171,6 +220,12 @@ def run_checks(dirs: dict[str, Path]) -> list[CheckRow]:
         _row("Azure pipelines: schema", lambda: checks.schema_problems("azure", ci(".azure"))),
         _row("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
     ]
+    if slow:
+        rows.append(_row(
+            f"project tests, local deploy, run {job}",
+            lambda: [p for b in bundles for p in slow_problems(b, job)],
+        ))
+    return rows
 
 
 def test_template(options: TemplateTestOptions) -> TemplateTestResult:
@@ -182,7 +237,7 @@ def test_template(options: TemplateTestOptions) -> TemplateTestResult:
         vcs_ref = "HEAD"  # a local git template as it is now, uncommitted changes included
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-template-test-") as tmp:
         dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, options.trust or source.builtin)
-        rows = run_checks(dirs)
+        rows = run_checks(dirs, slow=options.slow, job=options.job)
         base = str(Path(tmp).resolve())
         ids = {str(d.resolve()): cid for cid, d in dirs.items()}
         for row in rows:

@@ -124,3 +124,47 @@ def test_a_forks_validator_is_checked_before_rendering(tmp_path: Path) -> None:
     assert "team: 'sales' is refused by the template: team must be ml or data" in err
     assert "rendering the template failed" not in err
     assert not (tmp_path / "out").exists()
+
+
+def _tiny_template(root: Path, test_body: str, notebook: str = "print('trained')") -> Path:
+    tpl = root / "tiny-template"
+    files = {
+        "copier.yml": "_subdirectory: template\nproject_name:\n  type: str\n  default: tiny\n",
+        "template/{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        "template/tiny/databricks.yml.jinja": (
+            "bundle:\n  name: {{ project_name }}\ninclude:\n  - resources/*.yml\n"
+            "targets:\n  local:\n    default: true\n    workspace:\n      host: local\n"
+        ),
+        "template/tiny/resources/jobs.yml": (
+            "resources:\n  jobs:\n    model_training_job:\n      name: tiny-train\n"
+            "      tasks:\n        - task_key: Train\n          notebook_task:\n"
+            "            notebook_path: ../notebooks/Train.py\n"
+        ),
+        "template/tiny/notebooks/Train.py": (
+            f"# Databricks notebook source\n{notebook}\n"
+        ),
+        "template/tiny/tests/test_tiny.py": f"def test_tiny():\n    {test_body}\n",
+    }
+    for rel, text in files.items():
+        (tpl / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tpl / rel).write_text(text)
+    return tpl
+
+
+@pytest.mark.slow
+def test_slow_runs_the_projects_tests_a_local_deploy_and_the_job(tmp_path: Path) -> None:
+    good = _tiny_template(tmp_path / "good", "assert True")
+    code, out, err = cli("template", "test", str(good), "--slow", "-o", "json")
+    assert code == 0, out + err
+    rows = {r["check"]: r for r in json.loads(out)["checks"]}
+    assert rows["project tests, local deploy, run model_training_job"]["status"] == "passed"
+
+    bad = _tiny_template(tmp_path / "bad", "assert 1 == 2", "raise SystemExit('no data')")
+    code, out, _ = cli("template", "test", str(bad), "--slow", "-o", "json")
+    assert code == 1
+    row = {r["check"]: r for r in json.loads(out)["checks"]}[
+        "project tests, local deploy, run model_training_job"
+    ]
+    assert row["status"] == "failed"
+    assert "its tests failed" in row["problems"][0]
+    assert "run model_training_job failed" in row["problems"][1]
