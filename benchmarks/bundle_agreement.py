@@ -39,7 +39,10 @@ DEFAULT_FOLDERS = ("validate", "variables", "override", "includes", "paths", "pr
 
 #: Errors that need a value only the user can give (examples ship placeholders).
 USER_VALUE = re.compile(r"no value|has no default|must be set|placeholder|<your|"
-                        r"not a valid workspace host|example\.com", re.I)
+                        r"not a valid workspace host|example\.com|no Python environment at",
+                        re.I)
+#: Hosts the examples ship as placeholders for the user's workspace.
+PLACEHOLDER_HOST = re.compile(r"your-workspace|company\.databricks\.com|xxxx|<", re.I)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Run:
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     expected_error: bool | None = None
+    placeholder: bool = False
+    """The target's host is a placeholder the user replaces."""
     code: int | None = None
     output: str = ""
 
@@ -117,17 +122,22 @@ def example_runs(root: Path) -> list[Run]:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError:
             data = {}
-        targets = list((data.get("targets") or {}) if isinstance(data, dict) else {})
-        for target in targets or [None]:
+        targets = (data.get("targets") or {}) if isinstance(data, dict) else {}
+        for target in list(targets) or [None]:
             rel = str(path.parent.relative_to(root))
             args = ["-t", target] if target else []
-            runs.append(Run(f"{rel} -t {target}" if target else rel, path.parent, args))
+            run = Run(f"{rel} -t {target}" if target else rel, path.parent, args)
+            host = ((targets.get(target) or {}).get("workspace") or {}).get("host") \
+                if target else None
+            run.placeholder = bool(host and PLACEHOLDER_HOST.search(str(host)))
+            runs.append(run)
     return runs
 
 
 def report_examples(runs: list[Run]) -> int:
     ok = [r for r in runs if not r.errored]
-    user = [r for r in runs if r.errored and not r.traceback and USER_VALUE.search(r.output)]
+    user = [r for r in runs if r.errored and not r.traceback
+            and (USER_VALUE.search(r.output) or r.placeholder)]
     other = [r for r in runs if r.errored and r not in user]
     for r in runs:
         verdict = "ok" if not r.errored else ("needs a user value" if r in user else "ERROR")
@@ -165,6 +175,11 @@ def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
     for output in sorted(top.rglob("output.txt")):
         case = output.parent
         text = output.read_text(errors="replace")
+        script = (case / "script").read_text(errors="replace") if (case / "script").exists() \
+            else ""
+        # `musterr trace $CLI ...` shows only the command in output.txt.
+        must_fail = {line.split("bundle validate", 1)[1].strip() for line in script.splitlines()
+                     if "musterr" in line and "bundle validate" in line}
         blocks = list(_BLOCK.finditer(text))
         for i, match in enumerate(blocks):
             command = match.group(1)
@@ -187,7 +202,8 @@ def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
                 skipped.append(f"{name}  (the bundle is written by the test script)")
                 continue
             exit_code = _EXIT.search(body)
-            expected = prefix == ["musterr"] or bool(exit_code and exit_code.group(1) != "0")
+            expected = (prefix == ["musterr"] or " ".join(args) in must_fail
+                        or bool(exit_code and exit_code.group(1) != "0"))
             env = _case_env(case, top)
             runs.append(Run(name, cwd, args, env or {}, expected))
     return runs, skipped

@@ -15,7 +15,9 @@ from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
 from mlops_stacks.bundle.steps.git_details import LoadGitDetails
 from mlops_stacks.bundle.steps.includes import ProcessIncludes
 from mlops_stacks.bundle.steps.load_root import LoadRootFile
+from mlops_stacks.bundle.steps.merge_job_clusters import MergeJobClusters
 from mlops_stacks.bundle.steps.merge_target import MergeTarget
+from mlops_stacks.bundle.steps.python_resources import LoadPythonResources
 from mlops_stacks.bundle.steps.resolve_references import ResolveReferences
 from mlops_stacks.bundle.steps.select_target import SelectTarget
 from mlops_stacks.bundle.steps.set_variables import SetVariables
@@ -42,6 +44,7 @@ INITIALIZE: list[Step] = [
     SetVariables(),      # --var, BUNDLE_VAR_*, target, default -> variables.<n>.value
     ResolveReferences(   # ${var.*}, ${variables.*}, ${bundle.*} -> values (e.g. in workspace.host)
         "resolve_variable_references", include=("variables", "bundle")),
+    LoadPythonResources(),  # python.resources -> databricks-bundles' build -> more resources
     PopulateCurrentUser(),   # workspace.host + caller/OS user -> workspace.current_user
     DefineWorkspaceDefaults(),  # user, bundle name/target -> workspace.*_path defaults
     ResolveReferences(   # ${workspace.*} and the rest, except resources -> values
@@ -51,6 +54,7 @@ INITIALIZE: list[Step] = [
     TranslatePaths(),    # local notebook/file paths in jobs -> workspace.file_path/...
     ResolveReferences(   # ${resources.<kind>.<key>.<field>} -> values present in config
         "resolve_resource_references", include=("resources",)),
+    MergeJobClusters(),  # job_clusters with one job_cluster_key (once resolved) -> one entry
 ]
 
 VALIDATE: list[Step] = [

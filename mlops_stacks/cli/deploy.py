@@ -107,12 +107,9 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
         term, auto_approve, heading="these resources and the data they hold would be deleted:",
         question="Delete them?")
     asking = term.interactive and not auto_approve and _deletes_data(bundle, workspace)
-    warnings = []
 
-    def warn(message: str) -> None:
-        diag = warning(message)
-        warnings.append(diag)
-        term.err.print(render_text([diag], str(bundle.root)), markup=False)
+    def warn(message: str) -> None:  # shown as it happens; result.warnings keeps them
+        term.err.print(render_text([warning(message)], str(bundle.root)), markup=False)
 
     with spinner_unless_asking(term, f"Deploying {bundle.name} to {bundle.target}", asking):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
@@ -120,8 +117,8 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
                             saved_plan=saved_plan)
     for line in result.plan.kind_notes:
         term.print(f"  {line}")
-    if warnings and os.environ.get("GITHUB_ACTIONS") == "true":
-        term.err.print(render_github(warnings, str(bundle.root)), markup=False)
+    if result.warnings and os.environ.get("GITHUB_ACTIONS") == "true":
+        term.err.print(render_github(result.warnings, str(bundle.root)), markup=False)
     if result.files is not None:
         term.print(result.files.summary_line(done=True))
     term.print(result.summary_line())

@@ -9,7 +9,8 @@ from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, 
 HELP = """Delete everything deployed to a target: resources, synced files and state.
 
 Lists what will be deleted and asks first (experiments and registered models lose
-their runs and versions). Without a terminal, --auto-approve is required.
+their runs and versions). Without a terminal, --auto-approve is required. While a
+run of the target is going on, destroy refuses unless --force.
 
 Examples:
 
@@ -24,6 +25,9 @@ def destroy(
     profile: str | None = PROFILE,
     auto_approve: bool = AUTO_APPROVE,
     force_lock: bool = FORCE_LOCK,
+    force: bool = typer.Option(
+        False, "--force", help="Destroy even while a run of the target is going on."
+    ),
 ) -> None:
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.cli.context import open_target
@@ -46,7 +50,7 @@ def destroy(
     asking = term.interactive and not auto_approve
     with spinner_unless_asking(term, f"Destroying {bundle.name} on {bundle.target}", asking):
         result = run_destroy(bundle, workspace, force_lock=force_lock, approve=approve,
-                             progress=term.info)
+                             progress=term.info, force=force, warn=term.warn)
     deleted_files = len(result.files.delete) if result.files else 0
     term.print(f"Resources: {result.count('delete')} deleted")
     term.print(f"Files: {deleted_files} deleted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -61,6 +62,10 @@ def run(
     deploy_first: bool = typer.Option(
         False, "--deploy", help="Deploy the bundle first (as `deploy` does), then run."
     ),
+    strict: bool = typer.Option(
+        False, "--strict",
+        help="Refuse to run when the project differs from the deployed copy (for CI).",
+    ),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Start the run and return its ID without waiting."
     ),
@@ -92,7 +97,7 @@ def run(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
             hint=f"Jobs in this bundle: {known}.{did_you_mean(job_key, sorted(jobs))}",
         )
-    diagnostics = _prepare(term, bundle, workspace, job_key, deploy_first)
+    diagnostics = _prepare(term, bundle, workspace, job_key, deploy_first, strict)
     if no_wait:
         _start(term, bundle, workspace, job_key, overrides, only, json_mode, diagnostics)
         return
@@ -122,9 +127,10 @@ def run(
 
 
 def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,
-             deploy_first: bool) -> list[Any]:
-    """Deploy first (``--deploy``), or warn when the deployed copy is older than the project."""
-    from mlops_stacks.diagnostics import render_text
+             deploy_first: bool, strict: bool = False) -> list[Any]:
+    """Deploy first (``--deploy``), or warn (``--strict``: refuse) when the deployed copy is
+    older than the project."""
+    from mlops_stacks.diagnostics import render_github, render_text
 
     if deploy_first:
         from mlops_stacks.cli.deploy import apply_deploy
@@ -136,7 +142,14 @@ def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,
     diag = check_deployed(bundle, workspace, job_key)
     if diag is None:
         return []
+    if strict:
+        from mlops_stacks.errors import ConfigError
+
+        raise ConfigError(diag.summary.replace(" This run uses the deployed copy.", ""),
+                          [diag], hint=diag.detail)
     term.err.print(render_text([diag], str(bundle.root)), markup=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        term.err.print(render_github([diag], str(bundle.root)), markup=False)
     return [diag]
 
 

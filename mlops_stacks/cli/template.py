@@ -50,5 +50,73 @@ def export(
     term.print(f"  mlops-stacks init --template {dest} my-project")
 
 
+@template_app.command("test")
+def test(
+    template: str = typer.Argument(
+        None, metavar="[TEMPLATE]", help="Template folder or git URL (default: the built-in one)."
+    ),
+    all_combinations: bool = typer.Option(
+        False, "--all", help="Every distinct answer combination, not a sample."
+    ),
+    vcs_ref: str = typer.Option(
+        None, "--vcs-ref", metavar="REF", help="Version of a git template (default: as it is)."
+    ),
+    trust: bool = typer.Option(False, "--trust", help="Let the template run its tasks."),
+    slow: bool = typer.Option(
+        False, "--slow", help="Also run each project's tests, a local deploy and --job."
+    ),
+    job: str = typer.Option(
+        "model_training_job", "--job", metavar="JOB_KEY", help="The job --slow runs."
+    ),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Render a template with many answer combinations and check every result.
+
+    Checks: no template markers left; YAML parses; each bundle validates for every
+    target; GitHub workflows pass actionlint; CI files pass their vendor's schema.
+    Exits 1 when a check fails.
+
+    Example:
+
+        mlops-stacks template test ../company-template --all
+    """
+    from mlops_stacks.scaffold.template_test import TemplateTestOptions, test_template
+
+    term = terminal.current(json_mode=output == OutputFormat.json)
+    options = TemplateTestOptions(
+        template=template,
+        all_combinations=all_combinations,
+        vcs_ref=vcs_ref,
+        trust=trust,
+        slow=slow,
+        job=job,
+    )
+    with term.status("Rendering and checking the template..."):
+        result = test_template(options)
+    if term.json_mode:
+        term.json(
+            {
+                "template": result.template,
+                "ok": result.ok,
+                "combinations": result.combinations,
+                "checks": [
+                    {"check": r.check, "status": r.status, "problems": r.problems}
+                    for r in result.rows
+                ],
+            }
+        )
+    else:
+        term.print(f"{result.template}: {len(result.combinations)} answer combinations rendered")
+        width = max(len(r.check) for r in result.rows)
+        for row in result.rows:
+            term.print(f"  {row.check.ljust(width)}  {row.status.upper()}")
+            for problem in row.problems[:10]:
+                term.print(f"      {problem}")
+            if len(row.problems) > 10:
+                term.print(f"      ... and {len(row.problems) - 10} more (see -o json)")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(template_app, name="template")

@@ -87,7 +87,10 @@ def update(
         trust=trust,
         skip_answered=skip_answered,
     )
-    with term.status("Updating the project..."):
+    if options.defaults:
+        with term.status("Updating the project..."):
+            result = update_project(options)
+    else:  # copier may ask new questions at the terminal: no spinner over its prompts
         result = update_project(options)
     if term.json_mode:
         term.json(_summary(result))

@@ -43,6 +43,7 @@ from mlops_stacks.deploy.state import (
     save_state,
 )
 from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
+from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
@@ -58,6 +59,15 @@ Approve = Callable[[list[Action]], bool]
 
 class NotDeployable(MlopsStacksError):
     """The bundle has resources of kinds the target's workspace cannot deploy yet."""
+
+
+def _warn(result: ApplyResult, warn: Progress, message: str) -> None:
+    """A deploy warning: in ``notes``, as a diagnostic in ``warnings``, and told to ``warn``."""
+    from mlops_stacks.diagnostics import warning
+
+    result.notes.append(message)
+    result.warnings.append(warning(message))
+    warn(message)
 
 
 def check_deployable(bundle: Bundle, workspace: Workspace) -> None:
@@ -95,6 +105,8 @@ class ApplyResult:
     plan: Plan
     files: SyncPlan | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """The warnings among ``notes`` (resources recreated, files not synced), as diagnostics."""
     done: dict[str, list[str]] = field(default_factory=dict)
     """op -> addresses actually applied."""
 
@@ -111,6 +123,7 @@ class ApplyResult:
                           "deleted": self.count(DELETE), "unchanged": self.count(UNCHANGED)},
             "actions": self.plan.to_dict()["actions"],
             "notes": self.notes,
+            "diagnostics": [d.to_dict() for d in self.warnings],
         }
         if self.files is not None:
             out["files"] = {"uploaded": len(self.files.upload),
@@ -202,6 +215,21 @@ def _locked(workspace: Workspace, force_lock: bool, result: ApplyResult,
         workspace.release_lock(lock.lock)
 
 
+def active_runs(workspace: Workspace) -> list[Any]:
+    """Runs of the target still going on this machine (local workspace; records whose
+    process is gone are closed on the way, so they do not count)."""
+    runs_dir = getattr(workspace, "runs_dir", None)
+    if runs_dir is None:
+        return []
+    from mlops_stacks.runner import list_runs
+
+    return [r for r in list_runs(runs_dir) if not r.done]
+
+
+def _runs_text(runs: list[Any]) -> str:
+    return ", ".join(f"{r.run_id} of {r.job_key}" for r in runs)
+
+
 def deploy(
     bundle: Bundle,
     workspace: Workspace,
@@ -232,16 +260,19 @@ def deploy(
             check_saved_plan(saved_plan, plan_basis(bundle, state, wanted), result.plan,
                              workspace.info().host)
         for message in result.plan.warnings:
-            result.notes.append(message)
-            warn(message)
+            _warn(result, warn, message)
+        running = active_runs(workspace)
+        if running:
+            message = (f"A run of target {bundle.target} is going on ({_runs_text(running)}): "
+                       "its tasks that have not started yet will run the files deployed now.")
+            _warn(result, warn, message)
         _approve(result.plan, approve)
 
         progress("Syncing files")
         files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
         result.files = files
         for rel in files.skipped:
-            result.notes.append(skipped_warning(rel))
-            warn(skipped_warning(rel))
+            _warn(result, warn, skipped_warning(rel))
         for rel in files.delete:
             workspace.delete_file(rel)
         for rel in files.upload:
@@ -262,12 +293,27 @@ def destroy(
     force_lock: bool = False,
     approve: Approve | None = None,
     progress: Progress = lambda _msg: None,
+    force: bool = False,
+    warn: Progress = lambda _msg: None,
 ) -> ApplyResult:
     """Delete every deployed resource, the synced files and the state of the target.
 
     ``approve`` is called with *all* deletions (not only data-holding ones).
+    While a run of the target is going on, destroy refuses (its tasks would fail
+    on deleted files) unless ``force``; then it warns.
     """
     result = ApplyResult(plan=Plan([]))
+    running = active_runs(workspace)
+    if running and not force:
+        raise MlopsStacksError(
+            f"A run of target {bundle.target} is going on ({_runs_text(running)}); "
+            "destroy would delete the files and resources it is using.",
+            hint=f"Cancel it (mlops-stacks runs cancel {running[0].run_id}) or wait for it "
+            "to end; or destroy anyway with --force.",
+        )
+    if running:
+        message = f"Destroying target {bundle.target} while {_runs_text(running)} is running."
+        _warn(result, warn, message)
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
         state.use_secrets(bundle_secrets(bundle.config))

@@ -33,6 +33,8 @@ from mlops_stacks.runner.record import (
 )
 
 ADMITTED = "admitted"
+QUEUED_OUTCOME = "queued"
+SKIPPED_OUTCOME = "skipped"
 QUEUE_POLL_SECONDS = 0.2
 
 
@@ -52,9 +54,9 @@ class Admission:
         runs = ", ".join(self.blocking) or "none"
         plural = "s" if self.limit != 1 else ""
         base = f"the job allows {self.limit} concurrent run{plural} (max_concurrent_runs)"
-        if self.outcome == SKIPPED.lower():
+        if self.outcome == SKIPPED_OUTCOME:
             return f"skipped: {base} and these are active: {runs}"
-        if self.outcome == QUEUED.lower():
+        if self.outcome == QUEUED_OUTCOME:
             return f"queued: {base}; waiting for {runs}"
         return "admitted"
 
@@ -122,14 +124,14 @@ def admit(
             if not queue:
                 now = time.time()
                 record.state = SKIPPED
-                admission = Admission(SKIPPED.lower(), record, limit, blocking)
+                admission = Admission(SKIPPED_OUTCOME, record, limit, blocking)
                 record.error = admission.message.capitalize()
                 record.start_time = record.end_time = now
                 record.save(runs_dir)
                 return admission
             record.state = QUEUED
             record.queue_time = queued_at
-            admission = Admission(QUEUED.lower(), record, limit, blocking or [
+            admission = Admission(QUEUED_OUTCOME, record, limit, blocking or [
                 r.run_id for r in ahead])
             record.error = admission.message.capitalize()
             record.save(runs_dir)
@@ -194,4 +196,5 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-__all__ = ["Admission", "admit", "hand_over", "limits"]
+__all__ = ["ADMITTED", "QUEUED_OUTCOME", "SKIPPED_OUTCOME", "Admission", "admit", "hand_over",
+           "limits"]

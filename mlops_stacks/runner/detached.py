@@ -61,7 +61,7 @@ def start_detached(
         files_root=files_root,
         job_id=job_id,
     )
-    from mlops_stacks.runner.admission import ADMITTED, admit, hand_over
+    from mlops_stacks.runner.admission import ADMITTED, QUEUED_OUTCOME, admit, hand_over
 
     run_id = new_run_id()
     run_dir = Path(runs_dir) / run_id
@@ -80,7 +80,7 @@ def start_detached(
     write_json_atomic(run_dir / REQUEST_FILE, request)
     # Skipped or queued under max_concurrent_runs is decided now, so the caller can say so.
     admission = admit(runs_dir, job, job_key=job_key, run_id=run_id, wait=False)
-    if admission.outcome not in (ADMITTED, "queued"):
+    if admission.outcome not in (ADMITTED, QUEUED_OUTCOME):
         return run_id
     kwargs: dict[str, Any] = {}
     if os.name == "posix":

@@ -198,8 +198,30 @@ class _Server:
                 return
 
 
+def _die_with_runner() -> None:
+    """SIGTERM (from the runner, or from the kernel when the runner dies: Linux) ends
+    the server like a closed pipe does, even while it is still importing."""
+
+    def gone(signum: int, frame: Any) -> None:
+        raise _RunnerGone
+
+    signal.signal(signal.SIGTERM, gone)
+    runner = int(os.environ.get("MLOPS_STACKS_RUNNER_PID") or 0)
+    if runner and sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if runner and os.getppid() != runner:
+        raise _RunnerGone
+
+
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides when tasks stop
+    try:
+        _die_with_runner()
+    except _RunnerGone:
+        return 0
     task = _Server().serve()
     if task is None:
         return 0

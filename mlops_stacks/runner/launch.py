@@ -80,9 +80,8 @@ class Launcher:
         """Start the fork server now, so that it imports while the runner gets ready."""
         if self.method == FORK and self.server is None:
             modules, origin = self._preload()
-            self.server = ForkServer(
-                modules, self._server_env, self._run_dir, self._run_dir / "forkserver.log"
-            )
+            env = {**self._server_env, "MLOPS_STACKS_RUNNER_PID": str(os.getpid())}
+            self.server = ForkServer(modules, env, self._run_dir, self._run_dir / "forkserver.log")
             self.note = f"fork server (pid {self.server.pid}), preloading {len(modules)} {origin}"
 
     def start(

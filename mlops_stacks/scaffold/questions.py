@@ -50,6 +50,7 @@ class Question:
     default: Any = None
     when: Any = True
     secret: bool = False
+    validator: str = ""
     spec: TemplateSpec | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -70,6 +71,15 @@ class Question:
         if isinstance(self.when, str) and self.spec is not None:
             return to_bool(self.spec.render(self.when, context, where=f"{self.name}.when"))
         return to_bool(self.when)
+
+    def validation_error(self, value: Any, context: dict[str, Any]) -> str:
+        """The template's own ``validator`` message for ``value`` (empty: valid)."""
+        if not self.validator or self.spec is None:
+            return ""
+        rendered = self.spec.render(
+            self.validator, {**context, self.name: value}, where=f"{self.name}.validator"
+        )
+        return " ".join(rendered.split())
 
     def default_for(self, context: dict[str, Any]) -> Any:
         """The default, rendered over the answers so far (strings only are templates)."""
@@ -184,6 +194,7 @@ def _question(name: str, raw: Any) -> Question:
         default=raw.get("default"),
         when=raw.get("when", True),
         secret=bool(raw.get("secret", False)),
+        validator=str(raw.get("validator", "") or ""),
     )
 
 

@@ -135,8 +135,9 @@ def render(
         ) as worker:
             worker.run_copy()
     except UnsafeTemplateError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe features"
         raise MlopsStacksError(
-            f"the template runs code on your machine: {str(exc).strip()}",
+            f"the template runs code on your machine ({first.rstrip('.')}).",
             hint="Nothing was written. Review the template, then pass --trust.",
         ) from None
     except _copier_error_types() as exc:

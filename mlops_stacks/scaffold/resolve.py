@@ -4,7 +4,8 @@ Questions are walked in ``copier.yml`` order. A question whose ``when`` is
 false for the answers so far is skipped; an answer given for it is *ignored*
 and reported back (the CLI prints a warning), because the same answers file
 often serves several setups. For a question that applies, the value is, in
-order: the given answer (checked by ``rules.check_answer``), or the default
+order: the given answer (checked by ``rules.check_answer`` and the template's
+own ``validator``), or the default
 when ``--defaults`` (or ``preset`` defaults, e.g. from an existing repository),
 or a prompt when a terminal is attached. Without a terminal, every missing
 answer is collected and reported in one usage error.
@@ -92,16 +93,30 @@ def resolve(
             continue
         if q.name in given:
             result.answers[q.name] = check_answer(q, given[q.name])
+            check_validator(q, given[q.name], result.answers[q.name], ctx)
             continue
         default = preset[q.name] if q.name in preset else q.default_for(ctx)
         if defaults or q.name in preset and ask is None:
             result.answers[q.name] = check_answer(q, Given(default, "api"))
+            check_validator(q, Given(default, "api"), result.answers[q.name], ctx)
         elif ask is not None:
             result.answers[q.name] = ask(q, default)
+            check_validator(q, Given(result.answers[q.name], "prompt"), result.answers[q.name], ctx)
         else:
             result.missing.append(q.name)
             result.answers[q.name] = default  # to evaluate later `when`s
     return result
+
+
+def check_validator(q: Question, given: Given, value: Any, ctx: dict[str, Any]) -> None:
+    """Run the template's ``validator`` for a given answer, as copier would."""
+    problem = q.validation_error(value, ctx)
+    if problem:
+        shown = given.value if not q.secret else "***"
+        raise AnswerError(
+            f"{given.where}{q.name}: {shown!r} is refused by the template: {problem.rstrip('.')}. "
+            + given.fix(q.name, "...")
+        )
 
 
 def require_complete(result: Resolution) -> None:

@@ -14,6 +14,7 @@ called ``*_host`` or ``*_branch`` gets the same checks:
 - ``*_branch``: a valid git branch name.
 - ``*_catalog`` and ``schema_name``: letters, digits, ``_`` and ``-``.
 - ``*_group``: letters, digits, spaces, ``.``, ``_``, ``@``, ``+`` and ``-``.
+- ``*_requirement``: empty, or a pip requirement starting with ``mlops-stacks``.
 - any string: one line, no control characters (a line break would inject YAML keys).
 - any other string: not blank (surrounding spaces are removed).
 """
@@ -40,6 +41,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # the template writes these answers.
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@+-]*$")
 _BRANCH_CHARS = re.compile(r"[^A-Za-z0-9._/-]")
+_REQUIREMENT = re.compile(r"^mlops-stacks[ <>=!~,.@:/+#\w-]*$")
 
 
 class Problem(Exception):
@@ -202,6 +204,16 @@ def check_branch(value: str) -> str:
     return value
 
 
+def check_requirement(value: str) -> str:
+    if value and not _REQUIREMENT.match(value):
+        raise Problem(
+            "is not a pip requirement for mlops-stacks mlops-stacks can write safely (e.g. "
+            "mlops-stacks>=0.2,<0.3 or mlops-stacks @ git+https://host/repo.git; no quotes or $)",
+            "",
+        )
+    return value
+
+
 def check_identifier(value: str) -> str:
     if not _IDENTIFIER.match(value):
         raise Problem(
@@ -220,6 +232,8 @@ def _rule(name: str) -> Callable[[str], str] | None:
         return check_branch
     if name.endswith("_group"):
         return check_group
+    if name.endswith("_requirement"):
+        return check_requirement
     if name.endswith("_catalog") or name == "schema_name":
         return check_identifier
     return None

@@ -35,12 +35,17 @@ def untrusted_features(settings: dict[str, Any]) -> list[str]:
 
 
 def refuse_untrusted_settings(settings: dict[str, Any], source: str) -> None:
-    """Refuse symbolic links of an untrusted template (copier refuses the rest itself)."""
-    if settings.get("_preserve_symlinks") and not trusted_in_settings(source):
+    """Refuse, before anything is written, a template that needs trust and does not have it.
+
+    For ``init``: ``_migrations`` only run on update, where copier refuses them.
+    """
+    needs = [f for f in untrusted_features(settings) if not f.startswith("_migrations")]
+    if needs and not trusted_in_settings(source):
         raise MlopsStacksError(
-            f"the template {source} sets _preserve_symlinks: true, so the project would "
-            "hold symbolic links that may point outside it; nothing was written.",
-            hint="Review the template's links, then pass --trust to generate anyway.",
+            f"the template {source} needs your trust: it uses {'; '.join(needs)}. "
+            "Nothing was written.",
+            hint="Review the template, then pass --trust (or list it under `trust:` in "
+            "copier's settings file, see docs/customizing-templates.md).",
         )
 
 

@@ -71,6 +71,11 @@ class Subproject:
     data: dict[str, Any] = field(default_factory=dict)  # answers copier must be given again
 
     @property
+    def folder(self) -> Path:
+        """The folder that holds the answers file (the project, or the repository root)."""
+        return self.root / self.answers_relpath.parent
+
+    @property
     def source(self) -> str:
         return str(self.answers.get("_src_path") or "")
 
@@ -94,6 +99,12 @@ def _read_answers(path: Path) -> dict[str, Any]:
 def locate_subproject(project_dir: Path) -> Subproject:
     """The answers file of ``project_dir`` and the folder copier renders into."""
     project_dir = project_dir.resolve()
+    # From inside a generated repository (e.g. its bundle folder), the nearest answers file.
+    found = next(
+        (d for d in (project_dir, *project_dir.parents) if (d / ANSWERS_FILE).is_file()), None
+    )
+    if found is not None and (found == project_dir or _is_work_tree(found)):
+        project_dir = found
     path = project_dir / ANSWERS_FILE
     if not path.is_file():
         raise AnswerError(
@@ -104,6 +115,16 @@ def locate_subproject(project_dir: Path) -> Subproject:
     answers = _read_answers(path)
     if not answers.get("_src_path"):
         raise AnswerError(f"{path}: records no _src_path; the template it came from is unknown.")
+    source = str(answers["_src_path"]).replace("\\", "/")
+    if not answers.get("_commit") and source.endswith(("_templates/mlops-stacks",
+                                                        "templates/mlops-stacks")):
+        # mlops-stacks 0.1.0 recorded the built-in template as a path of the machine.
+        raise AnswerError(
+            f"{path}: was made by mlops-stacks 0.1.0, which recorded the built-in template as "
+            f"a path ({source}) and no version.",
+            hint=f"Set `_src_path: {releases.BUILTIN_URL}` and `_commit: v0.1.0` in it, "
+            "commit, then run update again.",
+        )
     if answers.get("setup") == "project_only" and answers.get(PROJECT_CICD_FLAG) is True:
         # A project inside a CI/CD-only repository: its files (and pipelines) were
         # rendered from the repository root, with the answers in <project>/. The
@@ -204,8 +225,10 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
             quiet=True,
         )
     except UnsafeTemplateError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe features"
         raise MlopsStacksError(
-            f"the template at {sub.source} runs code on your machine: {exc}",
+            f"the template at {sub.source} runs code on your machine ({first.rstrip('.')}); "
+            "nothing was changed.",
             hint="Review the template, then pass --trust (or list it in the trusted "
             "sources of your settings file).",
         ) from None
@@ -247,7 +270,7 @@ def update_project(options: UpdateOptions) -> UpdateResult:
         conflicts = _conflicts(root, changed)
         after = _read_answers(root / sub.answers_relpath).get("_commit")
     return UpdateResult(
-        project_dir=options.project_dir.resolve(),
+        project_dir=sub.folder,
         source=sub.source,
         from_version=str(before) if before else None,
         to_version=str(after) if after else None,
@@ -329,7 +352,7 @@ def check_for_update(project_dir: Path) -> CheckResult:
     sub = locate_subproject(project_dir)
     current = sub.answers.get("_commit")
     return CheckResult(
-        project_dir=project_dir.resolve(),
+        project_dir=sub.folder,
         source=sub.source,
         current=str(current) if current else None,
         latest=latest_version(sub),

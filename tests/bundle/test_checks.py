@@ -239,6 +239,12 @@ def test_all_diagnostics_are_errors_on_non_mapping_input() -> None:
     assert list(check_bundle(None)) == []
 
 
-def test_checks_report_errors_only(tmp_path: Path) -> None:
+def test_a_task_with_nothing_to_run_is_a_warning_as_in_the_cli(tmp_path: Path) -> None:
     diags = _check(tmp_path, _job("- task_key: idle\n"))
-    assert all(d.severity is Severity.ERROR for d in diags)
+    assert [d.severity for d in diags] == [Severity.WARNING]
+
+
+def test_task_kinds_come_from_the_derived_task_shape(tmp_path: Path) -> None:
+    # A kind of task added to the format after this check was written.
+    diags = _check(tmp_path, _job("- task_key: t\n  ai_runtime_task: {}\n"))
+    assert not [d for d in diags if "nothing to run" in d.summary]

@@ -80,10 +80,11 @@ def test_var_for_undeclared_variable_is_an_error(tmp_path: Path) -> None:
     assert 'Did you mean "catalog"?' in err.detail
 
 
-def test_complex_default_needs_type_complex(tmp_path: Path) -> None:
+def test_complex_default_without_type_complex_is_accepted_as_in_the_cli(
+        tmp_path: Path) -> None:
     ctx, diags = assign(tmp_path, TEXT.replace("    type: complex\n", ""))
-    (err,) = diags.errors
-    assert err.summary == 'variable "cluster" has a complex default but no `type: complex`'
+    assert not diags.errors
+    assert plain(ctx, "variables", "cluster", "value")
 
 
 def test_complex_variable_cannot_come_from_the_command_line(tmp_path: Path) -> None:

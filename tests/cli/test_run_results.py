@@ -41,6 +41,13 @@ def test_stale_files_are_named_and_run_deploy_runs_the_new_code(tmp_path: Path) 
     assert "Warning: The project differs from what is deployed" in stale.stderr
     assert "training/notebooks/Train.py (changed)" in stale.stderr
     assert "mlops-stacks run train_job -t local --deploy" in stale.stderr
+    # A warning as a diagnostic: a GitHub annotation in Actions, an error under --strict.
+    annotated = cli(project, "run", "train_job", env={"GITHUB_ACTIONS": "true"})
+    assert "::warning" in annotated.stderr and "Train.py (changed)" in annotated.stderr
+    runs_before = len(json.loads(cli(project, "runs", "list", "-o", "json").stdout))
+    strict = cli(project, "run", "train_job", "--strict")
+    assert strict.returncode == 1 and "Error: The project differs" in strict.stderr
+    assert len(json.loads(cli(project, "runs", "list", "-o", "json").stdout)) == runs_before
 
     fresh = cli(project, "run", "train_job", "--deploy", "-o", "json")
     assert fresh.returncode == 0, fresh.stderr
@@ -54,15 +61,15 @@ def test_stale_files_are_named_and_run_deploy_runs_the_new_code(tmp_path: Path) 
     assert run["experiment"] == "/Shared/demo-results"
     assert run["url"].startswith("http://127.0.0.1:5000/#/experiments/")
     [version] = results["model_versions"]
-    assert version["version"] == "2"
+    assert version["version"] == "3"
     assert results["alias_moves"] == [
-        {"model": version["name"], "alias": "champion", "before": "1", "after": "2"}]
+        {"model": version["name"], "alias": "champion", "before": "2", "after": "3"}]
     files = project / ".mlops-stacks" / "local" / "files"
     assert results["outputs"] == [str(files / "outputs" / "predictions.csv")]
 
     text = cli(project, "run", "train_job", check=True).stdout
     assert "rmse=1.25" in text
-    assert f"{version['name']}: version 3 registered" in text
-    assert f"{version['name']}: @champion moved from version 2 to 3" in text
+    assert f"{version['name']}: version 4 registered" in text
+    assert f"{version['name']}: @champion moved from version 3 to 4" in text
     assert str(files / "outputs" / "predictions.csv") in text
     assert "MLflow UI (after `mlops-stacks open`): http://127.0.0.1:5000/#/experiments/" in text

@@ -110,3 +110,17 @@ def test_ctrl_c_at_a_prompt_says_interrupted_on_its_own_line(tmp_path: Path) -> 
     assert sent, text
     assert proc.returncode == 130
     assert "\nInterrupted.\n" in text and "Error: Interrupted" not in text, text
+
+
+def test_a_placeholder_host_is_named_in_plain_words(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "demo", ml_artifacts=False)
+    yml = project / "databricks.yml"
+    yml.write_text(yml.read_text() + "  staging:\n    workspace:\n"
+                   "      host: https://adb-1111111111111111.11.azuredatabricks.net\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "ARM_"))}
+    env["DATABRICKS_CONFIG_FILE"] = str(tmp_path / "no-databrickscfg")
+    proc = subprocess.run([sys.executable, "-m", "mlops_stacks", "plan", "-t", "staging"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "adb-1111111111111111.11.azuredatabricks.net" in proc.stderr
+    assert "HTTPSConnectionPool" not in proc.stderr and "Traceback" not in proc.stderr

@@ -285,3 +285,26 @@ def test_server_ids_with_path_characters_are_refused_before_any_use(
     )
     experiment = state["resources"]["experiments"]["experiment"]["id"]
     assert experiment in hostile.state.experiments
+
+
+def test_control_characters_in_the_workspace_lock_file_are_escaped(
+    project: Path, env: dict[str, str], hostile: HostileDatabricks
+) -> None:
+    from tests.databricks.fake_server import WsObject
+
+    root = "/Workspace/Users/jane.doe@example.com/.bundle/demo/staging/state"
+    lock = {"user": "mallory\x1b]0;owned\x07", "host": "ci\x00box", "pid": 1,
+            "since": "2026-01-01\x1b[2J", "token": "theirs"}  # fmt: skip
+    for path in ("/Workspace", "/Workspace/Users", "/Workspace/Users/jane.doe@example.com"):
+        hostile.state.objects.setdefault(path, WsObject("DIRECTORY", hostile.next_id()))
+    parts = root.split("/")
+    for i in range(5, len(parts) + 1):
+        hostile.state.objects.setdefault("/".join(parts[:i]), WsObject("DIRECTORY", 7 + i))
+    hostile.state.objects[f"{root}/deploy.lock"] = WsObject(
+        "FILE", hostile.next_id(), json.dumps(lock).encode()
+    )
+    result = run_cli(DEPLOY, project, env)
+    assert_clean_failure(result, "is locked by mallory\\x1b]0;owned\\x07@ci\\x00box",
+                         "since 2026-01-01\\x1b[2J")  # fmt: skip
+    for raw in ("\x00", "\x1b", "\x07"):
+        assert raw not in result.output

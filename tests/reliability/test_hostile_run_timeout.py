@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.databricks.test_databricks_deploy import make_project
-from tests.reliability.hostile_server import HostileDatabricks, cli_env, run_cli
+from tests.reliability.hostile_server import PRELOAD, HostileDatabricks, cli_env, run_cli
 
 SLACK = 8.0
 
@@ -86,6 +86,7 @@ resources:
 """
 
 
+@pytest.mark.slow  # the local runner and its MLflow store
 def test_a_local_run_is_stopped_at_the_timeout_and_fails_as_timed_out(tmp_path: Path) -> None:
     project = tmp_path / "sleepy"
     project.mkdir()
@@ -100,13 +101,15 @@ def test_a_local_run_is_stopped_at_the_timeout_and_fails_as_timed_out(tmp_path: 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "MLOPS_"))}
     env.update(HOME=str(tmp_path / "home"), NO_COLOR="1", MLOPS_STACKS_NO_INPUT="1")
 
-    flag = run_cli(["run", "sleepy_job", "--deploy", "--timeout", "2", "-o", "json"], project, env)
+    preload = (*PRELOAD, "mlops_stacks.runner", "mlops_stacks.workspace.local", "mlflow")
+    flag = run_cli(["run", "sleepy_job", "--deploy", "--timeout", "2", "-o", "json"], project,
+                   env, preload=preload)  # fmt: skip
     assert flag.code == 1, flag.output
     record = json.loads(flag.stdout)
     assert record["state"] == "FAILED"
     assert record["error"] == "the run timed out after 2 s (--timeout)"
     assert "Traceback" not in flag.output
-    assert flag.seconds < 2 + 3 * SLACK, flag.seconds
+    assert flag.seconds < 2 + 2 * SLACK, flag.seconds
     pids = [int(p.stem.split("-")[1]) for p in project.rglob("task-*.pid")]
     assert pids, "the task never started"
     for pid in pids:  # the task process was stopped with its run

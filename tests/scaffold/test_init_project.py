@@ -104,6 +104,7 @@ def test_config_file_json_complete_without_defaults(init: Init, workdir: Path) -
         "compute": "classic",
         "include_feature_store": False,
         "include_monitoring": True,
+        "mlops_stacks_requirement": "",
     }
     (workdir / "answers.json").write_text(json.dumps(complete))
 

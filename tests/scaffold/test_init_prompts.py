@@ -41,6 +41,7 @@ def test_prompts_ask_what_applies_and_reask_bad_replies(tmp_path: Path) -> None:
             "2",  # compute: classic
             "",  # include_feature_store: default (no)
             "n",  # include_monitoring
+            "",  # mlops_stacks_requirement: default (this release)
         ]
     )
     result = init_project(InitOptions(output_dir=tmp_path / "out", git=False, ask=ask))

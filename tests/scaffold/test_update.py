@@ -171,3 +171,34 @@ def test_check_says_whether_a_newer_tag_exists(project: Path) -> None:
     git(project, "commit", "-qm", "v2")
     code, out, _ = cli("update", "--check", str(project))
     assert code == UPDATE_AVAILABLE and "v2 -> v3" in out + _
+
+
+def test_migrations_run_between_versions_only_with_trust(tmp_path: Path) -> None:
+    repo = tmp_path / "migrating"
+    (repo / "template").mkdir(parents=True)
+    git(tmp_path, "init", "-q", str(repo))
+    config = "_subdirectory: template\nname:\n  type: str\n  default: demo\n"
+    (repo / "copier.yml").write_text(config)
+    (repo / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
+        "{{ _copier_answers|to_nice_yaml -}}\n"
+    )
+    (repo / "template" / "old_name.txt").write_text("data\n")
+    _commit_tag(repo, "v1")
+    (repo / "copier.yml").write_text(
+        config
+        + "_migrations:\n  - version: v2\n    before:\n      - mv old_name.txt new_name.txt\n"
+    )
+    (repo / "template" / "old_name.txt").rename(repo / "template" / "new_name.txt")
+    _commit_tag(repo, "v2")
+    project = tmp_path / "p"
+    assert cli("init", "--template", str(repo), "--vcs-ref", "v1", "--defaults",
+               str(project))[0] == 0
+
+    code, _, err = cli("update", str(project))
+    assert code == 1 and "--trust" in err
+    assert (project / "old_name.txt").exists() and not git(project, "status", "--porcelain")
+
+    code, out, err = cli("update", "--trust", str(project))
+    assert code == 0, out + err
+    assert (project / "new_name.txt").read_text() == "data\n"
+    assert not (project / "old_name.txt").exists()

@@ -105,3 +105,25 @@ def test_init_records_the_builtin_template_portably(offline: None, tmp_path: Pat
     assert str(Path.home()) not in answers and "site-packages" not in answers
     code, out, _ = cli("update", "--check", "-o", "json", str(tmp_path / "p"))
     assert code == 0 and json.loads(out)["current"] == f"v{__version__}"
+
+
+def test_a_project_from_0_1_0_is_told_how_to_record_its_version(tmp_path: Path) -> None:
+    root = tmp_path / "old"
+    root.mkdir()
+    (root / ".copier-answers.yml").write_text(
+        "_src_path: /home/me/.venv/lib/python3.11/site-packages/mlops_stacks/_templates/"
+        "mlops-stacks\nproject_name: old\n"
+    )
+    code, _, err = cli("update", str(root))
+    assert code == 1
+    assert f"_src_path: {releases.BUILTIN_URL}" in err and "_commit: v0.1.0" in err
+
+
+def test_update_finds_the_answers_from_inside_the_bundle_folder(
+    offline: None, tmp_path: Path
+) -> None:
+    code, _, err = cli("init", "--defaults", "--data", "project_name=fares", str(tmp_path / "p"))
+    assert code == 0, err
+    code, out, _ = cli("update", "--check", "-o", "json", str(tmp_path / "p" / "fares"))
+    assert code == 0
+    assert json.loads(out)["project_dir"] == str((tmp_path / "p").resolve())

@@ -504,7 +504,8 @@ def test_two_projects_in_one_repository_do_not_collide(renders: Renders, platfor
     if platform == "gitlab":
         all_jobs = gitlab_jobs(both)  # asserts no key is defined twice across included files
         assert {j.name for j in jobs_first}.isdisjoint({j.name for j in jobs_other})
-        assert len(all_jobs) == len(jobs_first) + len(jobs_other) + 1  # + add-project
+        # + the repository's add-project and update jobs
+        assert len(all_jobs) == len(jobs_first) + len(jobs_other) + 2
 
 
 # ---------------------------------------------------------------- setups
@@ -517,9 +518,13 @@ def test_cicd_only_has_repository_pipelines_and_docs_but_no_project(
     repo = renders.cicd_only(platform)
     files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file())
     assert all(REPO_LEVEL.match(f) for f in files), files
-    jobs = JOBS[platform](repo)
-    assert len(jobs) == 1 and jobs[0].triggers == {"manual"}
-    init = [c for c in jobs[0].commands if c.startswith("mlops-stacks init")]
+    jobs = {Path(j.file).stem: j for j in JOBS[platform](repo)}
+    assert set(jobs) == {"mlops-stacks-add-project", "mlops-stacks-update"}
+    add = jobs["mlops-stacks-add-project"]
+    assert add.triggers == {"manual"}
+    # The update pipeline runs `mlops-stacks update` for the repository and each project.
+    assert any("mlops-stacks update --defaults" in c for c in jobs["mlops-stacks-update"].commands)
+    init = [c for c in add.commands if c.startswith("mlops-stacks init")]
     assert init and "--data setup=project_only" in init[0]
     guide = (repo / "docs/adding-a-project.md").read_text()
     assert "mlops-stacks init . --data setup=project_only" in guide
@@ -537,7 +542,8 @@ def test_a_project_added_to_a_cicd_only_repository_gets_its_pipelines(renders: R
     files = sorted(str(p.relative_to(repo)) for p in (repo / ".gitlab").rglob("*"))
     assert files == [".gitlab/pipelines", f".gitlab/pipelines/{PKG}-bundle-cd.yml",
                      f".gitlab/pipelines/{PKG}-tests.yml",
-                     ".gitlab/pipelines/mlops-stacks-add-project.yml"]
+                     ".gitlab/pipelines/mlops-stacks-add-project.yml",
+                     ".gitlab/pipelines/mlops-stacks-update.yml"]
     jobs = project_jobs(repo, "gitlab")
     assert _find(jobs, "mlops-stacks deploy -t staging --auto-approve")
     assert all(_secret_names(j, "gitlab").keys() <= {"DATABRICKS_TOKEN"} for j in jobs)

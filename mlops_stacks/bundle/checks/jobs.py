@@ -13,29 +13,15 @@ from collections.abc import Iterator
 
 from mlops_stacks.bundle.checks.cron import FORMAT_HELP, cron_problem
 from mlops_stacks.bundle.nodes import Node, format_path
+from mlops_stacks.bundle.schema.loader import task_types
 from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.schema.suggest import closest
 from mlops_stacks.bundle.schema.validator import is_reference
-from mlops_stacks.diagnostics import Diagnostic, error
+from mlops_stacks.diagnostics import Diagnostic, error, warning
 
-#: Fields that say what a task does; a task needs exactly one.
-TASK_TYPES = (
-    "notebook_task",
-    "spark_python_task",
-    "python_wheel_task",
-    "spark_jar_task",
-    "spark_submit_task",
-    "run_job_task",
-    "condition_task",
-    "for_each_task",
-    "pipeline_task",
-    "sql_task",
-    "dbt_task",
-    "dashboard_task",
-    "clean_rooms_notebook_task",
-    "power_bi_task",
-    "gen_ai_compute_task",
-)
+#: Fields that say what a task does (``*_task`` fields of the derived task
+#: shape); a task needs exactly one.
+TASK_TYPES = task_types()
 
 _TASK_TYPE_SET = frozenset(TASK_TYPES)
 
@@ -145,7 +131,7 @@ def _check_task(
     name = _string(task.get("task_key")) or format_path(path)
     kinds = [k for k in task.value if k in _TASK_TYPE_SET]
     if not kinds:
-        yield error(
+        yield warning(  # the Databricks CLI leaves this to the Jobs API at deploy
             f'task "{name}" has nothing to run',
             task.loc,
             path=format_path(path),

@@ -10,7 +10,7 @@ from mlops_stacks.bundle.nodes import Node, format_path
 from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.schema.suggest import closest
 from mlops_stacks.bundle.schema.validator import is_reference
-from mlops_stacks.diagnostics import Diagnostic, error
+from mlops_stacks.diagnostics import Diagnostic, error, warning
 
 #: Unity Catalog object names may not contain these (periods, spaces, slashes, control chars).
 _UC_FORBIDDEN = re.compile(r"[.\s/\x00-\x1f\x7f]")
@@ -55,7 +55,7 @@ def _registered_models(tree: Node) -> Iterator[Diagnostic]:
             if field == "name" and "." in value:
                 detail += (" Give the catalog and schema separately: catalog_name, schema_name "
                            "and name (the full name is catalog.schema.name).")
-            yield error(
+            yield warning(
                 f'invalid registered model {field} "{value}": it contains {shown}',
                 node.loc,  # type: ignore[union-attr]
                 path=format_path(("resources", "registered_models", key, field)),
@@ -69,7 +69,7 @@ def _experiments(tree: Node) -> Iterator[Diagnostic]:
         value = _plain_string(node)
         if value is None or value.startswith("/"):
             continue
-        yield error(
+        yield warning(
             f'experiment name "{value}" is not an absolute workspace path',
             node.loc,  # type: ignore[union-attr]
             path=format_path(("resources", "experiments", key, "name")),

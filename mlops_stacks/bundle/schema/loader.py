@@ -24,6 +24,13 @@ def _text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=1)
+def task_types() -> tuple[str, ...]:
+    """The fields of a job task that say what it runs (``notebook_task``, ...)."""
+    task = json.loads(_text(SHAPES_FILE))["definitions"]["jobs.Task"]
+    return tuple(name for name in task["properties"] if name.endswith("_task"))
+
+
 def resource_kinds() -> tuple[str, ...]:
     """Every resource kind of the bundle format, sorted."""
     return tuple(json.loads(_text(SHAPES_FILE))["kinds"])

@@ -191,15 +191,23 @@ def check_top_level(tree: Node) -> Diagnostics:
 
     Run on each file as it is read, so that a typo such as ``variabels:`` is
     named before the errors it causes (an undeclared variable) stop the load.
-    ``check_schema`` leaves top-level keys to this check.
+    ``check_schema`` leaves top-level keys to this check. Keys that only hold
+    YAML anchors are removed instead (``bundle/anchors.py``).
     """
     rule = _root_rule()
     diags = Diagnostics()
     if not tree.is_map or rule.properties is None:
         return diags
-    for key in tree.value:
-        if key not in rule.properties:
-            diags.extend(_diagnose(Problem("additionalProperties", (), tree, rule, key)))
+    unknown = [key for key in tree.value if key not in rule.properties]
+    if unknown:
+        from mlops_stacks.bundle.anchors import anchor_only_keys
+
+        holders = anchor_only_keys(tree.loc.file) if tree.loc.line else set()
+        for key in unknown:
+            if key in holders:
+                del tree.value[key]  # anchors only: ignored, references inside unresolved
+            else:
+                diags.extend(_diagnose(Problem("additionalProperties", (), tree, rule, key)))
     return diags
 
 

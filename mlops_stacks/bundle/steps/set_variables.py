@@ -6,9 +6,10 @@ Reads: ``variables`` (after the target merge), ``ctx.variables_arg``
 target value > top-level ``default``. Variables with a ``lookup`` and no value
 are recorded in ``ctx.pending_lookups`` (resolved only against a workspace).
 Errors: a variable with no value, ``--var`` for an undeclared variable (at
-the ``variables:`` key), a
-complex value without ``type: complex`` (or a complex variable set from the
-command line or environment), a declaration that is not a mapping.
+the ``variables:`` key), a complex variable set from the command line or
+environment, a declaration that is not a mapping. A list or mapping default
+without ``type: complex`` is accepted, as the Databricks CLI does (a warning
+when it is a mapping with a ``value:`` key, the usual slip in a target).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.bundle.schema.locate import key_location
 from mlops_stacks.bundle.suggest import did_you_mean
-from mlops_stacks.diagnostics import Diagnostics, Location, error
+from mlops_stacks.diagnostics import Diagnostics, Location, error, warning
 
 ENV_PREFIX = "BUNDLE_VAR_"
 
@@ -86,17 +87,15 @@ def _assign(ctx: Context, name: str, decl: Node) -> Diagnostics:
         return diags
     default = decl.get("default")
     if default is not None and default.value is not None:
-        if not default.is_scalar and not complex_type:
-            detail = "Add `type: complex` to the declaration."
-            if default.is_map and "value" in default.value:
-                detail = ("`value:` is not a field of a variable: in a target write "
-                          f"`{name}: VALUE` or `{name}: {{default: VALUE}}`. For a mapping "
-                          "value, add `type: complex` to the declaration.")
-            diags.append(error(
-                f'variable "{name}" has a complex default but no `type: complex`',
-                default.loc, path=f"variables.{name}.default", detail=detail,
+        if default.is_map and "value" in default.value and not complex_type:
+            # The Databricks CLI takes the mapping as the value; almost always a mistake.
+            diags.append(warning(
+                f'variable "{name}" is set to a mapping with a `value:` key', default.loc,
+                path=f"variables.{name}.default",
+                detail="`value:` is not a field of a variable: in a target write "
+                f"`{name}: VALUE` or `{name}: {{default: VALUE}}`. If the mapping is meant, "
+                "add `type: complex` to the declaration.",
             ))
-            return diags
         decl.value["value"] = default
         return diags
     if decl.get("lookup") is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from mlops_stacks.workspace.databricks.http import (
     Deadline,
     command_settings,
     send,
+    shorten,
 )
 
 if TYPE_CHECKING:
@@ -317,7 +319,7 @@ def connect(host: str, profile: str | None = None) -> Connection:
         with settings.deadline.running():
             cfg = Config(clock=SingleAttemptClock(), **kwargs)
     except ValueError as err:
-        message = _short_sdk_message(redact(str(err), secrets))
+        message = shorten(_short_sdk_message(redact(str(err), secrets)))
         raise AuthError(
             f"Cannot authenticate to {label}: {message}",
             hint=_no_credentials_hint(host, profile, message),
@@ -346,7 +348,20 @@ def connect(host: str, profile: str | None = None) -> Connection:
 
 def _short_sdk_message(message: str) -> str:
     # The SDK appends "Config: ... Env: ..." debug info; keep the first sentence or two.
-    return message.split(". Config:")[0].split(". Env:")[0].strip()
+    message = message.split(". Config:")[0].split(". Env:")[0].strip()
+    # urllib3's connection errors ("HTTPSConnectionPool(host=...): Max retries ...
+    # NameResolutionError(...)") say in plain words what went wrong.
+    pool = re.search(r"HTTPS?ConnectionPool\(host='([^']+)'.*", message, flags=re.S)
+    if pool:
+        host, rest = pool.group(1), pool.group(0)
+        if "NameResolutionError" in rest or "Name or service not known" in rest:
+            why = f"the name {host} does not resolve (is workspace.host right?)"
+        elif "timed out" in rest.lower() or "Timeout" in rest:
+            why = f"{host} did not answer in time"
+        else:
+            why = f"cannot connect to {host}"
+        message = message[:pool.start()] + why
+    return message
 
 
 def _no_credentials_hint(host: str, profile: str | None, message: str = "") -> str:

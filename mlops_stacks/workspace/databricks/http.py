@@ -56,7 +56,7 @@ class AnswerTooLarge(Exception):
     """The answer's body is longer than the size cap (raised before reading past it)."""
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"the answer is larger than {limit // (1024 * 1024)} MB")
+        super().__init__(f"the answer is larger than {limit / (1024 * 1024):g} MB")
         self.size = size
         self.limit = limit
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+from dataclasses import replace
 
 from mlops_stacks.errors import LockError
 from mlops_stacks.workspace.databricks.errors import ConflictError
 from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.databricks.http import printable
 from mlops_stacks.workspace.local_lock import _pid_alive
 from mlops_stacks.workspace.protocol import LockInfo, LockResult
 
@@ -34,9 +36,14 @@ class RemoteLock:
         if text is None:
             return None
         try:
-            return LockInfo.from_dict(json.loads(text))
+            held = LockInfo.from_dict(json.loads(text))
         except (ValueError, TypeError, AttributeError, RecursionError):
             return LockInfo(user="?", host="?", pid=0, since="?", token="")
+        # The file is the workspace's text: escape what gets printed (lock notes, errors).
+        return replace(
+            held, user=printable(held.user)[:100], host=printable(held.host)[:100],
+            since=printable(held.since)[:40],
+        )  # fmt: skip
 
     def acquire(self, *, force: bool = False) -> LockResult:
         mine = LockInfo.for_this_process(secrets.token_hex(8))

@@ -1,0 +1,257 @@
+"""``test_template(options) -> TemplateTestResult``: render a template many ways and check it.
+
+The answer combinations come from the template's own questions: every question
+with choices or a yes/no answer. ``all_combinations`` walks every distinct
+combination (a question that does not apply, by its ``when``, is not varied);
+the default is a sample: the defaults, plus each other value of each question
+once. Every render is checked with ``checks``: no template markers left, YAML
+parses, each bundle validates for every target, and CI files pass actionlint
+and their vendor's schema. ``slow`` also runs, for each distinct bundle, the
+project's own tests, a deploy to the local workspace and a run of one job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.scaffold import checks
+from mlops_stacks.scaffold.questions import Question, TemplateSpec, load_template_spec
+from mlops_stacks.scaffold.source import locate_template
+
+
+@dataclass
+class TemplateTestOptions:
+    template: str | None = None  # None: the built-in template
+    all_combinations: bool = False
+    vcs_ref: str | None = None  # None: a local folder as it is now (uncommitted changes too)
+    trust: bool = False
+    slow: bool = False  # also each project's own tests, a local deploy and a job run
+    job: str = "model_training_job"  # the job --slow runs (when the bundle defines it)
+
+
+@dataclass
+class CheckRow:
+    check: str
+    status: str  # passed, failed or skipped
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TemplateTestResult:
+    template: str
+    combinations: list[dict[str, Any]]
+    rows: list[CheckRow]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.status != "failed" for row in self.rows)
+
+
+def _varied(spec: TemplateSpec) -> list[Question]:
+    return [q for q in spec.askable if q.choices or q.type == "bool"]
+
+
+def _values(q: Question) -> list[Any]:
+    return q.choice_values if q.choices else [False, True]
+
+
+def combinations(spec: TemplateSpec, all_combinations: bool) -> list[dict[str, Any]]:
+    """Answer combinations to render (each a dict of the varied answers)."""
+    varied = _varied(spec)
+    if all_combinations:
+        combos: list[dict[str, Any]] = [{}]
+        for q in varied:
+            grown = []
+            for combo in combos:
+                ctx = _defaults(spec, combo)
+                if not q.applies(ctx):
+                    grown.append(combo)
+                    continue
+                grown.extend({**combo, q.name: v} for v in _values(q))
+            combos = grown
+        return combos
+    sample: list[dict[str, Any]] = [{}]
+    for q in varied:
+        default = q.default_for(_defaults(spec, {}))
+        sample.extend({q.name: v} for v in _values(q) if v != default)
+    return sample
+
+
+def _defaults(spec: TemplateSpec, answers: dict[str, Any]) -> dict[str, Any]:
+    ctx: dict[str, Any] = {}
+    for q in spec.askable:
+        ctx[q.name] = answers[q.name] if q.name in answers else q.default_for(ctx)
+    return {**ctx, **spec.computed_values(ctx)}
+
+
+def _combo_id(index: int, combo: dict[str, Any]) -> str:
+    parts = [f"{k}={v}" for k, v in combo.items()] or ["defaults"]
+    return f"{index:03d} " + ", ".join(parts)
+
+
+def _render_one(job: tuple[str, str, dict[str, Any], str | None, bool]) -> str:
+    src, dest, data, vcs_ref, trust = job
+    from copier import run_copy
+
+    run_copy(src, dest, data=data, vcs_ref=vcs_ref, defaults=True, quiet=True, unsafe=trust)
+    return dest
+
+
+def _render_all(src: str, base: Path, combos: list[dict[str, Any]], vcs_ref: str | None,
+                trust: bool) -> dict[str, Path]:
+    jobs = [(src, str(base / f"c{i:03d}"), c, vcs_ref, trust) for i, c in enumerate(combos)]
+    workers = max(1, min(4, os.cpu_count() or 1, len(jobs)))
+    try:
+        if workers == 1:
+            done = [_render_one(job) for job in jobs]
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(_render_one, jobs))
+    except Exception as exc:  # copier, Jinja and YAML failures of the template under test
+        lines = str(exc).strip().splitlines()
+        raise MlopsStacksError(
+            f"the template did not render: {lines[0] if lines else type(exc).__name__}",
+            hint="Fix the template, or run with --debug for the traceback.",
+        ) from exc
+    return {_combo_id(i, c): Path(d) for i, (c, d) in enumerate(zip(combos, done, strict=True))}
+
+
+def _unique(dirs: dict[str, Path]) -> list[Path]:
+    seen: dict[str, Path] = {}
+    for root in dirs.values():
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts):
+            seen.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    return sorted(seen.values())
+
+
+def _bundle_roots(dirs: dict[str, Path]) -> list[Path]:
+    seen: dict[str, Path] = {}
+    for root in dirs.values():
+        for config in sorted(root.rglob("databricks.yml")):
+            bundle = config.parent
+            files = sorted(p for p in bundle.rglob("*") if p.is_file())
+            digest = hashlib.sha256(
+                b"".join(str(p.relative_to(bundle)).encode() + b"\0" + p.read_bytes()
+                         for p in files)
+            ).hexdigest()
+            seen.setdefault(digest, bundle)
+    return list(seen.values())
+
+
+def _row(name: str, run: Any) -> CheckRow:
+    try:
+        problems = run()
+    except checks.ToolMissing as missing:
+        return CheckRow(name, "skipped", [f"{missing} is not installed"])
+    return CheckRow(name, "failed" if problems else "passed", problems)
+
+
+def _job_keys(bundle: Path) -> set[str]:
+    import yaml
+
+    keys: set[str] = set()
+    for path in [bundle / "databricks.yml", *sorted(bundle.rglob("resources/*.yml"))]:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        jobs = (data.get("resources") or {}).get("jobs") if isinstance(data, dict) else None
+        if isinstance(jobs, dict):
+            keys |= set(jobs)
+    return keys
+
+
+def _command(args: list[str], cwd: Path, what: str) -> list[str]:
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=1800
+        )
+    except subprocess.TimeoutExpired:
+        return [f"{cwd}: {what} took longer than 30 minutes"]
+    if done.returncode == 0:
+        return []
+    tail = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-3:]
+    return [f"{cwd}: {what} failed (exit {done.returncode}): {' | '.join(tail)[:400]}"]
+
+
+def slow_problems(bundle: Path, job: str) -> list[str]:
+    """The project's own tests, then a deploy to the local workspace and a run of ``job``."""
+    problems: list[str] = []
+    if (bundle / "tests").is_dir():
+        problems += _command(
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], bundle, "its tests"
+        )
+    deploy = _command(["-m", "mlops_stacks", "deploy", "--auto-approve"], bundle, "deploy")
+    problems += deploy
+    if not deploy and job in _job_keys(bundle):
+        problems += _command(["-m", "mlops_stacks", "run", job], bundle, f"run {job}")
+    return problems
+
+
+def run_checks(dirs: dict[str, Path], *, slow: bool = False,
+               job: str = "model_training_job") -> list[CheckRow]:
+    files = _unique(dirs)
+    yamls = [p for p in files if p.suffix in (".yml", ".yaml")]
+
+    def ci(top: str) -> list[Path]:
+        return [p for p in yamls if any(part == top for part in p.parts)]
+
+    gitlab = ci(".gitlab") + [p for p in yamls if p.name == ".gitlab-ci.yml"]
+    bundles = _bundle_roots(dirs)
+    rows = [
+        _row("no template markers left", lambda: checks.leftover_markers(files)),
+        _row("YAML parses", lambda: checks.yaml_errors(yamls)),
+        _row(
+            f"bundles validate ({len(bundles)} distinct, every target)",
+            lambda: [p for b in bundles for p in checks.bundle_problems(b)],
+        ),
+        _row("GitHub workflows: actionlint", lambda: checks.actionlint_problems(ci(".github"))),
+        _row("GitHub workflows: schema", lambda: checks.schema_problems("github", ci(".github"))),
+        _row("Azure pipelines: schema", lambda: checks.schema_problems("azure", ci(".azure"))),
+        _row("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
+    ]
+    if slow:
+        rows.append(_row(
+            f"project tests, local deploy, run {job}",
+            lambda: [p for b in bundles for p in slow_problems(b, job)],
+        ))
+    return rows
+
+
+def test_template(options: TemplateTestOptions) -> TemplateTestResult:
+    source = locate_template(options.template, vcs_ref=options.vcs_ref)
+    spec = load_template_spec(source.folder)
+    combos = combinations(spec, options.all_combinations)
+    vcs_ref = options.vcs_ref
+    if vcs_ref is None and not source.builtin and (Path(source.src) / ".git").exists():
+        vcs_ref = "HEAD"  # a local git template as it is now, uncommitted changes included
+    with tempfile.TemporaryDirectory(prefix="mlops-stacks-template-test-") as tmp:
+        dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, options.trust or source.builtin)
+        rows = run_checks(dirs, slow=options.slow, job=options.job)
+        base = str(Path(tmp).resolve())
+        ids = {str(d.resolve()): cid for cid, d in dirs.items()}
+        for row in rows:
+            row.problems = [_readable(p, base, ids) for p in row.problems]
+    return TemplateTestResult(template=options.template or "built-in", combinations=combos,
+                              rows=rows)
+
+
+def _readable(problem: str, base: str, ids: dict[str, str]) -> str:
+    """``<tmp>/c003/x.yml: ...`` -> ``[003 setup=cicd_only] x.yml: ...``."""
+    for folder, cid in ids.items():
+        if folder in problem:
+            return f"[{cid}] " + problem.replace(folder + "/", "").replace(folder, ".")
+    return problem.replace(base, "<renders>")
+
+
+test_template.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
