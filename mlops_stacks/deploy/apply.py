@@ -269,7 +269,7 @@ def deploy(
         _approve(result.plan, approve)
 
         progress("Syncing files")
-        files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
+        files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
         result.files = files
         for rel in files.skipped:
             _warn(result, warn, skipped_warning(rel))
@@ -353,5 +353,5 @@ def preview(
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes
     plan.basis = plan_basis(bundle, state, wanted)
-    files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
+    files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
     return plan, files, state
