@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mlops_stacks.deploy.artifacts import build_artifacts
 from mlops_stacks.deploy.desired import Desired, desired_resources
 from mlops_stacks.deploy.faults import pause_point
 from mlops_stacks.deploy.plan import (
@@ -248,6 +249,7 @@ def deploy(
     ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
     """
     check_deployable(bundle, workspace)
+    build_artifacts(bundle, progress)
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
