@@ -71,6 +71,11 @@ class Subproject:
     data: dict[str, Any] = field(default_factory=dict)  # answers copier must be given again
 
     @property
+    def folder(self) -> Path:
+        """The folder that holds the answers file (the project, or the repository root)."""
+        return self.root / self.answers_relpath.parent
+
+    @property
     def source(self) -> str:
         return str(self.answers.get("_src_path") or "")
 
@@ -94,6 +99,12 @@ def _read_answers(path: Path) -> dict[str, Any]:
 def locate_subproject(project_dir: Path) -> Subproject:
     """The answers file of ``project_dir`` and the folder copier renders into."""
     project_dir = project_dir.resolve()
+    # From inside a generated repository (e.g. its bundle folder), the nearest answers file.
+    found = next(
+        (d for d in (project_dir, *project_dir.parents) if (d / ANSWERS_FILE).is_file()), None
+    )
+    if found is not None and (found == project_dir or _is_work_tree(found)):
+        project_dir = found
     path = project_dir / ANSWERS_FILE
     if not path.is_file():
         raise AnswerError(
@@ -259,7 +270,7 @@ def update_project(options: UpdateOptions) -> UpdateResult:
         conflicts = _conflicts(root, changed)
         after = _read_answers(root / sub.answers_relpath).get("_commit")
     return UpdateResult(
-        project_dir=options.project_dir.resolve(),
+        project_dir=sub.folder,
         source=sub.source,
         from_version=str(before) if before else None,
         to_version=str(after) if after else None,
@@ -341,7 +352,7 @@ def check_for_update(project_dir: Path) -> CheckResult:
     sub = locate_subproject(project_dir)
     current = sub.answers.get("_commit")
     return CheckResult(
-        project_dir=project_dir.resolve(),
+        project_dir=sub.folder,
         source=sub.source,
         current=str(current) if current else None,
         latest=latest_version(sub),

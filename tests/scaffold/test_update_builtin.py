@@ -117,3 +117,13 @@ def test_a_project_from_0_1_0_is_told_how_to_record_its_version(tmp_path: Path) 
     code, _, err = cli("update", str(root))
     assert code == 1
     assert f"_src_path: {releases.BUILTIN_URL}" in err and "_commit: v0.1.0" in err
+
+
+def test_update_finds_the_answers_from_inside_the_bundle_folder(
+    offline: None, tmp_path: Path
+) -> None:
+    code, _, err = cli("init", "--defaults", "--data", "project_name=fares", str(tmp_path / "p"))
+    assert code == 0, err
+    code, out, _ = cli("update", "--check", "-o", "json", str(tmp_path / "p" / "fares"))
+    assert code == 0
+    assert json.loads(out)["project_dir"] == str((tmp_path / "p").resolve())
