@@ -7,6 +7,8 @@ data as plain Python values.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +43,14 @@ _FIRST = (
 
 #: Every resource kind of the bundle format, in deployment order.
 RESOURCE_KINDS = _FIRST + tuple(k for k in resource_kinds() if k not in _FIRST)
+
+
+def sync_root(root: Path, paths: Iterable[Any] | None) -> Path:
+    """The common folder of the bundle ``root`` and every ``sync.paths`` entry."""
+    root = Path(root).resolve()
+    folders = [root] + [(root / str(p)).resolve() for p in paths or ()
+                        if isinstance(p, str) and p and "${" not in p]
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 @dataclass
@@ -80,6 +90,24 @@ class Bundle:
     def mode(self) -> str | None:
         return self.config.get("bundle", {}).get("mode")
 
+    @cached_property
+    def sync_root(self) -> Path:
+        """The folder files are synced from: the bundle root, or, when ``sync.paths``
+        reaches outside it (shared code in ``../common``), the folder that holds them all."""
+        return sync_root(self.root, (self.config.get("sync") or {}).get("paths"))
+
+    def sync_settings(self) -> dict[str, Any]:
+        """``sync`` with ``paths`` made relative to ``sync_root`` (for the file sync)."""
+        sync = dict(self.config.get("sync") or {})
+        paths = sync.get("paths")
+        if paths:
+            base = self.sync_root
+            sync["paths"] = [
+                Path(os.path.relpath((self.root / str(p)).resolve(), base)).as_posix()
+                for p in paths
+            ]
+        return sync
+
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Resources of one kind, by key (``{}`` when there are none)."""
         return (self.config.get("resources") or {}).get(kind) or {}
@@ -93,7 +121,7 @@ class Bundle:
         base = str(self.workspace.get("file_path") or "").rstrip("/")
         if not base or not (workspace_path == base or workspace_path.startswith(base + "/")):
             return None
-        local = self.root / workspace_path[len(base):].lstrip("/")
+        local = self.sync_root / workspace_path[len(base):].lstrip("/")
         if local.exists():
             return local
         for suffix in (".py", ".ipynb"):

@@ -204,7 +204,7 @@ class _Builder:
             scalar = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
             try:
                 return self._constructor.construct_object(scalar, deep=True)
-            except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+            except Exception:  # PyYAML's constructors fail in many ways ("!!int ")
                 if event.tag is not None and event.tag != "!":
                     self._bad_tag(event)
                 return value  # a plain scalar that only looks typed ("0x_") stays text

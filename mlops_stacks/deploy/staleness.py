@@ -49,7 +49,7 @@ def compare(bundle: Bundle, workspace: Workspace) -> Staleness:
     state = load_state(workspace, bundle.name, bundle.target)
     if not state.files and not state.resources:
         return Staleness(never_deployed=True)
-    files = plan_sync(bundle.root, bundle.config.get("sync"), state.files)
+    files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
     out = Staleness(deleted=list(files.delete))
     for rel in files.upload:
         (out.changed if rel in state.files else out.added).append(rel)

@@ -9,6 +9,8 @@ Selection, in order:
 2. ``sync.include`` patterns (gitignore-style, relative to the bundle root) add
    files even when they are git-ignored.
 3. ``sync.exclude`` patterns remove files.
+   ``sync.paths`` (relative to ``root``, which is then the bundle's sync root:
+   the folder holding the bundle and every path) keeps only files under them.
 4. Never synced, whatever the patterns say: ``.git/``, ``.mlops-stacks/``
    (the local workspace itself), ``__pycache__/`` and virtual environments
    (any folder holding a ``pyvenv.cfg``).
@@ -152,6 +154,9 @@ def select_files(root: Path, sync: Mapping[str, Any] | None = None) -> list[str]
         rel for rel in candidates
         if not _never_synced(rel, root, cache) and (root / rel).is_file()
     }
+    paths = [str(p).strip("/") for p in sync.get("paths") or () if str(p) not in (".", "")]
+    if paths and "." not in (sync.get("paths") or ()):
+        selected = {r for r in selected if any(r == p or r.startswith(p + "/") for p in paths)}
     include = _spec(sync.get("include") or [])
     if include is not None:
         selected.update(r for r in _Walker(root, honour_gitignore=False).files()

@@ -192,3 +192,12 @@ def test_runs_cancel_stops_a_run_another_terminal_follows(project: Path, tmp_pat
         proc.communicate()
     assert not wait_gone({task_pid})
 
+
+
+def test_run_debug_says_how_tasks_started(project: Path, tmp_path: Path) -> None:
+    quick = "first_sleep=0,second_sleep=0"
+    forked = cli(project, "--debug", "run", "kill_job", "--params", quick, check=True)
+    assert "Tasks started by: fork server (pid " in forked.stdout
+    fresh = cli(project, "--debug", "run", "kill_job", "--params", quick, check=True,
+                env={"MLOPS_STACKS_START_METHOD": "spawn"})
+    assert "Tasks started by: fresh processes (MLOPS_STACKS_START_METHOD=spawn)" in fresh.stdout

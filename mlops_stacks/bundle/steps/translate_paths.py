@@ -30,7 +30,8 @@ import os
 from pathlib import Path
 
 from mlops_stacks.bundle.context import Context
-from mlops_stacks.bundle.nodes import Node, format_path
+from mlops_stacks.bundle.model import sync_root
+from mlops_stacks.bundle.nodes import Node, format_path, to_plain
 from mlops_stacks.diagnostics import Diagnostics, error
 
 NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
@@ -90,7 +91,11 @@ class TranslatePaths:
             return diags
         file_path = tree.at("workspace", "file_path")
         base = str(file_path.value).rstrip("/") if file_path is not None else ""
-        translator = _Translator(ctx.root.resolve(), base, diags)
+        sync = tree.get("sync")
+        paths = sync.get("paths") if sync is not None and sync.is_map else None
+        root = sync_root(ctx.root, to_plain(paths) if paths is not None and paths.is_list
+                         else None)
+        translator = _Translator(root, base, diags)
         for job_key, job in jobs.items():
             if not job.is_map or job.get("git_source") is not None:
                 continue
