@@ -80,7 +80,11 @@ class InitPlan:
 def prepare(options: InitOptions) -> InitPlan:
     """Steps 1-4: read and check everything, prompting if allowed; writes nothing."""
     source = locate_template(options.template, vcs_ref=options.vcs_ref)
-    spec = load_template_spec(source.folder)
+    spec = load_template_spec(
+        source.folder,
+        destination=options.output_dir or Path(),
+        trusted=source.builtin or options.trust,
+    )
     if not (source.builtin or options.trust):
         trust.refuse_untrusted_settings(spec.settings, source.src)
     given = merge(

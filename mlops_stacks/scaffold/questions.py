@@ -1,9 +1,11 @@
 """The questions a copier template asks, read from its ``copier.yml``.
 
-``load_template_spec(path)`` reads the questionnaire without importing copier
-(which is slow to import), so answers are checked and prompted for before any
-rendering starts. ``when`` and ``default`` are Jinja expressions rendered over
-the answers given so far, the same way copier renders them.
+``load_template_spec(path)`` reads the questionnaire, so answers are checked and
+prompted for before any rendering starts. ``when``, ``default`` and ``validator``
+are evaluated by copier's own ``Question`` objects, with copier's Jinja
+environment (``_envops``, ``_jinja_extensions``) and render context
+(``_external_data``, ``_copier_conf``, ``now``, ``make_secret``), over the answers
+given so far: a forked template means the same under ``init`` as under copier.
 
 A question whose ``when`` is the literal ``false`` is a *computed value*
 (e.g. ``project_package``): never asked, never set by users, never recorded.
@@ -11,6 +13,7 @@ A question whose ``when`` is the literal ``false`` is a *computed value*
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,18 +22,6 @@ from typing import Any
 from mlops_stacks.errors import MlopsStacksError
 
 CONFIG_NAMES = ("copier.yml", "copier.yaml")
-_FALSE_WORDS = {"", "n", "no", "f", "false", "off", "~", "null", "none", "0"}
-
-
-def to_bool(value: Any) -> bool:
-    """Read a rendered ``when`` (or any YAML-ish value) as a boolean, like copier does."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value != 0
-    if value is None:
-        return False
-    return str(value).strip().lower() not in _FALSE_WORDS
 
 
 @dataclass(frozen=True)
@@ -51,6 +42,7 @@ class Question:
     when: Any = True
     secret: bool = False
     validator: str = ""
+    details: dict[str, Any] = field(default_factory=dict, repr=False)  # as in copier.yml
     spec: TemplateSpec | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -68,27 +60,32 @@ class Question:
         """Whether the question is asked, given the answers so far."""
         if self.computed:
             return False
-        if isinstance(self.when, str) and self.spec is not None:
-            return to_bool(self.spec.render(self.when, context, where=f"{self.name}.when"))
-        return to_bool(self.when)
+        if self.spec is None:
+            return bool(self.when)
+        return bool(self.spec.evaluate(self, context, lambda cq: cq.get_when()))
 
     def validation_error(self, value: Any, context: dict[str, Any]) -> str:
         """The template's own ``validator`` message for ``value`` (empty: valid)."""
         if not self.validator or self.spec is None:
             return ""
-        rendered = self.spec.render(
-            self.validator, {**context, self.name: value}, where=f"{self.name}.validator"
+        rendered = self.spec.evaluate(
+            self, context, lambda cq: cq.render_value(self.validator, {self.name: value})
         )
-        return " ".join(rendered.split())
+        return " ".join(str(rendered).split())
 
     def default_for(self, context: dict[str, Any]) -> Any:
-        """The default, rendered over the answers so far (strings only are templates)."""
-        if isinstance(self.default, str) and self.spec is not None and "{" in self.default:
-            rendered = self.spec.render(self.default, context, where=f"{self.name}.default")
-            if self.type == "bool":
-                return to_bool(rendered)
-            return rendered
-        return self.default
+        """The default, rendered over the answers so far and cast to the question's type."""
+        if self.spec is None or not (isinstance(self.default, str) and "{" in self.default):
+            return self.default
+
+        def default(cq: Any) -> Any:
+            rendered = cq.render_value(self.default)
+            try:
+                return cq.cast_answer(rendered) if self.type != "str" else rendered
+            except (TypeError, ValueError):
+                return rendered  # the answer checks say what is wrong with it
+
+        return self.spec.evaluate(self, context, default)
 
 
 @dataclass
@@ -125,35 +122,50 @@ class TemplateSpec:
                 continue  # depends on something not answered yet
         return out
 
-    _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+    destination: Path = field(default_factory=Path)  # where _external_data is read
+    trusted: bool = False  # _external_data may read outside the destination
 
     @cached_property
-    def _env(self) -> Any:
-        from jinja2.sandbox import SandboxedEnvironment
+    def _worker(self) -> Any:
+        from copier._main import Worker
 
-        envops = dict(self.settings.get("_envops") or {})
-        envops.pop("undefined", None)
-        extensions: list[str] = []
-        try:
-            import jinja2_ansible_filters  # noqa: F401  (copier loads these filters too)
+        return Worker(
+            src_path=str(self.path),
+            dst_path=self.destination,
+            defaults=True,
+            quiet=True,
+            unsafe=self.trusted,
+        )
 
-            extensions.append("jinja2_ansible_filters.AnsibleCoreFiltersExtension")
-        except ImportError:
-            pass
-        return SandboxedEnvironment(extensions=extensions, **envops)
+    @cached_property
+    def _external(self) -> Any:
+        return self._worker._external_data()  # copier's lazy loader, read on first use
 
-    def render(self, expression: str, context: dict[str, Any], *, where: str) -> str:
-        """Render one Jinja expression of ``copier.yml`` over ``context``."""
+    def evaluate(self, q: Question, context: dict[str, Any], what: Callable[[Any], Any]) -> Any:
+        """``what(copier_question)`` for ``q`` over ``context``, as copier evaluates it."""
         import jinja2
+        from copier._user_data import AnswersMap
+        from copier._user_data import Question as CopierQuestion
+        from copier.errors import CopierError
 
+        worker = self._worker
         try:
-            compiled = self._compiled.get(expression)
-            if compiled is None:
-                compiled = self._compiled[expression] = self._env.from_string(expression)
-            return compiled.render(**context)
-        except jinja2.TemplateError as exc:
+            worker.answers = AnswersMap(
+                init=dict(context), metadata=worker.template.metadata, external=self._external
+            )
+            question = CopierQuestion(
+                answers=worker.answers,
+                context=worker._render_context(),
+                jinja_env=worker.jinja_env,
+                settings=worker.settings,
+                var_name=q.name,
+                **q.details,
+            )
+            return what(question)
+        except (CopierError, jinja2.TemplateError, ValueError, TypeError, OSError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise MlopsStacksError(
-                f"{self.config_file}: cannot evaluate {where} ({exc}).",
+                f"{self.config_file}: cannot evaluate {q.name} ({first}).",
                 hint="The template's copier.yml has an error; fix it or use another --template.",
             ) from None
 
@@ -185,8 +197,9 @@ def _type_of(default: Any) -> str:
 def _question(name: str, raw: Any) -> Question:
     if not isinstance(raw, dict):
         # Short form: `name: default`.
-        return Question(name=name, type=_type_of(raw), default=raw)
+        return Question(name=name, type=_type_of(raw), default=raw, details={"default": raw})
     return Question(
+        details=dict(raw),
         name=name,
         type=str(raw.get("type") or _type_of(raw.get("default"))),
         help=str(raw.get("help", "") or ""),
@@ -205,8 +218,10 @@ def find_config(path: Path) -> Path | None:
     return None
 
 
-def load_template_spec(path: Path) -> TemplateSpec:
-    """Read the questionnaire of the template folder at ``path``."""
+def load_template_spec(
+    path: Path, *, destination: Path | None = None, trusted: bool = False
+) -> TemplateSpec:
+    """Read the questionnaire of the template folder at ``path`` for ``destination``."""
     import yaml
 
     config = find_config(path)
@@ -222,7 +237,14 @@ def load_template_spec(path: Path) -> TemplateSpec:
     if not isinstance(data, dict):
         raise MlopsStacksError(f"--template: {config} is not a mapping of questions.")
     settings = {k: v for k, v in data.items() if str(k).startswith("_")}
-    spec = TemplateSpec(path=path, config_file=config, questions=[], settings=settings)
+    spec = TemplateSpec(
+        path=path,
+        config_file=config,
+        questions=[],
+        settings=settings,
+        destination=destination or Path(),
+        trusted=trusted,
+    )
     for name, raw in data.items():
         if str(name).startswith("_"):
             continue
