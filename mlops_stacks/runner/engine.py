@@ -361,7 +361,8 @@ class _Execution:
         self.record.start_note = self.launcher.describe()
         self._save()
         preload.save_learned(
-            self.runs_dir, self.plan.job_key, sorted(self.tasks_dir.glob("*.modules.json"))
+            self.runs_dir, self.plan.job_key, sorted(self.tasks_dir.glob("*.modules.json")),
+            partial=self.plan.selected != set(self.plan.graph.nodes),
         )
 
     # -- the loop -------------------------------------------------------------------

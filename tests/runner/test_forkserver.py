@@ -205,6 +205,14 @@ def test_the_next_run_preloads_what_the_tasks_imported(project: Project) -> None
     assert second.state == "SUCCESS"
     assert "used in the last run" in (second.start_note or "")
 
+    other = project.notebook("n/notebooks/Other", "import colorsys")
+    both = {"tasks": [notebook_task("I", nb), notebook_task("O", other)]}
+    # A partial run (a fresh process, so nothing preloaded leaks into its report) keeps
+    # what the other task used.
+    project.run(both, only=["O"], start_method="spawn")
+    learned = json.loads(learned_file(project.runs_dir, "job").read_text())["modules"]
+    assert "colorsys" in learned and "fractions" in learned
+
 
 RUNNER_SCRIPT = """
 import json, sys
