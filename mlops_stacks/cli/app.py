@@ -70,6 +70,9 @@ class _Group(TyperGroup):
                 term.err.print()  # off the line of a prompt or a progress display
             term.err.print("Interrupted.", markup=False, style="yellow")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+            _quiet_stdout()
+            raise typer.Exit(PIPE_CLOSED) from None
         except OSError as exc:  # a path the system refuses (too long, no permission, ...)
             if terminal.DEBUG:
                 raise
@@ -128,10 +131,28 @@ for _module, _name in COMMANDS:
     importlib.import_module(f"mlops_stacks.cli.{_module}").register(app)
 
 
+#: Exit code when the output pipe closed early (128 + SIGPIPE, as other tools exit).
+PIPE_CLOSED = 141
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
         app(args=argv, prog_name="mlops-stacks")
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(PIPE_CLOSED)
     except SystemExit as exc:
         code = exc.code
         # click reports usage errors with exit code 2; keep it.

@@ -26,7 +26,7 @@ TARGET = typer.Option(
 VAR = typer.Option(
     None,
     "--var",
-    help="Set a bundle variable, as `name=value`. Repeatable. Wins over BUNDLE_VAR_<name>.",
+    help="Set a bundle variable, as `name=value`. Repeatable. Wins over `BUNDLE_VAR_<name>`.",
 )
 PROFILE = typer.Option(
     None,

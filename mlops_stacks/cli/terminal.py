@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -22,12 +23,42 @@ from mlops_stacks.errors import MlopsStacksError
 DEBUG = False
 _current: Terminal | None = None
 
+#: Characters that would act on the terminal rather than show: C0/C1 controls (except
+#: newline and tab), DEL, and the bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Longest message shown whole; longer ones are cut (``--debug`` shows all of it).
+MAX_MESSAGE = 4000
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: object, limit: int | None = MAX_MESSAGE) -> str:
+    """``text`` as it may reach a terminal: control characters escaped (``\\x1b``), and
+    cut after ``limit`` characters unless ``--debug`` is on. Everything printed from
+    bundles, servers or files goes through here."""
+    out = str(text)
+    if limit is not None and not DEBUG and len(out) > limit:
+        out = (out[:limit] + f"... ({len(out) - limit} more characters; run with --debug "
+               "to see them all)")
+    return _CONTROL.sub(_escape, out)
+
 
 def is_interactive() -> bool:
     """True when a person is at a terminal (stdin and stdout are TTYs)."""
     if os.environ.get("MLOPS_STACKS_NO_INPUT"):
         return False
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+class _SafeConsole(Console):
+    """A rich console whose text arguments are escaped (see ``safe``; not cut), so code that
+    prints through ``term.out`` / ``term.err`` directly is safe too."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().print(*(safe(o, None) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 class Terminal:
@@ -37,7 +68,7 @@ class Terminal:
         # In JSON mode, human messages go to stderr so stdout stays parseable.
         # Off a terminal rich assumes 80 columns; tables of IDs and paths need more.
         width = None if sys.stdout.isatty() else 200
-        self.out = Console(
+        self.out = _SafeConsole(
             file=sys.stderr if json_mode else sys.stdout,
             width=width,
             no_color=plain,
@@ -45,35 +76,35 @@ class Terminal:
             soft_wrap=True,
             emoji=False,
         )
-        self.err = Console(
+        self.err = _SafeConsole(
             file=sys.stderr, width=width, no_color=plain, highlight=False, soft_wrap=True
         )
         self.interactive = is_interactive()
 
     # -- messages -------------------------------------------------------------
     def print(self, text: str = "", **kwargs: Any) -> None:
-        self.out.print(text, markup=False, **kwargs)
+        self.out.print(safe(text), markup=False, **kwargs)
 
     def rich(self, renderable: Any) -> None:
         self.out.print(renderable)
 
     def info(self, text: str) -> None:
-        self.out.print(text, markup=False, style="dim")
+        self.out.print(safe(text), markup=False, style="dim")
 
     def success(self, text: str) -> None:
-        self.out.print(text, markup=False, style="green")
+        self.out.print(safe(text), markup=False, style="green")
 
     def warn(self, text: str) -> None:
-        self.err.print(f"Warning: {text}", markup=False, style="yellow")
+        self.err.print(f"Warning: {safe(text)}", markup=False, style="yellow")
 
     def error(self, text: str) -> None:
-        self.err.print(f"Error: {text}", markup=False, style="red")
+        self.err.print(f"Error: {safe(text)}", markup=False, style="red")
 
     def fail(self, exc: MlopsStacksError) -> None:
         """Print an error for the user: the message, then the hint on how to fix it."""
-        self.err.print(f"Error: {exc.message}", markup=False, style="red")
+        self.err.print(f"Error: {safe(exc.message)}", markup=False, style="red")
         if exc.hint:
-            self.err.print(exc.hint, markup=False)
+            self.err.print(safe(exc.hint), markup=False)
 
     def json(self, data: Any) -> None:
         """Print one JSON document on stdout (always stdout, whatever the mode)."""
@@ -87,9 +118,10 @@ class Terminal:
         line, never wrapped. On a terminal: a table when it fits the width, else one
         block per record (the first column, then ``Column: value`` lines).
         """
-        cells = [["" if x is None else str(x) for x in r] for r in rows]
+        cells = [["" if x is None else safe(x, 500) for x in r] for r in rows]
+        columns = [safe(c) for c in columns]
         if title:
-            self.out.print(title, markup=False)
+            self.out.print(safe(title), markup=False)
         if not self.out.is_terminal:
             # Written as is: rich would expand the tabs into spaces.
             for line in [columns, *cells]:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mlops_stacks.deploy.artifacts import build_artifacts
 from mlops_stacks.deploy.desired import Desired, desired_resources
 from mlops_stacks.deploy.faults import pause_point
 from mlops_stacks.deploy.plan import (
@@ -248,6 +249,7 @@ def deploy(
     ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
     """
     check_deployable(bundle, workspace)
+    build_artifacts(bundle, progress)
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
         state = load_state(workspace, bundle.name, bundle.target)
@@ -269,7 +271,8 @@ def deploy(
         _approve(result.plan, approve)
 
         progress("Syncing files")
-        files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
+        files = _with_strays(plan_sync(bundle.sync_root, bundle.sync_settings(), state.files),
+                             workspace)
         result.files = files
         for rel in files.skipped:
             _warn(result, warn, skipped_warning(rel))
@@ -353,5 +356,15 @@ def preview(
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes
     plan.basis = plan_basis(bundle, state, wanted)
-    files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
+    files = _with_strays(plan_sync(bundle.sync_root, bundle.sync_settings(), state.files),
+                         workspace)
     return plan, files, state
+
+
+def _with_strays(files: SyncPlan, workspace: Workspace) -> SyncPlan:
+    """``files`` also deleting the temp files a killed deploy left in the workspace (the
+    local workspace finds them; other workspaces never hold any)."""
+    strays = getattr(workspace, "stray_files", None)
+    if strays is not None:
+        files.delete = sorted({*files.delete, *strays()})
+    return files

@@ -80,6 +80,9 @@ def cron_problem(expression: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     dom, dow = parts[3], parts[5]
+    never = _never_fires(dom, parts[4])
+    if never:
+        return never
     if dom == "?" and dow == "?":
         return "day-of-month and day-of-week cannot both be '?'; set one of them"
     if dom != "?" and dow != "?":
@@ -150,3 +153,71 @@ def _check_item(field: _Field, item: str) -> None:
     field.number(start)
     if dash:
         field.number(end)
+
+
+#: Most days each month has (February: in leap years).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _values(field: _Field, text: str) -> set[int] | None:
+    """The values a plain field (numbers, names, ranges, steps) selects; ``None`` for ``*``,
+    ``?`` and the L/W/# forms (anything that cannot be judged here)."""
+    out: set[int] = set()
+    for item in text.split(","):
+        base, slash, step = item.partition("/")
+        if base in ("*", "?") or any(c in base.upper() for c in "LW#") and not field.names:
+            return None
+        start, dash, end = base.partition("-")
+        try:
+            low = field.number(start)
+            high = field.number(end) if dash else (field.high if slash else low)
+        except ValueError:
+            return None
+        every = int(step) if slash and step.isdigit() and int(step) > 0 else 1
+        if low <= high:
+            out.update(range(low, high + 1, every))
+        else:  # a range that wraps (NOV-FEB)
+            out.update(v for i, v in enumerate([*range(low, field.high + 1),
+                                                *range(field.low, high + 1)]) if i % every == 0)
+    return out
+
+
+def _never_fires(dom: str, month: str) -> str | None:
+    """A problem when every day-of-month chosen is past the end of every month chosen
+    ("0 0 0 31 2 ?": the 31st of February)."""
+    days = _values(FIELDS[3], dom)
+    if not days:
+        return None
+    months = _values(FIELDS[4], month) or set(range(1, 13))
+    if any(day <= _MONTH_DAYS[m - 1] for day in days for m in months):
+        return None
+    names = ", ".join(MONTHS[m - 1] for m in sorted(months))
+    return (f"day-of-month {dom} never occurs in {names}; the schedule would never run")
+
+
+@functools.lru_cache(maxsize=256)
+def zone_problem(zone: str) -> str | None:
+    """What is wrong with a ``timezone_id``, or ``None`` for a known time zone ID."""
+    if _ZONE_OFFSET.fullmatch(zone) or zone in ("UTC", "GMT", "Z"):
+        return None
+    known = _zones()
+    if known:
+        return None if zone in known else "not a known time zone ID"
+    # No time zone database here: accept what is shaped like an ID.
+    if ".." in zone or not _ZONE_SHAPE.fullmatch(zone):
+        return "not a time zone ID"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    import zoneinfo
+
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except Exception:  # pragma: no cover - platform without a zone database
+        return frozenset()
+
+
+_ZONE_OFFSET = re.compile(r"(?:GMT|UTC|UT)?[+-](?:[01]?\d|2[0-3])(?::?[0-5]\d)?")
+_ZONE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlops_stacks.bundle.checks.cron import FORMAT_HELP, cron_problem
+from mlops_stacks.bundle.checks.cron import FORMAT_HELP, cron_problem, zone_problem
 from mlops_stacks.bundle.nodes import Node, format_path
 from mlops_stacks.bundle.schema.loader import task_types
 from mlops_stacks.bundle.schema.locate import key_location
@@ -254,9 +254,20 @@ def _dependency(task: Node, upstream: str) -> tuple[int, Node]:
 
 
 def check_schedule(schedule: Node | None, path: Path) -> Iterator[Diagnostic]:
-    """A ``schedule`` mapping's Quartz cron expression must parse."""
+    """A ``schedule`` mapping's Quartz cron expression must parse (and can fire), and its
+    ``timezone_id`` must be a time zone ID."""
     if schedule is None or not schedule.is_map:
         return
+    zone_node = schedule.get("timezone_id")
+    zone = _string(zone_node)
+    if zone is not None and zone_problem(zone):
+        yield error(
+            f'invalid timezone_id "{zone[:60]}": {zone_problem(zone)}',
+            zone_node.loc,  # type: ignore[union-attr]
+            path=format_path(path + ("timezone_id",)),
+            detail='Use a Java/IANA time zone ID such as "UTC", "Europe/Amsterdam" or '
+            '"America/New_York".',
+        )
     expr_node = schedule.get("quartz_cron_expression")
     expr = _string(expr_node)
     if expr is None:
