@@ -50,7 +50,7 @@ from mlops_stacks.runner.params import (
     job_parameters,
     text_value,
 )
-from mlops_stacks.runner.process import stop_all
+from mlops_stacks.runner.process import ForkWaitExpired, stop_all
 from mlops_stacks.runner.record import (
     CANCELED,
     EXCLUDED,
@@ -535,9 +535,14 @@ class _Execution:
             "PYTHONUNBUFFERED": "1",
         }
         timeout = settings.get("timeout_seconds")
-        proc = self.launcher.start(
-            spec_path, log_path, env, cwd, fresh_reason=own_environment(settings, self.plan.job)
-        )
+        deadline = self.started + self.time_limit[0] if self.time_limit else None
+        try:
+            proc = self.launcher.start(
+                spec_path, log_path, env, cwd,
+                fresh_reason=own_environment(settings, self.plan.job), deadline=deadline,
+            )
+        except ForkWaitExpired:
+            raise _TimedOut from None
         if iteration is None:
             task.pid, task.start_method = proc.pid, proc.start_method
             self._save()
