@@ -12,10 +12,19 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+#: Names of the temp files the atomic writes below make (``.<name>.<8 random>.tmp``): one
+#: left behind by a killed process is recognised, and removed, by the next deploy.
+TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def is_temp_name(name: str) -> bool:
+    return bool(TEMP_NAME.fullmatch(name))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

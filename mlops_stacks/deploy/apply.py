@@ -271,7 +271,8 @@ def deploy(
         _approve(result.plan, approve)
 
         progress("Syncing files")
-        files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
+        files = _with_strays(plan_sync(bundle.sync_root, bundle.sync_settings(), state.files),
+                             workspace)
         result.files = files
         for rel in files.skipped:
             _warn(result, warn, skipped_warning(rel))
@@ -355,5 +356,15 @@ def preview(
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes
     plan.basis = plan_basis(bundle, state, wanted)
-    files = plan_sync(bundle.sync_root, bundle.sync_settings(), state.files)
+    files = _with_strays(plan_sync(bundle.sync_root, bundle.sync_settings(), state.files),
+                         workspace)
     return plan, files, state
+
+
+def _with_strays(files: SyncPlan, workspace: Workspace) -> SyncPlan:
+    """``files`` also deleting the temp files a killed deploy left in the workspace (the
+    local workspace finds them; other workspaces never hold any)."""
+    strays = getattr(workspace, "stray_files", None)
+    if strays is not None:
+        files.delete = sorted({*files.delete, *strays()})
+    return files

@@ -15,8 +15,9 @@ Selection, in order:
    (the local workspace itself), ``__pycache__/`` and virtual environments
    (any folder holding a ``pyvenv.cfg``).
 5. Symbolic links are followed only when they lead to a file inside the
-   bundle root; a link leading elsewhere (``leak.txt -> /etc/passwd``) is
-   skipped, and named in ``SyncPlan.skipped`` so deploy can warn about it.
+   bundle root (or a ``sync.paths`` entry); a link leading elsewhere
+   (``leak.txt -> /etc/passwd``) is skipped, and named in ``SyncPlan.skipped``
+   so deploy can warn about it.
 
 Changes are found by content hash (sha256) against the hashes recorded in the
 deployment state: new or modified files are uploaded, files that disappeared
@@ -169,7 +170,8 @@ def select_files(root: Path, sync: Mapping[str, Any] | None = None) -> list[str]
 
 def skipped_warning(rel: str) -> str:
     """The warning for a symbolic link that sync does not follow."""
-    return (f"Not syncing {rel}: it is a symbolic link to a file outside the bundle root. "
+    return (f"Not syncing {rel}: it is a symbolic link to a file outside the bundle root "
+            "(and sync.paths). "
             "Copy the file into the bundle, or remove the link.")
 
 
@@ -177,13 +179,16 @@ def plan_sync(root: Path, sync: Mapping[str, Any] | None,
               deployed: Mapping[str, str]) -> SyncPlan:
     """Hash the selected files and compare them with ``deployed`` (path -> sha256).
 
-    Files are read through their resolved path, checked to lie inside ``root``.
+    Files are read through their resolved path, checked to lie inside ``root`` (or, when
+    ``sync.paths`` is given, inside one of those paths).
     """
     plan = SyncPlan()
-    real_root = Path(root).resolve()
+    listed = [str(p).strip("/") for p in (sync or {}).get("paths") or ()]
+    allowed = ([(Path(root) / p).resolve() for p in listed] if listed and "." not in listed
+               else [Path(root).resolve()])
     for rel in select_files(root, sync):
         source = (Path(root) / rel).resolve()
-        if not source.is_relative_to(real_root):
+        if not any(source.is_relative_to(folder) for folder in allowed):
             plan.skipped.append(rel)
             continue
         digest = sha256_file(source)

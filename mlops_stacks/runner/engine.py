@@ -50,7 +50,7 @@ from mlops_stacks.runner.params import (
     job_parameters,
     text_value,
 )
-from mlops_stacks.runner.process import stop_all
+from mlops_stacks.runner.process import ForkWaitExpired, stop_all
 from mlops_stacks.runner.record import (
     CANCELED,
     EXCLUDED,
@@ -361,7 +361,8 @@ class _Execution:
         self.record.start_note = self.launcher.describe()
         self._save()
         preload.save_learned(
-            self.runs_dir, self.plan.job_key, sorted(self.tasks_dir.glob("*.modules.json"))
+            self.runs_dir, self.plan.job_key, sorted(self.tasks_dir.glob("*.modules.json")),
+            partial=self.plan.selected != set(self.plan.graph.nodes),
         )
 
     # -- the loop -------------------------------------------------------------------
@@ -534,9 +535,14 @@ class _Execution:
             "PYTHONUNBUFFERED": "1",
         }
         timeout = settings.get("timeout_seconds")
-        proc = self.launcher.start(
-            spec_path, log_path, env, cwd, fresh_reason=own_environment(settings, self.plan.job)
-        )
+        deadline = self.started + self.time_limit[0] if self.time_limit else None
+        try:
+            proc = self.launcher.start(
+                spec_path, log_path, env, cwd,
+                fresh_reason=own_environment(settings, self.plan.job), deadline=deadline,
+            )
+        except ForkWaitExpired:
+            raise _TimedOut from None
         if iteration is None:
             task.pid, task.start_method = proc.pid, proc.start_method
             self._save()

@@ -91,12 +91,15 @@ class Launcher:
         env: dict[str, str],
         cwd: Path,
         fresh_reason: str | None = None,
+        deadline: float | None = None,
     ) -> TaskProcess | ForkedProcess:
+        """Start a task; ``process.ForkWaitExpired`` if ``deadline`` passes while the
+        fork server is still importing."""
         if self.method == FORK and fresh_reason is None:
             self.warm_up()
             assert self.server is not None
             try:
-                return ForkedProcess(self.server, spec_path, log_path, env, cwd)
+                return ForkedProcess(self.server, spec_path, log_path, env, cwd, deadline)
             except ForkRefused as exc:
                 self.method = SPAWN
                 self.note = f"fresh processes: the fork server refused ({exc})"

@@ -103,9 +103,14 @@ def read_learned(runs_dir: Path, job_key: str) -> list[str] | None:
     return [str(m) for m in modules] if isinstance(modules, list) else None
 
 
-def save_learned(runs_dir: Path, job_key: str, reports: Iterable[Path]) -> None:
-    """Keep the union of what the tasks reported (in import order) for the next run."""
-    merged: dict[str, None] = {}
+def save_learned(
+    runs_dir: Path, job_key: str, reports: Iterable[Path], *, partial: bool = False
+) -> None:
+    """Keep the union of what the tasks reported (in import order) for the next run;
+    a ``partial`` run (``--only``) adds to what earlier runs of the other tasks used."""
+    merged: dict[str, None] = dict.fromkeys(
+        (read_learned(runs_dir, job_key) or []) if partial else []
+    )
     for path in reports:
         try:
             names = json.loads(Path(path).read_text(encoding="utf-8"))

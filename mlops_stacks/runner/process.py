@@ -118,6 +118,10 @@ class ForkRefused(Exception):
     """The fork server cannot fork safely now (a thread is alive); start the task fresh."""
 
 
+class ForkWaitExpired(Exception):
+    """The run's time limit passed while the fork server was still preparing."""
+
+
 class ForkServer:
     """The runner's end of a fork server (``python -m mlops_stacks.runner.forkserver``).
 
@@ -160,29 +164,25 @@ class ForkServer:
             raise ForkRefused(f"the fork server ended ({exc})") from None
 
     def pump(self, block: bool = False) -> None:
-        """Read what the server said (waiting for at least one message if ``block``)."""
+        """Read what the server has said so far (first waiting up to half a second for
+        it to say something, if ``block``)."""
         import select
 
+        if block:
+            select.select([self._out], [], [], 0.5)
         while True:
-            if block:
-                select.select([self._out], [], [], 0.5)
             try:
                 chunk = os.read(self._out, 65536)
             except BlockingIOError:
-                chunk = None
+                return
             if chunk == b"":
                 if self.popen.poll() is not None:
                     raise ForkRefused(f"the fork server ended with status {self.popen.returncode}")
                 return
-            if chunk:
-                self._buffer += chunk
-            handled = False
+            self._buffer += chunk
             while b"\n" in self._buffer:
                 line, self._buffer = self._buffer.split(b"\n", 1)
                 self._handle(json.loads(line))
-                handled = True
-            if not block or handled:
-                return
 
     def _handle(self, message: dict[str, Any]) -> None:
         if "exited" in message:
@@ -192,8 +192,12 @@ class ForkServer:
         elif "ready" in message:
             self.ready = message
 
-    def start(self, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path) -> int:
-        """Fork a task process; its pid. ``ForkRefused`` when the server cannot fork."""
+    def start(
+        self, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path,
+        deadline: float | None = None,
+    ) -> int:
+        """Fork a task process; its pid. ``ForkRefused`` when the server cannot fork,
+        ``ForkWaitExpired`` when ``deadline`` (``time.monotonic()``) passes first."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._next += 1
         ident = self._next
@@ -202,6 +206,8 @@ class ForkServer:
              "cwd": str(cwd)}
         )
         while ident not in self._replies:
+            if deadline is not None and time.monotonic() > deadline:
+                raise ForkWaitExpired
             self.pump(block=True)
         reply = self._replies.pop(ident)
         if "refused" in reply:
@@ -234,10 +240,11 @@ class ForkedProcess(_Handle):
     start_method = "fork"
 
     def __init__(
-        self, server: ForkServer, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path
+        self, server: ForkServer, spec_path: Path, log_path: Path, env: dict[str, str], cwd: Path,
+        deadline: float | None = None,
     ) -> None:
         self.server = server
-        self.pid = server.start(spec_path, log_path, env, cwd)
+        self.pid = server.start(spec_path, log_path, env, cwd, deadline)
 
     def poll(self) -> int | None:
         if self.pid not in self.server.exits:

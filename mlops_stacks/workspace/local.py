@@ -27,7 +27,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import WorkspaceError
-from mlops_stacks.fileio import atomic_copy, atomic_write_bytes, atomic_write_json, sha256_file
+from mlops_stacks.fileio import (
+    atomic_copy,
+    atomic_write_bytes,
+    atomic_write_json,
+    is_temp_name,
+    sha256_file,
+)
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.workspace import local_lock
@@ -359,7 +365,29 @@ class LocalWorkspace:
 
     # -- lock -------------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
-        return local_lock.acquire(self.lock_file, force=force, target=self.target)
+        result = local_lock.acquire(self.lock_file, force=force, target=self.target)
+        self._remove_stray_records()  # only deploys write them, and this one holds the lock
+        return result
+
+    def stray_files(self) -> list[str]:
+        """Temp files a killed deploy left among the synced files (relative paths): the
+        next deploy deletes them, and ``plan`` lists them."""
+        out = []
+        if self.files_dir.is_dir():
+            for dirpath, _dirs, names in os.walk(self.files_dir):
+                out.extend(
+                    (Path(dirpath) / n).relative_to(self.files_dir).as_posix()
+                    for n in names if is_temp_name(n))
+        return sorted(out)
+
+    def _remove_stray_records(self) -> None:
+        folders = [self.dir, self.jobs_dir, *(self.dir / "resources").glob("*")]
+        for folder in folders:
+            if folder.is_dir() and not folder.is_symlink():
+                for path in folder.iterdir():
+                    if is_temp_name(path.name) and path.is_file():
+                        with contextlib.suppress(OSError):
+                            path.unlink()
 
     def release_lock(self, lock: LockInfo) -> None:
         local_lock.release(self.lock_file, lock)

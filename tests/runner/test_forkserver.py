@@ -205,6 +205,14 @@ def test_the_next_run_preloads_what_the_tasks_imported(project: Project) -> None
     assert second.state == "SUCCESS"
     assert "used in the last run" in (second.start_note or "")
 
+    other = project.notebook("n/notebooks/Other", "import colorsys")
+    both = {"tasks": [notebook_task("I", nb), notebook_task("O", other)]}
+    # A partial run (a fresh process, so nothing preloaded leaks into its report) keeps
+    # what the other task used.
+    project.run(both, only=["O"], start_method="spawn")
+    learned = json.loads(learned_file(project.runs_dir, "job").read_text())["modules"]
+    assert "colorsys" in learned and "fractions" in learned
+
 
 RUNNER_SCRIPT = """
 import json, sys
@@ -256,3 +264,21 @@ def test_ctrl_c_during_a_forked_task_cancels_the_run_and_leaves_no_process(
     record = load_run(project.runs_dir, run_dir.name)
     assert record.state == "CANCELED"
     assert record.tasks["Sleep"].start_method == "fork"
+
+
+def test_the_time_limit_holds_while_the_fork_server_imports(
+    project: Project, tmp_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "slow_to_import.py").write_text("import time\ntime.sleep(60)\n")
+    learned = learned_file(project.runs_dir, "job")
+    learned.parent.mkdir(parents=True, exist_ok=True)
+    learned.write_text(json.dumps({"python": sys.executable, "modules": ["slow_to_import"]}))
+    nb = project.notebook("n/notebooks/T", "print('never')")
+    start = time.monotonic()
+    record = project.run({"timeout_seconds": 1, "tasks": [notebook_task("T", nb)]},
+                         env={"PYTHONPATH": str(lib)})
+    assert time.monotonic() - start < 20
+    assert record.state == "FAILED"
+    assert "timed out after 1 s" in (record.error or "")
