@@ -53,12 +53,20 @@ def is_interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def _safe_lines(text: str) -> str:
+    """``safe`` for a block of lines: each line escaped and cut on its own."""
+    limit = MAX_MESSAGE + 200  # room for the note of a message ``safe`` cut already
+    if "\n" not in text:
+        return safe(text, limit)
+    return "\n".join(safe(line, limit) for line in text.split("\n"))
+
+
 class _SafeConsole(Console):
-    """A rich console whose text arguments are escaped (see ``safe``; not cut), so code that
-    prints through ``term.out`` / ``term.err`` directly is safe too."""
+    """A rich console whose text arguments are escaped and cut line by line (see ``safe``),
+    so code that prints through ``term.out`` / ``term.err`` directly is safe too."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        super().print(*(safe(o, None) if isinstance(o, str) else o for o in objects), **kwargs)
+        super().print(*(_safe_lines(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 class Terminal:
@@ -118,7 +126,7 @@ class Terminal:
         line, never wrapped. On a terminal: a table when it fits the width, else one
         block per record (the first column, then ``Column: value`` lines).
         """
-        cells = [["" if x is None else safe(x, 500) for x in r] for r in rows]
+        cells = [["" if x is None else safe(x) for x in r] for r in rows]
         columns = [safe(c) for c in columns]
         if title:
             self.out.print(safe(title), markup=False)

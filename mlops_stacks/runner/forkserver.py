@@ -65,12 +65,8 @@ def _preload(names: list[str]) -> dict[str, Any]:
             raise
         except BaseException:  # noqa: BLE001 - a module that cannot preload is left to the task
             failed.append(name)
-    from mlops_stacks.runner.preload import warm_up
-
-    warmed = warm_up()
     import gc
 
-    gc.collect()
     gc.freeze()  # children's collections skip (and so do not copy) the preloaded objects
     threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     return {
@@ -78,7 +74,6 @@ def _preload(names: list[str]) -> dict[str, Any]:
         "seconds": round(time.perf_counter() - start, 3),
         "modules": len(sys.modules),
         "failed": failed,
-        "warmed": warmed,
         "threads": threads,
     }
 
@@ -86,6 +81,7 @@ def _preload(names: list[str]) -> dict[str, Any]:
 class _Server:
     def __init__(self) -> None:
         self.children: set[int] = set()
+        self.warmed = False
         self.buffer = b""
         self.wakeup_r, wakeup_w = os.pipe()
         os.set_blocking(wakeup_w, False)
@@ -142,6 +138,14 @@ class _Server:
         os.close(log)
         self.children.add(pid)
         _send({"started": command["start"], "pid": pid})
+        if not self.warmed:  # while the first task runs, for the tasks forked after it
+            from mlops_stacks.runner.preload import warm_up
+
+            warm_up()
+            import gc
+
+            gc.freeze()
+            self.warmed = True
         return None
 
     def _become_task(self, command: dict[str, Any], log: int, server_pid: int) -> None:

@@ -32,7 +32,8 @@ _SUBMODULES = {
     "pandas": ["pandas"],
 }
 # Caches that preloaded libraries fill on first use, filled once in the fork server
-# so that every task inherits them: module -> functions to call (best effort).
+# (while the first task runs) so that the tasks forked after it inherit them:
+# module -> functions to call (best effort).
 # MLflow maps modules to installed distributions (``packages_distributions``, about
 # a second) each time a task logs or loads a model, to compare requirements.
 WARM_UPS = {

@@ -86,3 +86,14 @@ def test_valid_schedules_and_zones_pass(tmp_path: Path) -> None:
         '"0 0 0 29 2 ?"\n        timezone_id: Europe/Amsterdam\n'))
     proc = cli(tmp_path, "validate")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_huge_value_in_a_diagnostic_is_cut(tmp_path: Path) -> None:
+    (tmp_path / "nb.py").write_text("# Databricks notebook source\n")
+    (tmp_path / "databricks.yml").write_text(_job("").replace(
+        "      name: a\n",
+        f'      name: a\n      schedule:\n        quartz_cron_expression: "{"9" * 100_000}"\n'))
+    proc = cli(tmp_path, "validate")
+    assert proc.returncode == 1
+    assert max(map(len, (proc.stdout + proc.stderr).splitlines())) < 4_300
+    assert "run with --debug to see them all" in proc.stdout + proc.stderr
