@@ -194,10 +194,8 @@ def _type_of(default: Any) -> str:
     return "yaml"
 
 
-def _question(name: str, raw: Any) -> Question:
-    if not isinstance(raw, dict):
-        # Short form: `name: default`.
-        return Question(name=name, type=_type_of(raw), default=raw, details={"default": raw})
+def _question(name: str, raw: dict[str, Any]) -> Question:
+    """One question as copier normalised it (short forms are ``{"default": value}``)."""
     return Question(
         details=dict(raw),
         name=name,
@@ -221,8 +219,12 @@ def find_config(path: Path) -> Path | None:
 def load_template_spec(
     path: Path, *, destination: Path | None = None, trusted: bool = False
 ) -> TemplateSpec:
-    """Read the questionnaire of the template folder at ``path`` for ``destination``."""
-    import yaml
+    """Read the questionnaire of the template folder at ``path`` for ``destination``.
+
+    copier reads ``copier.yml`` (its ``!include`` tags, several documents,
+    ``_secret_questions``); this keeps its questions in order, as copier asks them.
+    """
+    from copier.errors import CopierError
 
     config = find_config(path)
     if config is None:
@@ -230,24 +232,22 @@ def load_template_spec(
             f"--template: {path} is not a copier template (no copier.yml in it).",
             hint="Pass the folder that holds copier.yml, or omit --template for the built-in one.",
         )
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MlopsStacksError(f"--template: cannot read {config}: {exc}") from None
-    if not isinstance(data, dict):
-        raise MlopsStacksError(f"--template: {config} is not a mapping of questions.")
-    settings = {k: v for k, v in data.items() if str(k).startswith("_")}
     spec = TemplateSpec(
         path=path,
         config_file=config,
         questions=[],
-        settings=settings,
+        settings={},
         destination=destination or Path(),
         trusted=trusted,
     )
-    for name, raw in data.items():
-        if str(name).startswith("_"):
-            continue
+    try:
+        template = spec._worker.template
+        spec.settings = {f"_{k}": v for k, v in template.config_data.items()}
+        questions = template.questions_data
+    except (CopierError, OSError, ValueError, TypeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise MlopsStacksError(f"--template: cannot read {config}: {first}") from None
+    for name, raw in questions.items():
         q = _question(str(name), raw)
         q.spec = spec
         spec.questions.append(q)
