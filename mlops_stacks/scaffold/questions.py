@@ -96,10 +96,8 @@ class TemplateSpec:
     config_file: Path
     questions: list[Question]
     settings: dict[str, Any]
-
-    @property
-    def answers_file(self) -> str:
-        return str(self.settings.get("_answers_file", ".copier-answers.yml"))
+    destination: Path = field(default_factory=Path)  # where _external_data is read
+    trusted: bool = False  # _external_data may read outside the destination
 
     def question(self, name: str) -> Question | None:
         return next((q for q in self.questions if q.name == name), None)
@@ -121,9 +119,6 @@ class TemplateSpec:
             except MlopsStacksError:
                 continue  # depends on something not answered yet
         return out
-
-    destination: Path = field(default_factory=Path)  # where _external_data is read
-    trusted: bool = False  # _external_data may read outside the destination
 
     @cached_property
     def _worker(self) -> Any:
