@@ -461,6 +461,7 @@ def test_for_each_task_runs_the_inner_task_once_per_input(project: Project, tmp_
     assert "--- iteration 2 (input 'apac') ---" in project.log(record, "PerRegion")
 
 
+@pytest.mark.timeout(180)
 def test_notebook_functions_work_with_multiprocessing(project: Project) -> None:
     nb = project.notebook(
         "n/notebooks/Pool",
@@ -468,8 +469,11 @@ def test_notebook_functions_work_with_multiprocessing(project: Project) -> None:
         import multiprocessing as mp
         def square(x):
             return x * x
-        with mp.get_context("fork").Pool(2) as pool:
-            dbutils.notebook.exit(str(sum(pool.map(square, range(4)))))
+        pool = mp.get_context("fork").Pool(2)
+        total = sum(pool.map(square, range(4)))
+        pool.close()  # a clean close and join, not terminate(), which can hang
+        pool.join()
+        dbutils.notebook.exit(str(total))
         """,
     )
     record = project.run({"tasks": [notebook_task("P", nb)]})
