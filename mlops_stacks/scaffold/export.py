@@ -27,9 +27,7 @@ def export_template(dest: Path) -> str:
     try:
         subprocess.run(
             ["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(dest)],
-            check=True,
-            capture_output=True,
-            text=True,
+            check=True, capture_output=True, text=True,
         )
         for args in (["remote", "remove", "origin"], ["checkout", "--quiet", "-B", "main"]):
             subprocess.run(["git", *args], cwd=dest, check=True, capture_output=True)

@@ -163,7 +163,9 @@ def record_builtin_source(answers_path: Path) -> None:
         return
     lines = answers_path.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if not line.startswith(("_src_path:", "_commit:"))]
-    head = yaml.safe_dump({"_commit": version_tag(), "_src_path": BUILTIN_URL}, sort_keys=False)
+    head = yaml.safe_dump(
+        {"_commit": version_tag(), "_src_path": BUILTIN_URL}, sort_keys=False
+    )
     answers_path.write_text(head + "".join(kept), encoding="utf-8")
 
 

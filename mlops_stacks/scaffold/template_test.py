@@ -104,9 +104,8 @@ def _render_one(job: tuple[str, str, dict[str, Any], str | None, bool]) -> str:
     return dest
 
 
-def _render_all(
-    src: str, base: Path, combos: list[dict[str, Any]], vcs_ref: str | None, trust: bool
-) -> dict[str, Path]:
+def _render_all(src: str, base: Path, combos: list[dict[str, Any]], vcs_ref: str | None,
+                trust: bool) -> dict[str, Path]:
     jobs = [(src, str(base / f"c{i:03d}"), c, vcs_ref, trust) for i, c in enumerate(combos)]
     workers = max(1, min(4, os.cpu_count() or 1, len(jobs)))
     try:
@@ -139,9 +138,8 @@ def _bundle_roots(dirs: dict[str, Path]) -> list[Path]:
             bundle = config.parent
             files = sorted(p for p in bundle.rglob("*") if p.is_file())
             digest = hashlib.sha256(
-                b"".join(
-                    str(p.relative_to(bundle)).encode() + b"\0" + p.read_bytes() for p in files
-                )
+                b"".join(str(p.relative_to(bundle)).encode() + b"\0" + p.read_bytes()
+                         for p in files)
             ).hexdigest()
             seen.setdefault(digest, bundle)
     return list(seen.values())
@@ -200,9 +198,8 @@ def slow_problems(bundle: Path, job: str) -> list[str]:
     return problems
 
 
-def run_checks(
-    dirs: dict[str, Path], *, slow: bool = False, job: str = "model_training_job"
-) -> list[CheckRow]:
+def run_checks(dirs: dict[str, Path], *, slow: bool = False,
+               job: str = "model_training_job") -> list[CheckRow]:
     files = _unique(dirs)
     yamls = [p for p in files if p.suffix in (".yml", ".yaml")]
 
@@ -224,12 +221,10 @@ def run_checks(
         _row("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
     ]
     if slow:
-        rows.append(
-            _row(
-                f"project tests, local deploy, run {job}",
-                lambda: [p for b in bundles for p in slow_problems(b, job)],
-            )
-        )
+        rows.append(_row(
+            f"project tests, local deploy, run {job}",
+            lambda: [p for b in bundles for p in slow_problems(b, job)],
+        ))
     return rows
 
 
@@ -247,9 +242,8 @@ def test_template(options: TemplateTestOptions) -> TemplateTestResult:
         ids = {str(d.resolve()): cid for cid, d in dirs.items()}
         for row in rows:
             row.problems = [_readable(p, base, ids) for p in row.problems]
-    return TemplateTestResult(
-        template=options.template or "built-in", combinations=combos, rows=rows
-    )
+    return TemplateTestResult(template=options.template or "built-in", combinations=combos,
+                              rows=rows)
 
 
 def _readable(problem: str, base: str, ids: dict[str, str]) -> str:

@@ -116,9 +116,8 @@ def locate_subproject(project_dir: Path) -> Subproject:
     if not answers.get("_src_path"):
         raise AnswerError(f"{path}: records no _src_path; the template it came from is unknown.")
     source = str(answers["_src_path"]).replace("\\", "/")
-    if not answers.get("_commit") and source.endswith(
-        ("_templates/mlops-stacks", "templates/mlops-stacks")
-    ):
+    if not answers.get("_commit") and source.endswith(("_templates/mlops-stacks",
+                                                        "templates/mlops-stacks")):
         # mlops-stacks 0.1.0 recorded the built-in template as a path of the machine.
         raise AnswerError(
             f"{path}: was made by mlops-stacks 0.1.0, which recorded the built-in template as "
