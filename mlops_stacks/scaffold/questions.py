@@ -13,6 +13,7 @@ A question whose ``when`` is the literal ``false`` is a *computed value*
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -60,7 +61,7 @@ class Question:
         """Whether the question is asked, given the answers so far."""
         if self.computed:
             return False
-        if self.spec is None:
+        if self.spec is None or isinstance(self.when, bool):
             return bool(self.when)
         return bool(self.spec.evaluate(self, context, lambda cq: cq.get_when()))
 
@@ -133,6 +134,13 @@ class TemplateSpec:
         )
 
     @cached_property
+    def _jinja_env(self) -> Any:
+        """copier's environment for this template; each expression is compiled once."""
+        env = self._worker.jinja_env
+        env.from_string = functools.lru_cache(maxsize=None)(env.from_string)
+        return env
+
+    @cached_property
     def _external(self) -> Any:
         return self._worker._external_data()  # copier's lazy loader, read on first use
 
@@ -151,7 +159,7 @@ class TemplateSpec:
             question = CopierQuestion(
                 answers=worker.answers,
                 context=worker._render_context(),
-                jinja_env=worker.jinja_env,
+                jinja_env=self._jinja_env,
                 settings=worker.settings,
                 var_name=q.name,
                 **q.details,
