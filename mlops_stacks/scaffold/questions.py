@@ -96,10 +96,8 @@ class TemplateSpec:
     config_file: Path
     questions: list[Question]
     settings: dict[str, Any]
-
-    @property
-    def answers_file(self) -> str:
-        return str(self.settings.get("_answers_file", ".copier-answers.yml"))
+    destination: Path = field(default_factory=Path)  # where _external_data is read
+    trusted: bool = False  # _external_data may read outside the destination
 
     def question(self, name: str) -> Question | None:
         return next((q for q in self.questions if q.name == name), None)
@@ -121,9 +119,6 @@ class TemplateSpec:
             except MlopsStacksError:
                 continue  # depends on something not answered yet
         return out
-
-    destination: Path = field(default_factory=Path)  # where _external_data is read
-    trusted: bool = False  # _external_data may read outside the destination
 
     @cached_property
     def _worker(self) -> Any:
@@ -194,10 +189,8 @@ def _type_of(default: Any) -> str:
     return "yaml"
 
 
-def _question(name: str, raw: Any) -> Question:
-    if not isinstance(raw, dict):
-        # Short form: `name: default`.
-        return Question(name=name, type=_type_of(raw), default=raw, details={"default": raw})
+def _question(name: str, raw: dict[str, Any]) -> Question:
+    """One question as copier normalised it (short forms are ``{"default": value}``)."""
     return Question(
         details=dict(raw),
         name=name,
@@ -221,8 +214,12 @@ def find_config(path: Path) -> Path | None:
 def load_template_spec(
     path: Path, *, destination: Path | None = None, trusted: bool = False
 ) -> TemplateSpec:
-    """Read the questionnaire of the template folder at ``path`` for ``destination``."""
-    import yaml
+    """Read the questionnaire of the template folder at ``path`` for ``destination``.
+
+    copier reads ``copier.yml`` (its ``!include`` tags, several documents,
+    ``_secret_questions``); this keeps its questions in order, as copier asks them.
+    """
+    from copier.errors import CopierError
 
     config = find_config(path)
     if config is None:
@@ -230,24 +227,22 @@ def load_template_spec(
             f"--template: {path} is not a copier template (no copier.yml in it).",
             hint="Pass the folder that holds copier.yml, or omit --template for the built-in one.",
         )
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MlopsStacksError(f"--template: cannot read {config}: {exc}") from None
-    if not isinstance(data, dict):
-        raise MlopsStacksError(f"--template: {config} is not a mapping of questions.")
-    settings = {k: v for k, v in data.items() if str(k).startswith("_")}
     spec = TemplateSpec(
         path=path,
         config_file=config,
         questions=[],
-        settings=settings,
+        settings={},
         destination=destination or Path(),
         trusted=trusted,
     )
-    for name, raw in data.items():
-        if str(name).startswith("_"):
-            continue
+    try:
+        template = spec._worker.template
+        spec.settings = {f"_{k}": v for k, v in template.config_data.items()}
+        questions = template.questions_data
+    except (CopierError, OSError, ValueError, TypeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise MlopsStacksError(f"--template: cannot read {config}: {first}") from None
+    for name, raw in questions.items():
         q = _question(str(name), raw)
         q.spec = spec
         spec.questions.append(q)

@@ -22,6 +22,14 @@ token:
   type: str
   secret: true
   default: changeme
+---
+!include extra/*.yml
+"""
+EXTRA_YML = """\
+_secret_questions: [api_key]
+api_key:
+  type: str
+  default: "key-{{ region }}"
 """
 
 
@@ -29,10 +37,14 @@ def _template(root: Path) -> Path:
     tpl = root / "tpl"
     tpl.mkdir()
     (tpl / "copier.yml").write_text(COPIER_YML)
+    (tpl / "extra").mkdir()
+    (tpl / "extra" / "api.yml").write_text(EXTRA_YML)
     (tpl / "{{ _copier_conf.answers_file }}.jinja").write_text(
         "{{ _copier_answers | to_nice_yaml }}"
     )
-    (tpl / "settings.txt.jinja").write_text("region={{ region }}\ntoken={{ token }}\n")
+    (tpl / "settings.txt.jinja").write_text(
+        "region={{ region }}\ntoken={{ token }}\nkey={{ api_key }}\n"
+    )
     shared = root / "shared.yml"
     shared.write_text("region: eu-west\nregions: [eu-west, us-east]\n")
     return tpl
@@ -55,11 +67,12 @@ def test_external_data_and_secrets_match_copier(init: Init, workdir: Path) -> No
     assert out.exit_code == 0, out.stderr
 
     by_copier, by_init = _files(workdir / "by-copier"), _files(workdir / "by-init")
-    # The default comes from the external file; the secret is used but never recorded.
-    assert by_copier["settings.txt"] == "region=eu-west\ntoken=hunter2\n"
+    # The default comes from the external file; secrets (`secret: true`, or listed in
+    # an included `_secret_questions`) are used but never recorded.
+    assert by_copier["settings.txt"] == "region=eu-west\ntoken=hunter2\nkey=key-eu-west\n"
     assert by_init["settings.txt"] == by_copier["settings.txt"]
     recorded = yaml.safe_load(by_init[".copier-answers.yml"])
-    assert recorded["region"] == "eu-west" and "token" not in recorded
+    assert recorded["region"] == "eu-west" and not {"token", "api_key"} & set(recorded)
     assert "hunter2" not in "".join(by_init.values()).replace("token=hunter2", "")
 
 
