@@ -30,6 +30,7 @@ from mlops_stacks.runner.record import (
     SKIPPED,
     RunRecord,
     list_runs,
+    pid_exists,
 )
 
 ADMITTED = "admitted"
@@ -169,14 +170,7 @@ def _read(runs_dir: Path, run_id: str) -> RunRecord | None:
 
 
 def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    return bool(pid) and pid is not None and pid_exists(pid)
     return True
 
 

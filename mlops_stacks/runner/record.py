@@ -119,7 +119,7 @@ class RunRecord(_Timed):
             return True
         stat = _proc_stat(self.pid)
         if stat is None:
-            return _pid_exists(self.pid) and not Path("/proc/self/stat").exists()
+            return pid_exists(self.pid) and not Path("/proc/self/stat").exists()
         state, started = stat
         if state in ("Z", "X"):  # ended, not yet reaped
             return False
@@ -192,7 +192,7 @@ def _proc_stat(pid: int) -> tuple[str, float] | None:
         return None
 
 
-def _pid_exists(pid: int) -> bool:
+def pid_exists(pid: int) -> bool:
     if os.name != "posix":  # pragma: no cover - Windows: cannot tell cheaply
         return True
     try:

@@ -118,10 +118,23 @@ PROD = "targets:\n  prod:\n    mode: production\n    workspace: {host: https://h
 
 
 def test_production_needs_an_explicit_root_path(tmp_path: Path) -> None:
-    ctx, diags = mode(tmp_path, PROD)
+    ctx, diags = mode(tmp_path, PROD, JANE)
     (err,) = diags.errors
     assert err.summary == "mode: production needs workspace.root_path to be set explicitly"
     assert plain(ctx, "resources", "jobs", "train", "name") == "train"
+
+
+def test_production_without_root_path_depends_on_who_deploys(tmp_path: Path) -> None:
+    # As the Databricks CLI: a service principal (user name = application ID) only gets a
+    # note; with the user unknown (look-ups skipped), a warning says what decides.
+    principal = {"userName": "6a1b9f0e-3c2d-4e5f-8a7b-1c2d3e4f5a6b", "short_name": "sp"}
+    _, diags = mode(tmp_path, PROD, principal)
+    (note,) = diags
+    assert note.severity is Severity.INFO
+    _, diags = mode(tmp_path, PROD, None)
+    (warn,) = diags
+    assert warn.severity is Severity.WARNING
+    assert "unless a service principal deploys" in warn.summary
 
 
 def test_production_accepts_an_explicit_root_path_in_a_home_folder(tmp_path: Path) -> None:

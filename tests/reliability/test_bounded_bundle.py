@@ -189,3 +189,25 @@ def test_os_errors_reaching_the_cli_are_messages(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode in (1, 2), out
     assert "Traceback" not in out
+
+
+def test_include_patterns_may_reach_into_a_sync_paths_folder(tmp_path: Path) -> None:
+    """Shared configuration beside the bundle loads when its folder is in sync.paths."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (tmp_path / "common" / "vars").mkdir(parents=True)
+    (tmp_path / "common" / "vars" / "shared.vars.yml").write_text(
+        "variables:\n  shared_name:\n    default: from-common\n")
+    (tmp_path / "secrets.yml").write_text("variables:\n  leaked:\n    default: x\n")
+    text = (HEAD + "sync:\n  paths:\n    - .\n    - ../common/vars\n"
+            "include:\n  - ../common/vars/*.yml\n")
+    diags, _, _ = _load(root, text)
+    assert diags == []
+    bundle, _ = load_bundle(root)
+    assert bundle is not None
+    assert bundle.config["variables"]["shared_name"]["value"] == "from-common"
+    # the sync.paths folder is the limit: a file beside it stays out
+    for pattern in ("../common/vars/../../secrets.yml", "../*.yml", "../common/*/../../*.yml"):
+        diags, _, _ = _load(root, text.replace("../common/vars/*.yml", pattern))
+        assert diags == [f'include "{pattern}" leads outside the bundle root @ '
+                         f"{root / 'databricks.yml'}:10:5"], pattern

@@ -6,7 +6,9 @@ file:line:col; ``include`` removed). Errors: a literal path that does not
 exist (at the entry; a glob that matches nothing is fine, as in the
 Databricks CLI: ``resources/*.yml`` before the first resource file is added),
 a pattern that is absolute or has a ``..`` part (patterns stay inside the
-bundle root; files behind links leading out are not matched), an ``include``
+bundle root, or inside a folder listed in the root file's ``sync.paths``, as
+shared configuration such as ``../common/vars/*.yml`` is; files behind links
+leading out are not matched), an ``include``
 in an included file, the same resource key defined in two files (both
 locations named), unreadable YAML.
 """
@@ -14,6 +16,7 @@ locations named), unreadable YAML.
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 from mlops_stacks.bundle.context import Context
@@ -38,6 +41,7 @@ class ProcessIncludes:
             return diags
         entries = includes.value if includes.is_list else [includes]
         base = ctx.root_file.parent
+        sync_paths = _sync_paths(tree, base)
         seen: set[Path] = {ctx.root_file.resolve()}
         files: list[Path] = []
         for entry in entries:
@@ -45,15 +49,20 @@ class ProcessIncludes:
                 diags.append(error("include entries must be file paths or globs", entry.loc,
                                    path="include"))
                 continue
+            folder, pattern = base, entry.value
             if escapes(entry.value):
-                diags.append(error(
-                    f'include "{entry.value}" leads outside the bundle root',
-                    entry.loc, path="include",
-                    detail=f"Include patterns are relative to {ctx.root_file.name} and stay "
-                    "inside its folder; move the files into the bundle.",
-                ))
-                continue
-            matched = expand(entry.value, base)
+                shared = _in_sync_path(entry.value, base, sync_paths)
+                if shared is None:
+                    diags.append(error(
+                        f'include "{entry.value}" leads outside the bundle root',
+                        entry.loc, path="include",
+                        detail=f"Include patterns are relative to {ctx.root_file.name} and "
+                        "stay inside its folder, or inside a folder listed in sync.paths; "
+                        "move the files into the bundle or list their folder there.",
+                    ))
+                    continue
+                folder, pattern = shared
+            matched = expand(pattern, folder)
             if not matched and not glob.has_magic(entry.value):
                 diags.append(error(
                     f'include "{entry.value}" does not match any files',
@@ -86,6 +95,34 @@ class ProcessIncludes:
             diags.extend(_check_duplicates(sub, owners))
             merge(tree, sub)
         return diags
+
+
+def _sync_paths(tree: Node, base: Path) -> list[Path]:
+    """The folders of the root file's ``sync.paths`` (resolved; entries may lead out)."""
+    paths = tree.at("sync", "paths")
+    if paths is None or not paths.is_list:
+        return []
+    return [Path(os.path.normpath(base / p.value)) for p in paths.value
+            if isinstance(p.value, str) and p.value.strip() and not os.path.isabs(p.value)]
+
+
+def _in_sync_path(pattern: str, base: Path, sync_paths: list[Path]) -> tuple[Path, str] | None:
+    """``(folder, pattern inside it)`` when ``pattern`` stays inside a ``sync.paths`` folder.
+
+    Only the literal start of a pattern may climb (``../common/vars/*.yml``); a
+    ``..`` after a wildcard, or an absolute pattern, is refused.
+    """
+    if os.path.isabs(pattern) or pattern.startswith(("/", "\\")):
+        return None
+    parts = pattern.replace("\\", "/").split("/")
+    first_magic = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    if ".." in parts[first_magic:]:
+        return None
+    target = Path(os.path.normpath(base / "/".join(parts)))
+    for folder in [base, *sync_paths]:
+        if target.is_relative_to(folder):
+            return folder, target.relative_to(folder).as_posix()
+    return None
 
 
 def _resource_owners(tree: Node) -> dict[tuple[str, str], Node]:

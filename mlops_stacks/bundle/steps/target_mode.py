@@ -9,19 +9,26 @@ the deployment lock off unless ``bundle.deployment.lock.enabled`` is set.
 Without a known user the name prefix and the tag are skipped (covered by the
 one "look-ups were skipped" warning). ``ApplyPresets`` then applies them.
 Errors, for production (as the Databricks CLI): a defaulted
-``workspace.root_path`` unless ``run_as`` is set (then an info note), and
-pipelines with ``development: true``; an unknown mode. An explicit
+``workspace.root_path`` unless ``run_as`` is set or a service principal
+deploys (then an info note; when the current user is unknown because look-ups
+were skipped, a warning, since only the deployer decides), and pipelines with
+``development: true``; an unknown mode. An explicit
 ``root_path`` is accepted wherever it points (the official templates use
 ``/Workspace/Users/<user>/...``).
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.diagnostics import Diagnostics, error, info
+from mlops_stacks.diagnostics import Diagnostics, error, info, warning
 
 DEV_MAX_CONCURRENT_RUNS = 4
+#: A service principal's user name is its application ID, a UUID.
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 
@@ -82,6 +89,10 @@ def _run_as_set(tree: Node) -> bool:
                for _, job in (jobs.items() if jobs is not None else ()))
 
 
+def _service_principal(user: dict[str, Any] | None) -> bool:
+    return user is not None and bool(_UUID.match(str(user.get("userName", ""))))
+
+
 def _production(ctx: Context, tree: Node) -> Diagnostics:
     diags = Diagnostics()
     mode = tree.at("bundle", "mode")
@@ -89,10 +100,15 @@ def _production(ctx: Context, tree: Node) -> Diagnostics:
         detail = ("Without it, each deployer gets a copy in their own home folder. Set e.g.\n\n"
                   "workspace:\n  root_path: /Workspace/Shared/.bundle/${bundle.name}/"
                   "${bundle.target}")
-        if _run_as_set(tree):
+        if _run_as_set(tree) or _service_principal(ctx.user):
             diags.append(info(
                 "mode: production should set workspace.root_path, so that only one copy is "
                 "deployed", mode.loc, path="workspace.root_path", detail=detail))
+        elif ctx.user is None:
+            diags.append(warning(
+                "mode: production needs workspace.root_path unless a service principal "
+                "deploys (the current user was not looked up)", mode.loc,
+                path="workspace.root_path", detail=detail))
         else:
             diags.append(error(
                 "mode: production needs workspace.root_path to be set explicitly",

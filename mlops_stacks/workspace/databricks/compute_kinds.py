@@ -22,7 +22,6 @@ from mlops_stacks.errors import RunError, WorkspaceError
 from mlops_stacks.workspace.databricks.errors import ConflictError
 from mlops_stacks.workspace.databricks.resources import (
     Kind,
-    _same,
     missing_by_400,
     sdk_fields,
 )
@@ -43,10 +42,10 @@ class Pipelines(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/pipelines/{rid}"
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         from databricks.sdk.service.pipelines import PipelineSpec
 
-        body = sdk_fields(PipelineSpec, self.body(config))
+        body = sdk_fields(PipelineSpec, super().body(config))
         body.pop("id", None)
         metadata = self.context.get("metadata_path")
         if metadata:
@@ -62,7 +61,7 @@ class Pipelines(Kind):
         return ids[0] if len(ids) == 1 else None
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
-        body = self._body(config)
+        body = self.body(config)
         name = str(body.get("name") or key)
         try:
             res = self.conn.call("POST", PIPELINES_API, body=body, idempotent=False,
@@ -80,16 +79,6 @@ class Pipelines(Kind):
     def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
         self.conn.call("PUT", self._path(rid), body={**body, "pipeline_id": rid},
                        what=f"update pipeline '{key}' ({rid})")  # fmt: skip
-
-    def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
-    ) -> ResourceRef:
-        body = self._body(config)
-        changed = previous is None or not _same(body, self._body(previous))
-        if not self._send_or_check(key, rid, changed, lambda: self._edit(key, rid, body)):
-            return self.recreate(key, rid, config)
-        self.apply_permissions(key, rid, config, previous, created=False)
-        return self.ref(key, rid, body.get("name"))
 
     def run(
         self,
@@ -133,14 +122,16 @@ class Clusters(Kind):
     kind = "clusters"
     label = "cluster"
     permissions_type = "clusters"
+    name_field = "cluster_name"
+    missing_is_400 = True
 
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/compute/clusters/{rid}"
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         from databricks.sdk.service.compute import ClusterSpec
 
-        return sdk_fields(ClusterSpec, self.body(config))
+        return sdk_fields(ClusterSpec, super().body(config))
 
     def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
         return f"{CLUSTERS_API}/get", {"cluster_id": rid}
@@ -167,7 +158,7 @@ class Clusters(Kind):
                 raise
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
-        body = self._body(config)
+        body = self.body(config)
         res = self.conn.call("POST", f"{CLUSTERS_API}/create", body=body, idempotent=False,
                              what=f"create cluster '{key}'")  # fmt: skip
         rid = str(res["cluster_id"])
@@ -178,18 +169,3 @@ class Clusters(Kind):
         self.conn.call("POST", f"{CLUSTERS_API}/edit", body={**body, "cluster_id": rid},
                        what=f"update cluster '{key}' ({rid})")  # fmt: skip
 
-    def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
-    ) -> ResourceRef:
-        body = self._body(config)
-        changed = previous is None or not _same(body, self._body(previous))
-        try:
-            ok = self._send_or_check(key, rid, changed, lambda: self._edit(key, rid, body))
-        except WorkspaceError as err:
-            if not missing_by_400(err):
-                raise
-            ok = False
-        if not ok:
-            return self.recreate(key, rid, config)
-        self.apply_permissions(key, rid, config, previous, created=False)
-        return self.ref(key, rid, body.get("cluster_name"))

@@ -110,15 +110,30 @@ class Kind:
         self.warn = warn
         self.context = context
 
-    # Subclasses implement ``create`` and ``update``; ``delete`` and ``get`` work from
-    # ``_path`` or the request methods below.
+    #: The field of the request body that names the resource.
+    name_field = "name"
+    #: The API answers a missing resource with 400 INVALID_PARAMETER_VALUE, not 404.
+    missing_is_400 = False
+
+    # Subclasses implement ``create``, and ``_edit`` (or their own ``update``);
+    # ``delete`` and ``get`` work from ``_path`` or the request methods below.
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+        raise NotImplementedError
+
+    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+        """Send ``body`` as the new settings of ``rid``."""
         raise NotImplementedError
 
     def update(
         self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
     ) -> ResourceRef:
-        raise NotImplementedError
+        """Edit when the body changed (else only check it exists); recreate when it is gone."""
+        body = self.body(config)
+        changed = previous is None or not _same(body, self.body(previous))
+        if not self._send_or_check(key, rid, changed, lambda: self._edit(key, rid, body)):
+            return self.recreate(key, rid, config)
+        self.apply_permissions(key, rid, config, previous, created=False)
+        return self.ref(key, rid, body.get(self.name_field))
 
     def delete(self, key: str, rid: str) -> None:
         method, path, args = self._delete_request(rid)
@@ -179,6 +194,10 @@ class Kind:
                 return False
         except NotFoundError:
             return False
+        except WorkspaceError as err:
+            if self.missing_is_400 and missing_by_400(err):
+                return False
+            raise
         return True
 
     def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,6 +263,8 @@ def missing_by_400(err: WorkspaceError) -> bool:
 class Jobs(Kind):
     """Jobs. The Jobs API answers a missing job with 400 INVALID_PARAMETER_VALUE, not 404."""
 
+    missing_is_400 = True
+
     kind = "jobs"
     label = "job"
     permissions_type = "jobs"
@@ -294,7 +315,7 @@ class Jobs(Kind):
         body = self.body(config)
         existing = self._find_adoptable(body)
         if existing:
-            self._reset(key, existing, body)
+            self._edit(key, existing, body)
             rid = existing
         else:
             res = self.conn.call(
@@ -308,7 +329,7 @@ class Jobs(Kind):
         self.apply_permissions(key, rid, config, None, created=not existing)
         return self.ref(key, rid, body.get("name"))
 
-    def _reset(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
         self.conn.call(
             "POST",
             f"{JOBS_API}/reset",
@@ -316,23 +337,6 @@ class Jobs(Kind):
             what=f"update job '{key}' ({rid})",
         )
 
-    def _send_or_check(self, key: str, rid: str, changed: bool, send: Callable[[], None]) -> bool:
-        try:
-            return super()._send_or_check(key, rid, changed, send)
-        except WorkspaceError as err:
-            if missing_by_400(err):
-                return False
-            raise
-
-    def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
-    ) -> ResourceRef:
-        body = self.body(config)
-        changed = previous is None or not _same(body, self.body(previous))
-        if not self._send_or_check(key, rid, changed, lambda: self._reset(key, rid, body)):
-            return self.recreate(key, rid, config)
-        self.apply_permissions(key, rid, config, previous, created=False)
-        return self.ref(key, rid, body.get("name"))
 
     def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
         return "POST", f"{JOBS_API}/delete", {"body": {"job_id": int(rid)}}
