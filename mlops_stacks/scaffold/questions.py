@@ -13,7 +13,9 @@ A question whose ``when`` is the literal ``false`` is a *computed value*
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -243,13 +245,14 @@ def load_template_spec(
         destination=destination or Path(),
         trusted=trusted,
     )
-    try:
-        template = spec._worker.template
-        spec.settings = {f"_{k}": v for k, v in template.config_data.items()}
-        questions = template.questions_data
+    try:  # copier prints a banner of its own for a bad file; the error below says it all
+        with contextlib.redirect_stderr(io.StringIO()):
+            template = spec._worker.template
+            spec.settings = {f"_{k}": v for k, v in template.config_data.items()}
+            questions = template.questions_data
     except (CopierError, OSError, ValueError, TypeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise MlopsStacksError(f"--template: cannot read {config}: {first}") from None
+        detail = " ".join(str(exc.__cause__ or exc).split()) or type(exc).__name__
+        raise MlopsStacksError(f"--template: cannot read {config}: {detail}") from None
     for name, raw in questions.items():
         q = _question(str(name), raw)
         q.spec = spec

@@ -91,3 +91,14 @@ def test_a_validator_reading_external_data_refuses_like_copier(init: Init, workd
     assert out.exit_code == 1
     assert "region: 'mars' is refused by the template: not a shared region" in out.stderr
     assert not (workdir / "by-init").exists()
+
+
+def test_a_broken_copier_yml_is_one_line_naming_the_place(init: Init, workdir: Path) -> None:
+    tpl = workdir / "tpl"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text("name: demo\nregion: [eu,\n")
+    out = init("--template", str(tpl), "--defaults", "--no-git", "out")
+    assert out.exit_code == 1
+    assert out.error_lines[0].startswith(f"Error: --template: cannot read {tpl / 'copier.yml'}:")
+    assert "line 3" in out.error_lines[0] and "INVALID CONFIG FILE" not in out.stderr
+    assert not (workdir / "out").exists()
