@@ -75,18 +75,34 @@ def test_an_error_in_the_users_code_is_reported(tmp_path: Path) -> None:
     assert any("nothing" in d.summary + d.detail for d in diags.errors), diags
 
 
-def test_mutators_are_refused_not_dropped(tmp_path: Path) -> None:
-    extra = "  mutators:\n    - \"mutators:add_tag\"\n"
-    write_files(tmp_path, {"databricks.yml": BUNDLE.format(extra=extra), "resources.py": CODE})
-    _, diags = load_bundle(tmp_path, env={})
-    assert [d.summary for d in diags.errors] == [
-        "python.mutators is not supported by mlops-stacks yet"]
+MUTATORS = """\
+from dataclasses import replace
+
+from databricks.bundles.core import Bundle, job_mutator
+from databricks.bundles.jobs import Job
 
 
-def test_a_venv_path_that_does_not_exist_says_how_to_create_it(tmp_path: Path) -> None:
-    extra = "  venv_path: .venv\n"
-    write_files(tmp_path, {"databricks.yml": BUNDLE.format(extra=extra), "resources.py": CODE})
-    _, diags = load_bundle(tmp_path, env={})
-    (err,) = diags.errors
-    assert err.summary == "python.venv_path: no Python environment at .venv"
-    assert "uv sync" in err.detail
+@job_mutator
+def add_team_tag(bundle: Bundle, job: Job) -> Job:
+    return replace(job, tags={**(job.tags or {}), "team": f"ml-{bundle.target}"})
+"""
+
+
+def test_mutators_change_every_job_yaml_and_python(tmp_path: Path) -> None:
+    extra = "  mutators:\n    - \"mutators:add_team_tag\"\n"
+    write_files(tmp_path, {"databricks.yml": BUNDLE.format(extra=extra), "resources.py": CODE,
+                           "mutators.py": MUTATORS})
+    bundle, diags = load_bundle(tmp_path, env={})
+    assert bundle is not None, [str(d) for d in diags]
+    jobs = bundle.resources("jobs")
+    assert jobs["yaml_job"] == {"name": "yaml job", "tags": {"team": "ml-local"}}
+    assert jobs["py_job"]["tags"] == {"from": "python", "team": "ml-local"}
+
+
+def test_an_error_in_a_mutator_is_reported(tmp_path: Path) -> None:
+    extra = "  mutators:\n    - \"mutators:add_team_tag\"\n"
+    write_files(tmp_path, {"databricks.yml": BUNDLE.format(extra=extra), "resources.py": CODE,
+                           "mutators.py": MUTATORS.replace("bundle.target", "bundle.nothing")})
+    bundle, diags = load_bundle(tmp_path, env={})
+    assert bundle is None
+    assert any("nothing" in d.summary + d.detail for d in diags.errors), diags

@@ -6,11 +6,13 @@ Databricks CLI does, ``python -m databricks.bundles.build --phase
 load_resources`` in the bundle root with the project's Python (the
 interpreter of ``python.venv_path``, else the one running mlops-stacks), and
 merges the resources it returns into ``resources`` (those already in YAML are
-kept), located at the Python source lines the package reports.
+kept), located at the Python source lines the package reports. Then, when
+``python.mutators`` lists functions, runs the ``apply_mutators`` phase over
+every resource and takes the resources it returns in place of the ones given
+(a resource the mutators left alone keeps its YAML location).
 
 Errors: the package is not installed in that Python (with the command that
-installs it), the build fails (its diagnostics, or the end of its output),
-``python.mutators`` (not supported yet: refused rather than dropped).
+installs it), the build fails (its diagnostics, or the end of its output).
 """
 
 from __future__ import annotations
@@ -76,24 +78,21 @@ class LoadPythonResources:
         python = tree.get("python") if tree is not None else None
         if python is None or not python.is_map:
             return diags
-        mutators = python.get("mutators")
-        if mutators is not None and mutators.value:
-            diags.append(error(
-                "python.mutators is not supported by mlops-stacks yet", mutators.loc,
-                path="python.mutators",
-                detail="Apply the mutators with the Databricks CLI, or move what they change "
-                "into databricks.yml.",
-            ))
-        entries = python.get("resources")
-        if entries is None or not entries.value:
-            return diags
-        diags.extend(self._load(ctx, python, entries))
+        for phase, key in (("load_resources", "resources"), ("apply_mutators", "mutators")):
+            entries = python.get(key)
+            if entries is None or not entries.value:
+                continue
+            phase_diags = self._run(ctx, python, entries, phase)
+            diags.extend(phase_diags)
+            if phase_diags.has_errors():
+                break
         return diags
 
-    def _load(self, ctx: Context, python: Node, entries: Node) -> Diagnostics:
+    def _run(self, ctx: Context, python: Node, entries: Node, phase: str) -> Diagnostics:
         diags = Diagnostics()
         tree = ctx.tree
         assert tree is not None
+        entries_key = "resources" if phase == "load_resources" else "mutators"
         try:
             interpreter = _interpreter(ctx, python)
         except _NoVenv as missing:
@@ -114,20 +113,20 @@ class LoadPythonResources:
                 json.dump(config, f)
             try:
                 proc = subprocess.run(
-                    [interpreter, "-m", "databricks.bundles.build", "--phase", "load_resources",
+                    [interpreter, "-m", "databricks.bundles.build", "--phase", phase,
                      *(arg for name in ("input", "output", "diagnostics", "locations")
                        for arg in (f"--{name}", paths[name]))],
                     cwd=ctx.root, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
-                diags.append(error(f"python.resources: cannot run {interpreter}: {exc}",
-                                   entries.loc, path="python.resources",
+                diags.append(error(f"python.{entries_key}: cannot run {interpreter}: {exc}",
+                                   entries.loc, path=f"python.{entries_key}",
                                    detail="Check python.venv_path."))
                 return diags
             if proc.returncode != 0 and _MISSING.search(proc.stderr):
                 diags.append(error(
-                    "python.resources needs the databricks-bundles package", entries.loc,
-                    path="python.resources",
+                    f"python.{entries_key} needs the databricks-bundles package", entries.loc,
+                    path=f"python.{entries_key}",
                     detail=f"It is not installed for {interpreter}. Install it with:\n\n"
                     f"  {interpreter} -m pip install databricks-bundles",
                 ))
@@ -136,13 +135,16 @@ class LoadPythonResources:
             if proc.returncode != 0 or not os.path.exists(paths["output"]):
                 if not diags.has_errors():
                     tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-                    diags.append(error("python.resources failed to load", entries.loc,
-                                       path="python.resources", detail=tail))
+                    diags.append(error(f"python.{entries_key} failed to load", entries.loc,
+                                       path=f"python.{entries_key}", detail=tail))
                 return diags
             with open(paths["output"], encoding="utf-8") as f:
                 output = json.load(f)
             locations = self._locations(paths["locations"], ctx.root)
-        self._merge(tree, output.get("resources") or {}, locations, entries.loc)
+        if phase == "load_resources":
+            self._merge(tree, output.get("resources") or {}, locations, entries.loc)
+        else:
+            self._replace(tree, output.get("resources") or {}, locations)
         return diags
 
     @staticmethod
@@ -173,6 +175,23 @@ class LoadPythonResources:
                     item = json.loads(line)
                     out[str(item.get("path"))] = _location(item, root)
         return out
+
+    @staticmethod
+    def _replace(tree: Node, resources: dict[str, Any], locations: dict[str, Location]) -> None:
+        """Take the mutated resources; an unchanged one keeps its node (and location)."""
+        section = tree.get("resources")
+        if section is None or not section.is_map:
+            return
+        for kind, items in resources.items():
+            group = section.get(kind)
+            if not isinstance(items, dict) or group is None or not group.is_map:
+                continue
+            for key, spec in items.items():
+                old = group.get(key)
+                if old is None or to_plain(old) == spec:
+                    continue
+                loc = locations.get(f"resources.{kind}.{key}", old.loc)
+                group.value[key] = _node(spec, loc)
 
     @staticmethod
     def _merge(tree: Node, resources: dict[str, Any], locations: dict[str, Location],
