@@ -7,15 +7,12 @@ real git repositories; the CLI runs in-process as a user would run it.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mlops_stacks.cli import terminal
-from mlops_stacks.cli.app import app
 from mlops_stacks.cli.update import UPDATE_AVAILABLE
+from tests.scaffold.update_kit import cli, git
 
 FILLER = "".join(f"# line {i}\n" for i in range(6))
 JOB_V1 = (
@@ -25,23 +22,6 @@ JOB_V1 = (
 )
 TRAIN_V1 = "EPOCHS = 10\n" + FILLER + "SEED = 1\n"
 
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    terminal.reset()
-    terminal.DEBUG = False
-    result = CliRunner().invoke(app, list(args))
-    terminal.reset()
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _commit_tag(repo: Path, tag: str) -> None:

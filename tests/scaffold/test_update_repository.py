@@ -8,34 +8,15 @@ version, as a platform team would.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mlops_stacks.cli import terminal
-from mlops_stacks.cli.app import app
 from mlops_stacks.scaffold import releases
+from tests.scaffold.update_kit import cli, git
 
 NOTE = "# Company note added in v9.0.0\n"
 
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    terminal.reset()
-    result = CliRunner().invoke(app, list(args))
-    terminal.reset()
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _ok(*args: str) -> str:
