@@ -4,10 +4,10 @@ The public entry point is ``init_project(InitOptions(...)) -> InitResult``, whic
 is ``generate(prepare(options))``: ``prepare`` checks everything (and prompts)
 without writing; ``generate`` renders and commits.
 Modules, in the order ``init`` uses them: ``source`` (which template),
-``questions`` (its copier.yml), ``answers`` (--data and --config-file),
-``destination`` (where the project goes), ``rules`` and ``resolve`` (checking
-and completing answers), ``prompts`` (asking at a terminal), ``render``
-(copier into a temporary folder, then into place) and ``gitrepo``.
+``answers`` (--data and --config-file), ``destination`` (where the project
+goes), ``questionnaire`` (copier's questions, walked as copier walks them, with
+our messages), ``prompts`` (asking at a terminal), ``render`` (copier into a
+temporary folder, then into place) and ``gitrepo``.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 ``init_project`` is ``generate(prepare(options))``: ``prepare`` does steps 1-4
 (and any prompting) and writes nothing; ``generate`` does step 5. The steps:
 
-1. find the template and read its questions (``source``, ``questions``);
+1. find the template and read its questions (``source``, ``questionnaire``);
 2. read the answers: ``--config-file`` then ``--data`` (``answers``);
 3. check the destination: new, empty, or a CI/CD-only repository to add a
    project to (``destination``);
-4. complete and check the answers: given, defaults, or prompts (``resolve``);
+4. complete and check the answers as copier does: given, defaults, or
+   prompts (``questionnaire``, ``prompts``);
 5. render with copier into a temporary folder, ``git init`` and commit there,
    then move into place; or, when adding to a repository, move the project's
    files in and commit them to that repository (``render``, ``gitrepo``).
@@ -24,8 +25,7 @@ from mlops_stacks import __version__
 from mlops_stacks.scaffold import destination as dst
 from mlops_stacks.scaffold import gitrepo, render, trust
 from mlops_stacks.scaffold.answers import DATA, Given, load_answers_file, merge
-from mlops_stacks.scaffold.questions import load_template_spec
-from mlops_stacks.scaffold.resolve import Ask, require_complete, resolve
+from mlops_stacks.scaffold.questionnaire import Ask, Questionnaire, require_complete
 from mlops_stacks.scaffold.source import TemplateSource, locate_template
 
 
@@ -56,12 +56,6 @@ class InitResult:
     inherited: dict[str, Any] = field(default_factory=dict)  # taken from the repository
 
 
-def _package(spec: Any, answers: dict[str, Any], base: dict[str, Any]) -> str:
-    computed = spec.computed_values({**base, **answers})
-    name = str(answers.get("project_name", "project"))
-    return str(computed.get("project_package") or name.lower().replace("-", "_"))
-
-
 @dataclass
 class InitPlan:
     """Everything decided before writing: the template, the destination, the answers."""
@@ -80,13 +74,14 @@ class InitPlan:
 def prepare(options: InitOptions) -> InitPlan:
     """Steps 1-4: read and check everything, prompting if allowed; writes nothing."""
     source = locate_template(options.template, vcs_ref=options.vcs_ref)
-    spec = load_template_spec(
+    questionnaire = Questionnaire.read(
         source.folder,
         destination=options.output_dir or Path(),
         trusted=source.builtin or options.trust,
+        cache_bytecode=source.builtin,
     )
     if not (source.builtin or options.trust):
-        trust.refuse_untrusted_settings(spec.settings, source.src)
+        trust.refuse_untrusted_settings(questionnaire.settings, source.src)
     given = merge(
         load_answers_file(options.config_file) if options.config_file else {},
         {k: Given(v, DATA) for k, v in options.data.items()},
@@ -95,13 +90,13 @@ def prepare(options: InitOptions) -> InitPlan:
     where = dst.inspect_destination(options.output_dir) if options.output_dir else None
     base: dict[str, Any] = dict(where.inherited) if where else {}
     preset = dst.adding_presets(where) if where and where.adding else {}
-    if where and where.adding and spec.question(dst.PROJECT_CICD_FLAG) is not None:
+    if where and where.adding and dst.PROJECT_CICD_FLAG in questionnaire.questions:
         base[dst.PROJECT_CICD_FLAG] = True
     if options.ask is not None and not options.defaults:
         # Check every given answer before the first prompt.
-        resolve(spec, given, defaults=True, preset=preset, base=base)
-    result = resolve(
-        spec, given, defaults=options.defaults, ask=options.ask, preset=preset, base=base
+        questionnaire.resolve(given, defaults=True, preset=preset, base=base)
+    result = questionnaire.resolve(
+        given, defaults=options.defaults, ask=options.ask, preset=preset, base=base
     )
     require_complete(result)
     answers = result.answers
@@ -111,7 +106,8 @@ def prepare(options: InitOptions) -> InitPlan:
     dst.check_adding_setup(where, answers)
     if options.git and not where.adding:
         gitrepo.require_git()
-    package = _package(spec, answers, base)
+    name = str(answers.get("project_name", "project"))
+    package = str(result.computed.get("project_package") or name.lower().replace("-", "_"))
     if where.adding:
         dst.refuse_existing_project(where.path, package)
     return InitPlan(

@@ -1,9 +1,10 @@
 """Asking template questions at a terminal.
 
-Each question shows its help, its choices (numbered) and its default; an
-empty reply takes the default, a number picks a choice, and a bad reply is
-explained (with the same one-line message ``--data`` would get) and asked
-again. Prompts go to stderr so ``--output json`` keeps stdout clean.
+Each question (a copier ``Question``) shows its help, its choices (numbered)
+and its default; an empty reply takes the default, a number picks a choice, and
+a bad reply is explained (with the same one-line message ``--data`` would get)
+and asked again. Replies are read line by line, so any terminal, pipe or pty
+works; prompts go to stderr so ``--output json`` keeps stdout clean.
 ``Prompter(stream=...)`` reads replies from any text stream (used by tests).
 """
 
@@ -15,8 +16,7 @@ from rich.console import Console
 
 from mlops_stacks.errors import AnswerError
 from mlops_stacks.scaffold.answers import Given
-from mlops_stacks.scaffold.questions import Question
-from mlops_stacks.scaffold.rules import check_answer
+from mlops_stacks.scaffold.questionnaire import check
 
 MAX_TRIES = 20
 
@@ -43,36 +43,46 @@ class Prompter:
             return line.rstrip("\r\n")
         return self.console.input(prompt, password=secret, markup=False)
 
-    def _header(self, q: Question, default: Any) -> str:
+    def _header(self, q: Any, default: Any) -> str:
         self.console.print()
-        self.console.print(q.help or q.name, style="bold", markup=False)
-        for i, choice in enumerate(q.choices, 1):
+        help_text = q.render_value(q.help) if q.help else ""
+        self.console.print(
+            " ".join(str(help_text).split()) or q.var_name, style="bold", markup=False
+        )
+        for i, choice in enumerate(self._choices(q), 1):
             mark = " (default)" if choice.value == default else ""
             label = (
-                choice.label
-                if str(choice.value) == choice.label
-                else (f"{choice.label} [{choice.value}]")
+                choice.title
+                if str(choice.value) == choice.title
+                else f"{choice.title} [{choice.value}]"
             )
             self.console.print(f"  {i}. {label}{mark}", markup=False)
-        if q.type == "bool":
-            return f"{q.name} [y/n] ({_shown(default)}): "
-        return f"{q.name} ({_shown(default)}): " if default not in (None, "") else f"{q.name}: "
+        name = q.var_name
+        if q.get_type_name() == "bool":
+            return f"{name} [y/n] ({_shown(default)}): "
+        return f"{name} ({_shown(default)}): " if default not in (None, "") else f"{name}: "
 
-    def __call__(self, q: Question, default: Any) -> Any:
-        prompt = self._header(q, default)
+    @staticmethod
+    def _choices(q: Any) -> list[Any]:
+        # questionary's choices as copier builds them; disabled ones cannot be picked.
+        choices = q.get_questionary_structure()["choices"] if q.choices else []
+        return [c for c in choices if not c.disabled]
+
+    def __call__(self, q: Any, default: Any) -> Any:
+        prompt, name = self._header(q, default), q.var_name
+        choices = self._choices(q)
         for _ in range(MAX_TRIES):
             try:
-                reply = self._read(prompt, q.secret).strip()
+                reply = self._read(prompt, bool(q.secret)).strip()
             except EOFError:
                 raise AnswerError(
-                    f"{q.name}: no answer (input ended). Pass --data {q.name}=VALUE "
-                    "or add --defaults."
+                    f"{name}: no answer (input ended). Pass --data {name}=VALUE or add --defaults."
                 ) from None
             value: Any = default if reply == "" else reply
-            if reply.isdigit() and q.choices and 1 <= int(reply) <= len(q.choices):
-                value = q.choices[int(reply) - 1].value
+            if reply.isdigit() and choices and 1 <= int(reply) <= len(choices):
+                value = choices[int(reply) - 1].value
             try:
-                return check_answer(q, Given(value, "prompt"))
+                return check(q, Given(value, "prompt"))
             except AnswerError as exc:
                 self.console.print(f"  {exc.message}", style="red", markup=False)
-        raise AnswerError(f"{q.name}: too many invalid answers. Pass --data {q.name}=VALUE.")
+        raise AnswerError(f"{name}: too many invalid answers. Pass --data {name}=VALUE.")

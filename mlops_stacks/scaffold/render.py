@@ -9,11 +9,11 @@ folder and any parent folders this run created.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,13 @@ CACHE_EXCLUDES = (
 )
 
 
+@functools.lru_cache(maxsize=1)
 def _bytecode_cache() -> Any:
     """A Jinja bytecode cache for the built-in template, or ``None`` if it cannot be kept.
 
-    Compiling the template's files is most of the rendering time; compiled code
-    is reused when a file's source is unchanged. The folder is per copier and
-    Jinja version, so their upgrades never see each other's bytecode.
+    Compiling the template is most of the rendering time; compiled code is
+    reused when a source is unchanged. The folder is per copier and Jinja
+    version, so their upgrades never see each other's bytecode.
     """
     from importlib.metadata import version
 
@@ -60,49 +61,31 @@ def _bytecode_cache() -> Any:
     return FileSystemBytecodeCache(str(folder))
 
 
-def _worker_class(cache_bytecode: bool = False) -> Any:
-    """copier's ``Worker`` for rendering into a brand-new folder.
+def tune_jinja(env: Any, cache_bytecode: bool = False) -> None:
+    """Speed up copier's Jinja environment without changing what it renders.
 
-    copier asks git about every rendered file whose mode differs from the
-    template's, to fix the executable bit of files *tracked* in the
-    destination's index. A fresh temporary folder has no tracked files, so
-    these queries (one ``git`` process per file) are skipped. Path templates
-    are compiled once each, and the answers file's path is only rendered when
-    it holds Jinja. With ``cache_bytecode`` (only for the built-in template,
-    whose Jinja settings are known) compiled templates are kept between runs.
+    copier compiles each question's ``when``, ``default`` and ``validator``, and
+    each path below a templated folder, every time it renders them: each
+    distinct string is compiled once here. With ``cache_bytecode`` (only for the
+    built-in template, whose Jinja settings are known) compiled code, of files
+    and of those strings, is kept between runs in Jinja's bytecode cache.
     """
-    from copier import Worker
+    cache = _bytecode_cache() if cache_bytecode else None
+    compile_string = env.from_string
 
-    class FreshWorker(Worker):  # type: ignore[misc]
-        @cached_property
-        def jinja_env(self) -> Any:
-            env = Worker.jinja_env.func(self)
-            if cache_bytecode:
-                env.bytecode_cache = _bytecode_cache()
-            return env
+    @functools.cache
+    def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if cache is None or not isinstance(source, str) or globals or template_class:
+            return compile_string(source, globals, template_class)
+        bucket = cache.get_bucket(env, source, None, source)  # keyed by the string
+        if bucket.code is None:
+            bucket.code = env.compile(source)
+            cache.set_bucket(bucket)
+        return env.template_class.from_code(env, bucket.code, env.make_globals(None), None)
 
-        def _sync_git_index_executable_bit(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-        def _render_string(self, string: str, extra_context: Any = None) -> str:
-            # copier compiles the same path templates (e.g. the project folder's
-            # name) once per file below them; compile each distinct string once.
-            cache = self.__dict__.setdefault("_compiled_strings", {})
-            compiled = cache.get(string)
-            if compiled is None:
-                compiled = cache[string] = self.jinja_env.from_string(string)
-            return str(compiled.render(**self._render_context(), **(extra_context or {})))
-
-        @property
-        def answers_relpath(self) -> Path:
-            # copier renders this path (a Jinja compile) for every file it writes;
-            # a path without Jinja in it renders to itself.
-            path = self.answers_file or self.template.answers_relpath
-            if "{" not in str(path):
-                return Path(path)
-            return super().answers_relpath  # type: ignore[no-any-return]
-
-    return FreshWorker
+    env.from_string = from_string
+    if cache is not None:
+        env.bytecode_cache = cache
 
 
 def render(
@@ -116,11 +99,11 @@ def render(
     vcs_ref: str | None = None,
 ) -> None:
     """Render ``template`` into the new folder ``dest`` with ``data`` (defaults for the rest)."""
+    from copier import Worker
     from copier.errors import UnsafeTemplateError
 
-    worker_class = _worker_class(cache_bytecode=cache_bytecode)
     try:
-        with worker_class(
+        with Worker(
             src_path=template,
             vcs_ref=vcs_ref,
             dst_path=dest,
@@ -133,6 +116,7 @@ def render(
             unsafe=trusted,
             cleanup_on_error=False,
         ) as worker:
+            tune_jinja(worker.jinja_env, cache_bytecode)
             worker.run_copy()
     except UnsafeTemplateError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe features"
@@ -163,9 +147,7 @@ def record_builtin_source(answers_path: Path) -> None:
         return
     lines = answers_path.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if not line.startswith(("_src_path:", "_commit:"))]
-    head = yaml.safe_dump(
-        {"_commit": version_tag(), "_src_path": BUILTIN_URL}, sort_keys=False
-    )
+    head = yaml.safe_dump({"_commit": version_tag(), "_src_path": BUILTIN_URL}, sort_keys=False)
     answers_path.write_text(head + "".join(kept), encoding="utf-8")
 
 

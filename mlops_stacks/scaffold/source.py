@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_stacks.errors import MlopsStacksError
-from mlops_stacks.scaffold.questions import find_config
 from mlops_stacks.templates import builtin_template
 
+CONFIG_NAMES = ("copier.yml", "copier.yaml")
 _URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "ssh://", "http://", "https://")
 
 
@@ -68,7 +68,7 @@ def locate_template(template: str | None, *, vcs_ref: str | None = None) -> Temp
             f"--template: {template!r} does not exist. Pass a folder with a copier.yml, "
             "a git URL, or omit --template for the built-in template."
         )
-    if not folder.is_dir() or find_config(folder) is None:
+    if not any((folder / name).is_file() for name in CONFIG_NAMES):
         raise MlopsStacksError(
             f"--template: {template!r} is not a copier template (no copier.yml in it). "
             "Pass the folder that holds copier.yml."

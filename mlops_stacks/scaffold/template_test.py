@@ -22,7 +22,8 @@ from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.scaffold import checks
-from mlops_stacks.scaffold.questions import Question, TemplateSpec, load_template_spec
+from mlops_stacks.scaffold.answers import Given
+from mlops_stacks.scaffold.questionnaire import Questionnaire, choice_values
 from mlops_stacks.scaffold.source import locate_template
 
 
@@ -54,41 +55,43 @@ class TemplateTestResult:
         return all(row.status != "failed" for row in self.rows)
 
 
-def _varied(spec: TemplateSpec) -> list[Question]:
-    return [q for q in spec.askable if q.choices or q.type == "bool"]
+def combinations(questionnaire: Questionnaire, all_combinations: bool) -> list[dict[str, Any]]:
+    """Answer combinations to render (each a dict of the varied answers).
 
+    The varied questions are those with choices and the booleans; each
+    combination is walked as copier walks it, so a question only varies where
+    its ``when`` lets it apply.
+    """
 
-def _values(q: Question) -> list[Any]:
-    return q.choice_values if q.choices else [False, True]
+    def walk(combo: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        given = {k: Given(v, "api") for k, v in combo.items()}
+        result = questionnaire.resolve(given, defaults=True)
+        return {**result.computed, **result.answers}, result.answers
 
+    def values(name: str, context: dict[str, Any]) -> list[Any]:
+        q = questionnaire.question(name, context)
+        if q.choices:
+            return choice_values(q)
+        return [False, True] if q.get_type_name() == "bool" else []
 
-def combinations(spec: TemplateSpec, all_combinations: bool) -> list[dict[str, Any]]:
-    """Answer combinations to render (each a dict of the varied answers)."""
-    varied = _varied(spec)
-    if all_combinations:
-        combos: list[dict[str, Any]] = [{}]
-        for q in varied:
-            grown = []
-            for combo in combos:
-                ctx = _defaults(spec, combo)
-                if not q.applies(ctx):
-                    grown.append(combo)
-                    continue
-                grown.extend({**combo, q.name: v} for v in _values(q))
-            combos = grown
-        return combos
-    sample: list[dict[str, Any]] = [{}]
-    for q in varied:
-        default = q.default_for(_defaults(spec, {}))
-        sample.extend({q.name: v} for v in _values(q) if v != default)
-    return sample
-
-
-def _defaults(spec: TemplateSpec, answers: dict[str, Any]) -> dict[str, Any]:
-    ctx: dict[str, Any] = {}
-    for q in spec.askable:
-        ctx[q.name] = answers[q.name] if q.name in answers else q.default_for(ctx)
-    return {**ctx, **spec.computed_values(ctx)}
+    context, _ = walk({})
+    varied = [name for name in questionnaire.askable if values(name, context)]
+    if not all_combinations:
+        sample: list[dict[str, Any]] = [{}]
+        for name in varied:
+            sample.extend({name: v} for v in values(name, context) if v != context.get(name))
+        return sample
+    combos: list[dict[str, Any]] = [{}]
+    for name in varied:
+        grown = []
+        for combo in combos:
+            ctx, answers = walk(combo)
+            if name not in answers:
+                grown.append(combo)
+                continue
+            grown.extend({**combo, name: v} for v in values(name, ctx))
+        combos = grown
+    return combos
 
 
 def _combo_id(index: int, combo: dict[str, Any]) -> str:
@@ -230,8 +233,7 @@ def run_checks(dirs: dict[str, Path], *, slow: bool = False,
 
 def test_template(options: TemplateTestOptions) -> TemplateTestResult:
     source = locate_template(options.template, vcs_ref=options.vcs_ref)
-    spec = load_template_spec(source.folder)
-    combos = combinations(spec, options.all_combinations)
+    combos = combinations(Questionnaire.read(source.folder), options.all_combinations)
     vcs_ref = options.vcs_ref
     if vcs_ref is None and not source.builtin and (Path(source.src) / ".git").exists():
         vcs_ref = "HEAD"  # a local git template as it is now, uncommitted changes included

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import git
+import pytest
 import yaml
 
 from mlops_stacks import __version__
@@ -115,17 +116,18 @@ def test_config_file_json_complete_without_defaults(init: Init, workdir: Path) -
     assert {k: answers[k] for k in complete} == complete
 
 
-def test_normalisation(init: Init, workdir: Path) -> None:
+def test_answers_are_taken_as_copier_takes_them(init: Init, workdir: Path) -> None:
+    """No answer is rewritten: what copier's validators allow is kept as given."""
     result = init(
         "--defaults",
         "--data",
         "project_name=My-Project",
         "--data",
-        "staging_workspace_host=https://ADB-123.11.azuredatabricks.net/?o=123#job/1",
+        "staging_workspace_host=https://ADB-123.11.azuredatabricks.net/",
         "--data",
-        "prod_workspace_host=https://prod.example.com:8443/some/path/",
+        "prod_workspace_host=https://prod.example.com:8443",
         "--data",
-        "read_user_group=  data-scientists  ",
+        "read_user_group=data scientists",
         "out",
     )
 
@@ -135,10 +137,29 @@ def test_normalisation(init: Init, workdir: Path) -> None:
     answers = _answers(out)
     assert answers["project_name"] == "My-Project"
     assert answers["schema_name"] == "my_project"
-    assert answers["staging_workspace_host"] == "https://adb-123.11.azuredatabricks.net"
+    assert answers["staging_workspace_host"] == "https://ADB-123.11.azuredatabricks.net/"
     assert answers["prod_workspace_host"] == "https://prod.example.com:8443"
-    assert answers["read_user_group"] == "data-scientists"
+    assert answers["read_user_group"] == "data scientists"
     assert "cd out/my_project" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("answer", "fix"),
+    [
+        (
+            "staging_workspace_host=https://adb-1.azuredatabricks.net/?o=123#job/1",
+            "--data staging_workspace_host=https://adb-1.azuredatabricks.net.",
+        ),
+        ("read_user_group=  data-scientists  ", "--data read_user_group=data-scientists."),
+    ],
+)
+def test_a_pasted_value_is_refused_with_the_clean_one(
+    init: Init, workdir: Path, answer: str, fix: str
+) -> None:
+    result = init("--defaults", "--data", answer, "out")
+    assert result.exit_code == 1
+    assert fix in result.stderr
+    assert not (workdir / "out").exists()
 
 
 def test_no_git(init: Init, workdir: Path) -> None:

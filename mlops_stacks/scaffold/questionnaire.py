@@ -1,0 +1,364 @@
+"""A template's questions, walked as copier walks them, with mlops-stacks' messages.
+
+``Questionnaire.read(folder)`` reads ``copier.yml`` with copier's ``Worker``
+(``!include``, several documents, ``_secret_questions``, ``_envops``,
+``_jinja_extensions``, ``_external_data``). ``resolve`` then walks the
+questions in order exactly as copier's ``--data``/``--defaults`` run does:
+each one is a copier ``Question`` over the answers so far, so ``when``,
+``ask``, ``default``, ``choices``, ``validator``, types, secrets and computed
+values (``when: false``) mean the same under ``init`` and ``update`` as under
+``copier copy``. A forked template needs no mlops-stacks code.
+
+What this module adds is the error: one line with where the answer came from
+(``answers.yml:3: ``), the key, the value, what is allowed and the fix, in the
+form of the place it came from (``--data``, the file, or the prompt)::
+
+    cloud: 'azur' is not one of azure, aws, gcp. Did you mean 'azure'? Pass --data cloud=azure.
+
+A template's ``validator`` message is used as written. When it reads as a
+verdict on the value (it starts with *is*, *must*, *contains*, *has* ...) it
+follows the value; otherwise it is quoted as "refused by the template". A
+message ending in ``(try VALUE)`` names the fix. Two checks are stricter than
+copier, because the answers end up in YAML and shell lines: a one-line string
+question refuses control characters (a line break would add YAML keys), and a
+string question given a number or boolean in a file asks for quotes. A boolean
+must be a boolean word (copier reads ``maybe`` as true).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
+from mlops_stacks.scaffold.answers import Given
+from mlops_stacks.scaffold.render import tune_jinja
+from mlops_stacks.scaffold.source import CONFIG_NAMES
+
+_TRUE = {"true", "yes", "y", "on", "1", "t"}
+_FALSE = {"false", "no", "n", "off", "0", "f"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_TRY = re.compile(r"\s*\(try (?P<value>.*)\)\s*$")
+_VERDICT = ("is ", "must ", "contains ", "has ", "needs ", "should ", "cannot ", "does ")
+
+Ask = Callable[[Any, Any], Any]
+"""Ask one question: (copier question, default) -> checked answer."""
+
+
+class _Refusal(Exception):
+    """What is wrong with a value, and the value to suggest (``None``: no suggestion)."""
+
+    def __init__(self, problem: str, suggestion: Any = None) -> None:
+        super().__init__(problem)
+        self.problem, self.suggestion = problem, suggestion
+
+
+def did_you_mean(value: str, options: list[str]) -> str | None:
+    """The closest option to ``value``, if one is close enough."""
+    lowered = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def is_computed(details: dict[str, Any]) -> bool:
+    """A computed value: ``when: false`` literally, never asked nor set by users."""
+    when = details.get("when", True)
+    return when is False or (isinstance(when, str) and when.strip().lower() == "false")
+
+
+@dataclass
+class Resolution:
+    answers: dict[str, Any]  # the questions that apply, in copier.yml order
+    computed: dict[str, Any] = field(default_factory=dict)  # when-false values, not recorded
+    ignored: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Questionnaire:
+    """A template's questions (``copier.yml``), read by copier's ``Worker``."""
+
+    config_file: Path
+    worker: Any  # copier.Worker for the template and destination
+    questions: dict[str, dict[str, Any]]  # name -> details, in order
+
+    @classmethod
+    def read(
+        cls,
+        folder: Path,
+        *,
+        destination: Path | None = None,
+        trusted: bool = False,
+        cache_bytecode: bool = False,
+    ) -> Questionnaire:
+        """The questionnaire of the template ``folder``; see ``render.tune_jinja``."""
+        from copier import Worker
+        from copier.errors import CopierError
+
+        config = next((folder / n for n in CONFIG_NAMES if (folder / n).is_file()), None)
+        if config is None:
+            raise MlopsStacksError(
+                f"--template: {folder} is not a copier template (no copier.yml in it).",
+                hint="Pass the folder that holds copier.yml, or omit --template for the "
+                "built-in one.",
+            )
+        worker = Worker(
+            src_path=str(folder),
+            dst_path=destination or Path(),
+            defaults=True,
+            quiet=True,
+            unsafe=trusted,
+        )
+        try:  # copier prints a banner of its own for a bad file; the error below says it all
+            with contextlib.redirect_stderr(io.StringIO()):
+                questions = dict(worker.template.questions_data)
+        except (CopierError, OSError, ValueError, TypeError) as exc:
+            detail = " ".join(str(exc.__cause__ or exc).split()) or type(exc).__name__
+            raise MlopsStacksError(f"--template: cannot read {config}: {detail}") from None
+        tune_jinja(worker.jinja_env, cache_bytecode=cache_bytecode)
+        return cls(config, worker, {str(k): dict(v) for k, v in questions.items()})
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The template's ``_`` settings (``_tasks``, ``_exclude``, ...)."""
+        return {f"_{k}": v for k, v in self.worker.template.config_data.items()}
+
+    @property
+    def askable(self) -> list[str]:
+        return [n for n, d in self.questions.items() if not is_computed(d)]
+
+    def question(self, name: str, answers: dict[str, Any]) -> Any:
+        """copier's ``Question`` for ``name`` over ``answers``, as copier builds it."""
+        from copier._user_data import AnswersMap, Question
+
+        worker = self.worker
+        worker.answers = AnswersMap(
+            init=dict(answers), metadata=worker.template.metadata, external=self._external
+        )
+        return self._evaluate(
+            name,
+            lambda: Question(
+                answers=worker.answers,
+                context=worker._render_context(),
+                jinja_env=worker.jinja_env,
+                settings=worker.settings,
+                var_name=name,
+                **self.questions[name],
+            ),
+        )
+
+    @functools.cached_property
+    def _external(self) -> Any:
+        return self.worker._external_data()  # copier's lazy loader, read on first use
+
+    def _evaluate(self, name: str, what: Callable[[], Any]) -> Any:
+        """``what()``, with a template error said as one line naming the question."""
+        import jinja2
+        from copier.errors import CopierError
+
+        try:
+            return what()
+        except (CopierError, jinja2.TemplateError, ValueError, TypeError, OSError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise MlopsStacksError(
+                f"{self.config_file}: cannot evaluate {name} ({first}).",
+                hint="The template's copier.yml has an error; fix it or use another --template.",
+            ) from None
+
+    def default(self, q: Any) -> Any:
+        """The question's default as copier computes it (``None`` when it has none)."""
+        from copier._types import MISSING
+
+        def default() -> Any:
+            try:
+                return q.get_default()
+            except ValueError:  # copier checks a default; a bad one is reported when taken
+                return _raw_default(q)
+
+        value = self._evaluate(q.var_name, default)
+        return None if value is MISSING else value
+
+    def check_keys(self, given: dict[str, Given]) -> None:
+        """Refuse keys the template does not ask (with a did-you-mean) and computed keys."""
+        names = self.askable
+        for key, g in given.items():
+            if key not in self.questions:
+                close = did_you_mean(key, names)
+                fix = (
+                    f"Did you mean '{close}'? {g.fix(close, g.value)}"
+                    if close
+                    else f"Known keys: {', '.join(names)}."
+                )
+                raise AnswerError(f"{g.where}{key}: unknown question. {fix}")
+            if is_computed(self.questions[key]):
+                raise AnswerError(
+                    f"{g.where}{key}: is computed by the template and cannot be set. "
+                    f"Remove {key} from the answers."
+                )
+
+    def resolve(
+        self,
+        given: dict[str, Given],
+        *,
+        defaults: bool,
+        ask: Ask | None = None,
+        preset: dict[str, Any] | None = None,
+        base: dict[str, Any] | None = None,
+    ) -> Resolution:
+        """Walk the questions in order, as copier does, and complete the answers.
+
+        A question that applies takes, in order: the given answer; ``base`` (values
+        the template sees without asking, like copier's ``--data``); the default
+        (``preset`` replaces it for some keys) with ``--defaults``, a ``preset``
+        without a prompt, or ``ask: false``; a prompt; or it is *missing*. A given
+        answer for a question that does not apply is *ignored* (reported back),
+        because one answers file often serves several setups.
+        """
+        self.check_keys(given)
+        preset, base = preset or {}, base or {}
+        context = dict(base)
+        out = Resolution(answers={})
+        for name, details in self.questions.items():
+            q = self.question(name, context)
+            if is_computed(details) or not self._evaluate(name, q.get_when):
+                if name in given:
+                    out.ignored.append(name)
+                value = self.default(q)  # copier keeps it for rendering, unrecorded
+                if value is not None:
+                    context[name] = out.computed[name] = value
+                continue
+            if name in given:
+                value = check(q, given[name])
+            elif name in base:
+                value = check(q, Given(base[name], "api"))
+            else:
+                default = preset[name] if name in preset else self.default(q)
+                if default is None and (defaults or ask is None):
+                    out.missing.append(name)  # no default: copier says "required"
+                    value = None
+                elif defaults or (name in preset and ask is None) or not q.get_ask():
+                    value = check(q, Given(default, "api"))
+                elif ask is not None:
+                    value = ask(q, default)
+                else:
+                    out.missing.append(name)
+                    value = default  # to evaluate the next questions' `when`
+            context[name] = out.answers[name] = value
+        return out
+
+
+def _raw_default(q: Any) -> Any:
+    """copier's default before it is checked: the given (``--data``) value, or rendered."""
+    if q.var_name in q.answers.init:
+        return q.answers.init[q.var_name]
+    return q.render_value(q.settings.defaults.get(q.var_name, q.default))
+
+
+def require_complete(result: Resolution) -> None:
+    """Refuse, listing all of them, when answers are missing and nobody can be asked."""
+    if result.missing:
+        keys = ", ".join(result.missing)
+        raise UsageError(
+            f"Missing answers for: {keys} (no terminal to ask). Pass each with "
+            f"--data KEY=VALUE (e.g. --data {result.missing[0]}=...) or in --config-file FILE, "
+            "or add --defaults to take the defaults."
+        )
+
+
+# ---- checking one answer ------------------------------------------------------
+
+
+def choice_values(q: Any) -> list[Any]:
+    """The values a choice question accepts (not the disabled ones), as copier lists them."""
+    if not q.choices:
+        return []
+    choices = q.get_questionary_structure()["choices"]
+    return [c.value for c in choices if not getattr(c, "disabled", None)]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", dict: "a mapping", type(None): "empty (null)"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _before_copier(q: Any, given: Given) -> Any:
+    """The checks stricter than copier's (see the module docstring)."""
+    value, kind = given.value, q.get_type_name()
+    if kind == "bool" and isinstance(value, str):
+        if value.strip().lower() not in _TRUE | _FALSE:
+            raise _Refusal("is not a boolean (use true or false)", "true")
+        return value.strip().lower() in _TRUE
+    if kind == "str" and not q.multiselect:
+        if not isinstance(value, str):
+            raise _Refusal(f"is {_kind(value)}, not a string (quote it)", f'"{value}"')
+        if _CONTROL.search(value) and not q.get_multiline():
+            raise _Refusal(
+                "contains a line break or control character: answers are one line",
+                _CONTROL.sub(" ", value).strip() or None,
+            )
+    if q.choices and isinstance(value, str):  # choices are matched regardless of case
+        lowered = {str(v).lower(): v for v in choice_values(q)}
+        return lowered.get(value.lower(), value)
+    return value
+
+
+def _typed(q: Any, value: Any) -> Any:
+    """copier's cast and choice check, refused in our words."""
+    from copier.errors import CopierError
+
+    try:
+        return q.parse_answer(value)
+    except (ValueError, TypeError, CopierError):
+        if not q.choices:
+            kind = q.get_type_name()
+            what = {"int": "a whole number", "float": "a number"}.get(kind, f"valid {kind.upper()}")
+            raise _Refusal(f"is not {what}") from None
+    names = [str(v) for v in choice_values(q)]
+    close = did_you_mean(str(value), names) if isinstance(value, str) else None
+    hint = f". Did you mean '{close}'?" if close else ""
+    raise _Refusal(f"is not one of {', '.join(names)}{hint}", close or names[0]) from None
+
+
+def _validated(q: Any, value: Any) -> Any:
+    """The template's ``validator``, rendered by copier over the answers and ``value``."""
+    if q.validator:
+        message = " ".join(str(q.render_value(q.validator, {q.var_name: value})).split())
+        if message:
+            fix = _TRY.search(message)
+            problem = message[: fix.start()] if fix else message
+            if not problem.startswith(_VERDICT):
+                problem = f"is refused by the template: {problem}"
+            raise _Refusal(problem.rstrip("."), fix.group("value") if fix else "...")
+    return value
+
+
+def check(q: Any, given: Given) -> Any:
+    """One answer checked as copier checks it; returns copier's typed value.
+
+    A refusal is an ``AnswerError`` of one line: where, the key, the value, the
+    problem and the fix.
+    """
+    try:
+        return _validated(q, _typed(q, _before_copier(q, given)))
+    except _Refusal as refusal:
+        shown = "***" if q.secret else given.value
+        if refusal.suggestion is not None:
+            fix = given.fix(q.var_name, refusal.suggestion)
+        else:
+            fix = f"Give a value for {q.var_name}."
+        end = " " if refusal.problem.endswith(("?", ".")) else ". "
+        raise AnswerError(
+            f"{given.where}{q.var_name}: {shown!r} {refusal.problem}{end}{fix}"
+        ) from None

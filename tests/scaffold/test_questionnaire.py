@@ -1,0 +1,161 @@
+"""The questionnaire is copier's: same walk, same answers, same refusals; our messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from copier import run_copy
+
+from mlops_stacks.errors import AnswerError
+from mlops_stacks.scaffold.answers import Given, load_answers_file, parse_data
+from mlops_stacks.scaffold.questionnaire import Questionnaire, check, choice_values
+from mlops_stacks.templates import builtin_template
+from tests.scaffold.conftest import Init
+
+# A computed value (slug) defined after the questions that mention it: copier
+# walks in order, so `module` sees slug undefined (empty).
+LATE_COMPUTED = """\
+name:
+  type: str
+  default: My-App
+module:
+  type: str
+  default: "{{ slug }}_module"
+  when: "{{ slug != 'skip' }}"
+slug:
+  type: str
+  default: "{{ name | lower | replace('-', '_') }}"
+  when: false
+flag:
+  type: bool
+  default: false
+size:
+  type: int
+  default: 3
+  ask: false
+"""
+
+
+def _template(root: Path, config: str) -> Path:
+    tpl = root / "tpl"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text(config)
+    (tpl / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "{{ _copier_answers | to_nice_yaml }}"
+    )
+    (tpl / "out.txt.jinja").write_text("{{ module }}|{{ slug }}|{{ size }}\n")
+    return tpl
+
+
+@pytest.mark.parametrize("data", [{}, {"name": "skip", "module": "m"}])
+def test_init_walks_the_questions_as_copier_does(
+    init: Init, workdir: Path, data: dict[str, str]
+) -> None:
+    tpl = _template(workdir, LATE_COMPUTED)
+    run_copy(str(tpl), workdir / "by-copier", data=data, defaults=True, quiet=True)
+    args = [f"--data={k}={v}" for k, v in data.items()]
+    out = init("--template", str(tpl), "--defaults", "--no-git", *args, "by-init")
+    assert out.exit_code == 0, out.stderr
+    for name in ("out.txt", ".copier-answers.yml"):
+        by_copier = (workdir / "by-copier" / name).read_text()
+        by_init = (workdir / "by-init" / name).read_text()
+        if name.endswith(".yml"):  # the source path differs
+            by_copier, by_init = (
+                {k: v for k, v in yaml.safe_load(t).items() if k != "_src_path"}
+                for t in (by_copier, by_init)
+            )
+        assert by_init == by_copier
+
+
+def test_ask_false_takes_the_default_without_prompting(tmp_path: Path) -> None:
+    questionnaire = Questionnaire.read(_template(tmp_path, LATE_COMPUTED))
+    asked: list[str] = []
+    result = questionnaire.resolve(
+        {}, defaults=False, ask=lambda q, default: asked.append(q.var_name) or default
+    )
+    assert asked == ["name", "module", "flag"]
+    assert result.answers["size"] == 3 and result.computed["slug"] == "my_app"
+
+
+def test_missing_answers_follow_copier_order_and_when(tmp_path: Path) -> None:
+    questionnaire = Questionnaire.read(_template(tmp_path, LATE_COMPUTED))
+    result = questionnaire.resolve({"name": Given("skip")}, defaults=False)
+    assert result.missing == ["module", "flag"]  # size is ask: false
+
+
+def test_builtin_rules_are_copier_validators(tmp_path: Path) -> None:
+    """A bare `copier copy` of the built-in template refuses what init refuses."""
+    for bad in ("project_name=9lives", "staging_catalog=main.ml", "default_branch=a b"):
+        key, value = bad.split("=")
+        with pytest.raises(ValueError, match=f"Validation error for question '{key}'"):
+            run_copy(
+                str(builtin_template()),
+                tmp_path / key,
+                data={key: value},
+                defaults=True,
+                quiet=True,
+                unsafe=True,
+                pretend=True,
+            )
+
+
+def test_refusals_name_the_fix_in_the_form_of_the_source() -> None:
+    questionnaire = Questionnaire.read(builtin_template())
+    host = questionnaire.question("prod_workspace_host", {"setup": "project_and_cicd"})
+    cases = {
+        Given("http://adb-9.azuredatabricks.net/path"): "Pass --data prod_workspace_host="
+        "https://adb-9.azuredatabricks.net.",
+        Given("https://adb-9.azuredatabricks.net/?o=1", "a.yml", 4): "a.yml:4: prod_workspace_host:"
+        " 'https://adb-9.azuredatabricks.net/?o=1' must be https:// and a host name, with no"
+        " path. Set `prod_workspace_host: https://adb-9.azuredatabricks.net` in a.yml.",
+        Given("adb-9.net", "prompt"): "is not a URL: it must start with https://. Try https://"
+        "adb-9.net.",
+    }
+    for given, text in cases.items():
+        with pytest.raises(AnswerError) as info:
+            check(host, given)
+        assert text in info.value.message
+    assert check(host, Given("https://adb-9.azuredatabricks.net/")) == (
+        "https://adb-9.azuredatabricks.net/"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("true", True), ("Yes", True), ("on", True), ("0", False), ("n", False)]
+)
+def test_booleans_from_text(raw: str, value: bool) -> None:
+    questionnaire = Questionnaire.read(builtin_template())
+    q = questionnaire.question("include_monitoring", {})
+    assert check(q, Given(raw)) is value
+
+
+def test_choices_are_copiers_and_match_regardless_of_case() -> None:
+    questionnaire = Questionnaire.read(builtin_template())
+    q = questionnaire.question("cicd_platform", {})
+    assert choice_values(q) == ["github_actions", "azure_devops", "gitlab"]
+    assert check(q, Given("GitLab")) == "gitlab"
+
+
+def test_typed_values_from_files_keep_their_type(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text("include_monitoring: false\nproject_name: demo\n")
+    given = load_answers_file(tmp_path / "a.yml")
+    assert given["include_monitoring"] == Given(False, str(tmp_path / "a.yml"), 1)
+    assert given["project_name"].line == 2
+
+
+def test_data_last_value_wins() -> None:
+    assert parse_data(["cloud=aws", "cloud=gcp", "x= a=b "])["x"].value == " a=b "
+    assert parse_data(["cloud=aws", "cloud=gcp"])["cloud"].value == "gcp"
+
+
+def test_resolve_with_defaults_follows_when() -> None:
+    questionnaire = Questionnaire.read(builtin_template())
+    given = {"setup": Given("cicd_only"), "read_user_group": Given("team")}
+    result = questionnaire.resolve(given, defaults=True)
+    assert result.ignored == ["read_user_group"]
+    assert "compute" not in result.answers
+    assert result.answers["cicd_platform"] == "github_actions"
+    assert result.answers["project_name"] == "my_mlops_project"
+    assert result.computed["project_package"] == "my_mlops_project"
