@@ -98,7 +98,7 @@ def prepare(options: InitOptions) -> InitPlan:
     result = questionnaire.resolve(
         given, defaults=options.defaults, ask=options.ask, preset=preset, base=base
     )
-    require_complete(result)
+    require_complete(result, options.defaults)
     answers = result.answers
     if where is None:
         name = str(answers.get("project_name", "project"))

@@ -45,14 +45,19 @@ def _identity_env(repo: Any) -> dict[str, str]:
     return env
 
 
-def _commit(repo: Any, message: str, paths: list[str] | None = None) -> str:
+def _commit(repo: Any, message: str, paths: list[str] | None = None, empty: bool = False) -> str:
     from git import GitCommandError
 
     try:
         with repo.git.custom_environment(**_identity_env(repo)):
             # With paths, only they are committed: the user's other staged work stays staged.
             repo.git.commit(
-                "--no-verify", "--quiet", "-m", message, *(["--", *paths] if paths else [])
+                "--no-verify",
+                "--quiet",
+                *(["--allow-empty"] if empty else []),
+                "-m",
+                message,
+                *(["--", *paths] if paths else []),
             )
     except GitCommandError as exc:
         detail = (exc.stderr or str(exc)).strip().splitlines()
@@ -74,7 +79,7 @@ def init_repository(path: Path, message: str, branch: str | None = None) -> str:
         raise MlopsStacksError(
             f"git init failed: {(exc.stderr or str(exc)).strip()}. Pass --no-git to skip git."
         ) from None
-    return _commit(repo, message)
+    return _commit(repo, message, empty=True)  # a template may render no file at all
 
 
 def enclosing_repository(path: Path) -> Path | None:

@@ -78,7 +78,7 @@ class Prompter:
                 raise AnswerError(
                     f"{name}: no answer (input ended). Pass --data {name}=VALUE or add --defaults."
                 ) from None
-            value: Any = default if reply == "" else reply
+            value: Any = default if reply == "" and default is not None else reply
             if reply.isdigit() and choices and 1 <= int(reply) <= len(choices):
                 value = choices[int(reply) - 1].value
             try:

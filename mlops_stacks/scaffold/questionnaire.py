@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copier._types import MISSING
+
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.render import tune_jinja
@@ -88,6 +90,7 @@ class Questionnaire:
     config_file: Path
     worker: Any  # copier.Worker for the template and destination
     questions: dict[str, dict[str, Any]]  # name -> details, in order
+    cache_bytecode: bool = False  # see render.tune_jinja
 
     @classmethod
     def read(
@@ -120,10 +123,9 @@ class Questionnaire:
             with contextlib.redirect_stderr(io.StringIO()):
                 questions = dict(worker.template.questions_data)
         except (CopierError, OSError, ValueError, TypeError) as exc:
-            detail = " ".join(str(exc.__cause__ or exc).split()) or type(exc).__name__
-            raise MlopsStacksError(f"--template: cannot read {config}: {detail}") from None
-        tune_jinja(worker.jinja_env, cache_bytecode=cache_bytecode)
-        return cls(config, worker, {str(k): dict(v) for k, v in questions.items()})
+            raise _unreadable(config, exc) from None
+        questions = {str(k): dict(v) for k, v in questions.items()}
+        return cls(config, worker, questions, cache_bytecode)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -147,12 +149,25 @@ class Questionnaire:
             lambda: Question(
                 answers=worker.answers,
                 context=worker._render_context(),
-                jinja_env=worker.jinja_env,
+                jinja_env=self._jinja_env,
                 settings=worker.settings,
                 var_name=name,
                 **self.questions[name],
             ),
         )
+
+    @functools.cached_property
+    def _jinja_env(self) -> Any:
+        """copier's environment, made on first use: after the trust check, since
+        ``_jinja_extensions`` import code."""
+        from copier.errors import CopierError
+
+        try:
+            env = self.worker.jinja_env
+        except (CopierError, ImportError, AttributeError, TypeError, ValueError) as exc:
+            raise _unreadable(self.config_file, exc) from None
+        tune_jinja(env, cache_bytecode=self.cache_bytecode)
+        return env
 
     @functools.cached_property
     def _external(self) -> Any:
@@ -173,8 +188,7 @@ class Questionnaire:
             ) from None
 
     def default(self, q: Any) -> Any:
-        """The question's default as copier computes it (``None`` when it has none)."""
-        from copier._types import MISSING
+        """The question's default as copier computes it (``MISSING`` when it has none)."""
 
         def default() -> Any:
             try:
@@ -182,8 +196,7 @@ class Questionnaire:
             except ValueError:  # copier checks a default; a bad one is reported when taken
                 return _raw_default(q)
 
-        value = self._evaluate(q.var_name, default)
-        return None if value is MISSING else value
+        return self._evaluate(q.var_name, default)
 
     def check_keys(self, given: dict[str, Given]) -> None:
         """Refuse keys the template does not ask (with a did-you-mean) and computed keys."""
@@ -231,7 +244,7 @@ class Questionnaire:
                 if name in given:
                     out.ignored.append(name)
                 value = self.default(q)  # copier keeps it for rendering, unrecorded
-                if value is not None:
+                if value is not MISSING:
                     context[name] = out.computed[name] = value
                 continue
             if name in given:
@@ -240,18 +253,30 @@ class Questionnaire:
                 value = check(q, Given(base[name], "api"))
             else:
                 default = preset[name] if name in preset else self.default(q)
-                if default is None and (defaults or ask is None):
+                if default is MISSING and (defaults or ask is None):
                     out.missing.append(name)  # no default: copier says "required"
                     value = None
                 elif defaults or (name in preset and ask is None) or not q.get_ask():
                     value = check(q, Given(default, "api"))
                 elif ask is not None:
-                    value = ask(q, default)
+                    value = ask(q, None if default is MISSING else default)
                 else:
                     out.missing.append(name)
-                    value = default  # to evaluate the next questions' `when`
+                    value = None if default is MISSING else default  # for the next `when`s
             context[name] = out.answers[name] = value
         return out
+
+
+def _unreadable(config: Path, exc: BaseException) -> MlopsStacksError:
+    from copier.errors import MultipleConfigFilesError
+
+    if isinstance(exc, MultipleConfigFilesError):
+        return MlopsStacksError(
+            f"--template: {config.parent} has both copier.yml and copier.yaml; copier reads "
+            "one. Keep one of them."
+        )
+    detail = " ".join(str(exc.__cause__ or exc).split()) or type(exc).__name__
+    return MlopsStacksError(f"--template: cannot read {config}: {detail}")
 
 
 def _raw_default(q: Any) -> Any:
@@ -261,14 +286,16 @@ def _raw_default(q: Any) -> Any:
     return q.render_value(q.settings.defaults.get(q.var_name, q.default))
 
 
-def require_complete(result: Resolution) -> None:
+def require_complete(result: Resolution, defaults: bool = False) -> None:
     """Refuse, listing all of them, when answers are missing and nobody can be asked."""
     if result.missing:
         keys = ", ".join(result.missing)
+        why = "they have no default" if defaults else "no terminal to ask"
+        rest = "." if defaults else ", or add --defaults to take the defaults."
         raise UsageError(
-            f"Missing answers for: {keys} (no terminal to ask). Pass each with "
-            f"--data KEY=VALUE (e.g. --data {result.missing[0]}=...) or in --config-file FILE, "
-            "or add --defaults to take the defaults."
+            f"Missing answers for: {keys} ({why}). Pass each with "
+            f"--data KEY=VALUE (e.g. --data {result.missing[0]}=...) or in --config-file FILE"
+            + rest
         )
 
 

@@ -24,7 +24,7 @@ def _copier_error_types() -> tuple[type[BaseException], ...]:
     import jinja2
     from copier.errors import CopierError
 
-    return (CopierError, ValueError, jinja2.TemplateError, OSError)
+    return (CopierError, ValueError, jinja2.TemplateError, OSError, ImportError, AttributeError)
 
 
 # Tool caches that appear when someone runs tests or linters inside a template
@@ -118,6 +118,7 @@ def render(
         ) as worker:
             tune_jinja(worker.jinja_env, cache_bytecode)
             worker.run_copy()
+        dest.mkdir(parents=True, exist_ok=True)  # a template may render no file at all
     except UnsafeTemplateError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe features"
         raise MlopsStacksError(
@@ -125,9 +126,10 @@ def render(
             hint="Nothing was written. Review the template, then pass --trust.",
         ) from None
     except _copier_error_types() as exc:
-        message = str(exc).strip().splitlines()
+        lines = [line.strip() for line in str(exc).strip().splitlines()] or [type(exc).__name__]
+        first = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]  # a heading
         raise MlopsStacksError(
-            f"rendering the template failed: {message[0] if message else type(exc).__name__}",
+            f"rendering the template failed: {first}",
             hint="Nothing was written. Check the answers and the template, or run with --debug.",
         ) from exc
 

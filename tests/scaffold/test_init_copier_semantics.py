@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from copier import run_copy
 
@@ -102,3 +103,70 @@ def test_a_broken_copier_yml_is_one_line_naming_the_place(init: Init, workdir: P
     assert out.error_lines[0].startswith(f"Error: --template: cannot read {tpl / 'copier.yml'}:")
     assert "line 3" in out.error_lines[0] and "INVALID CONFIG FILE" not in out.stderr
     assert not (workdir / "out").exists()
+
+
+def _bare_template(
+    root: Path, config: str, files: dict[str, str] | None = None, name: str = "bare"
+) -> Path:
+    tpl = root / name
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text(config)
+    for name, text in (files or {}).items():
+        (tpl / name).write_text(text)
+    return tpl
+
+
+def test_a_template_that_renders_nothing_gives_an_empty_project(
+    init: Init, workdir: Path
+) -> None:
+    tpl = _bare_template(workdir, "_subdirectory: nothing\n")
+    (tpl / "nothing").mkdir()
+    out = init("--template", str(tpl), "--defaults", "empty")
+    assert out.exit_code == 0, out.stderr
+    assert [p.name for p in (workdir / "empty").iterdir()] == [".git"]
+
+
+def test_a_question_without_default_is_missing_under_defaults(init: Init, workdir: Path) -> None:
+    tpl = _bare_template(workdir, "url:\n  type: str\nname:\n  type: str\n  default: x\n")
+    out = init("--template", str(tpl), "--defaults", "--no-git", "out")
+    assert out.exit_code == 2
+    assert "Missing answers for: url (they have no default)" in out.stderr
+    assert "add --defaults" not in out.stderr
+
+
+def test_two_config_files_are_one_clear_line(init: Init, workdir: Path) -> None:
+    tpl = _bare_template(workdir, "a: 1\n", {"copier.yaml": "b: 2\n"})
+    out = init("--template", str(tpl), "--defaults", "--no-git", "out")
+    assert out.exit_code == 1
+    assert "has both copier.yml and copier.yaml" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_jinja_extensions_load_only_after_trust(
+    init: Init, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An extension is code: refused without --trust before it is imported."""
+    modules = workdir / "modules"
+    modules.mkdir()
+    canary = workdir / "imported.txt"
+    (modules / "canary_ext.py").write_text(
+        "import pathlib\n"
+        f"pathlib.Path({str(canary)!r}).write_text('imported')\n"
+        "from jinja2.ext import Extension\n"
+        "class Canary(Extension):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(modules))
+    config = "_jinja_extensions: [canary_ext.Canary]\nname:\n  type: str\n  default: x\n"
+    tpl = _bare_template(workdir, config, {"a.txt.jinja": "{{ name }}\n"})
+
+    refused = init("--template", str(tpl), "--defaults", "--no-git", "out")
+    assert refused.exit_code == 1 and "needs your trust" in refused.stderr
+    assert not canary.exists() and not (workdir / "out").exists()
+
+    missing = _bare_template(workdir, "_jinja_extensions: [no_such_ext.X]\n", name="missing")
+    broken = init("--template", str(missing), "--defaults", "--trust", "--no-git", "out")
+    assert broken.exit_code == 1 and "Traceback" not in broken.stderr
+    assert "No module named 'no_such_ext'" in broken.stderr
+
+    trusted = init("--template", str(tpl), "--defaults", "--trust", "--no-git", "out")
+    assert trusted.exit_code == 0, trusted.stderr
+    assert canary.read_text() == "imported" and (workdir / "out" / "a.txt").read_text() == "x\n"

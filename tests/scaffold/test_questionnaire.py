@@ -159,3 +159,88 @@ def test_resolve_with_defaults_follows_when() -> None:
     assert result.answers["cicd_platform"] == "github_actions"
     assert result.answers["project_name"] == "my_mlops_project"
     assert result.computed["project_package"] == "my_mlops_project"
+
+
+# Every kind of question copier knows, with its own delimiters: init must type,
+# choose and default them as copier does (values below are all --data strings).
+TYPED = """\
+_envops:
+  block_start_string: "<%"
+  block_end_string: "%>"
+  variable_start_string: "<<"
+  variable_end_string: ">>"
+_templates_suffix: .tpl
+ready:
+  type: bool
+owner:
+  type: str
+replicas:
+  type: int
+  validator: "<% if replicas < 1 %>must be 1 or more (try 1)<% endif %>"
+ratio:
+  type: float
+extra:
+  type: json
+  multiline: true
+notes:
+  type: yaml
+  multiline: true
+tier:
+  default: silver
+  choices: [bronze, silver, gold]
+region:
+  default: eu
+  choices: [[Europe, eu], [America, us]]
+size:
+  default: m
+  choices: {Small: s, Medium: m}
+weight:
+  type: float
+  default: 0.5
+  choices: [0.5, 1, 2]
+retries: 3
+nothing: null
+"""
+RESULT = "".join(
+    f"{name}: << {name} | tojson >>\n"
+    for name in (
+        "ready owner replicas ratio extra notes tier region size weight retries nothing".split()
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"ready": "yes", "owner": "ops", "replicas": "2", "ratio": "1.5", "extra": "[1, 2]",
+         "notes": "{a: b}"},
+        {"ready": "0", "owner": "42", "replicas": "7", "ratio": "0", "extra": '{"k": null}',
+         "notes": "- x", "tier": "gold", "region": "us", "size": "s", "weight": "2",
+         "retries": "5", "nothing": "[1]"},
+    ],
+)
+def test_every_question_type_is_typed_as_copier_types_it(
+    init: Init, workdir: Path, data: dict[str, str]
+) -> None:
+    tpl = workdir / "typed"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text(TYPED)
+    (tpl / "result.txt.tpl").write_text(RESULT)
+    run_copy(str(tpl), workdir / "by-copier", data=data, defaults=True, quiet=True)
+    args = [f"--data={k}={v}" for k, v in data.items()]
+    out = init("--template", str(tpl), "--defaults", "--no-git", *args, "by-init")
+    assert out.exit_code == 0, out.stderr
+    by_copier = (workdir / "by-copier" / "result.txt").read_text()
+    assert (workdir / "by-init" / "result.txt").read_text() == by_copier
+    assert "replicas: " in by_copier
+
+
+def test_a_typed_refusal_uses_the_templates_delimiters(init: Init, workdir: Path) -> None:
+    tpl = workdir / "typed"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text(TYPED)
+    out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "replicas=0", "x")
+    assert out.exit_code == 1
+    assert "replicas: '0' must be 1 or more. Pass --data replicas=1." in out.stderr
+    out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "weight=3", "x")
+    assert "weight: '3' is not one of 0.5, 1, 2" in out.stderr
