@@ -16,7 +16,7 @@ from rich.console import Console
 
 from mlops_stacks.errors import AnswerError
 from mlops_stacks.scaffold.answers import Given
-from mlops_stacks.scaffold.questionnaire import check
+from mlops_stacks.scaffold.questionnaire import check, choices
 
 MAX_TRIES = 20
 
@@ -49,7 +49,7 @@ class Prompter:
         self.console.print(
             " ".join(str(help_text).split()) or q.var_name, style="bold", markup=False
         )
-        for i, choice in enumerate(self._choices(q), 1):
+        for i, choice in enumerate(choices(q), 1):
             mark = " (default)" if choice.value == default else ""
             label = (
                 choice.title
@@ -62,15 +62,9 @@ class Prompter:
             return f"{name} [y/n] ({_shown(default)}): "
         return f"{name} ({_shown(default)}): " if default not in (None, "") else f"{name}: "
 
-    @staticmethod
-    def _choices(q: Any) -> list[Any]:
-        # questionary's choices as copier builds them; disabled ones cannot be picked.
-        choices = q.get_questionary_structure()["choices"] if q.choices else []
-        return [c for c in choices if not c.disabled]
-
     def __call__(self, q: Any, default: Any) -> Any:
         prompt, name = self._header(q, default), q.var_name
-        choices = self._choices(q)
+        offered = choices(q)
         for _ in range(MAX_TRIES):
             try:
                 reply = self._read(prompt, bool(q.secret)).strip()
@@ -79,8 +73,8 @@ class Prompter:
                     f"{name}: no answer (input ended). Pass --data {name}=VALUE or add --defaults."
                 ) from None
             value: Any = default if reply == "" and default is not None else reply
-            if reply.isdigit() and choices and 1 <= int(reply) <= len(choices):
-                value = choices[int(reply) - 1].value
+            if reply.isdigit() and offered and 1 <= int(reply) <= len(offered):
+                value = offered[int(reply) - 1].value
             try:
                 return check(q, Given(value, "prompt"))
             except AnswerError as exc:

@@ -95,32 +95,31 @@ class Questionnaire:
     @classmethod
     def read(
         cls,
-        folder: Path,
+        src: str | Path,
         *,
+        vcs_ref: str | None = None,
         destination: Path | None = None,
         trusted: bool = False,
         cache_bytecode: bool = False,
     ) -> Questionnaire:
-        """The questionnaire of the template ``folder``; see ``render.tune_jinja``."""
+        """The questionnaire of the template at ``src`` (a folder, or a git URL at
+        ``vcs_ref``: its newest tag when ``None``, as copier picks it)."""
         from copier import Worker
         from copier.errors import CopierError
 
-        config = next((folder / n for n in CONFIG_NAMES if (folder / n).is_file()), None)
-        if config is None:
-            raise MlopsStacksError(
-                f"--template: {folder} is not a copier template (no copier.yml in it).",
-                hint="Pass the folder that holds copier.yml, or omit --template for the "
-                "built-in one.",
-            )
         worker = Worker(
-            src_path=str(folder),
+            src_path=str(src),
+            vcs_ref=vcs_ref,
             dst_path=destination or Path(),
             defaults=True,
             quiet=True,
             unsafe=trusted,
         )
+        config = Path(src) / CONFIG_NAMES[0]
         try:  # copier prints a banner of its own for a bad file; the error below says it all
             with contextlib.redirect_stderr(io.StringIO()):
+                folder = Path(worker.template.local_abspath)
+                config = next((folder / n for n in CONFIG_NAMES if (folder / n).is_file()), config)
                 questions = dict(worker.template.questions_data)
         except (CopierError, OSError, ValueError, TypeError) as exc:
             raise _unreadable(config, exc) from None
@@ -302,12 +301,17 @@ def require_complete(result: Resolution, defaults: bool = False) -> None:
 # ---- checking one answer ------------------------------------------------------
 
 
-def choice_values(q: Any) -> list[Any]:
-    """The values a choice question accepts (not the disabled ones), as copier lists them."""
+def choices(q: Any) -> list[Any]:
+    """The choices a question offers (questionary ``Choice``s, rendered and typed by
+    copier), without the disabled ones."""
     if not q.choices:
         return []
-    choices = q.get_questionary_structure()["choices"]
-    return [c.value for c in choices if not getattr(c, "disabled", None)]
+    return [c for c in q._formatted_choices if not c.disabled]
+
+
+def choice_values(q: Any) -> list[Any]:
+    """The values a choice question accepts."""
+    return [c.value for c in choices(q)]
 
 
 def _kind(value: Any) -> str:

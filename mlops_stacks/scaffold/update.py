@@ -253,12 +253,38 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
         ) from None
 
 
+def check_data(sub: Subproject, options: UpdateOptions) -> None:
+    """Check ``--data`` answers against the version updated to, before anything changes.
+
+    The same checks and one-line messages as ``init`` (unknown keys with a
+    did-you-mean, types, choices, the template's validators).
+    """
+    if not options.data:
+        return
+    from mlops_stacks.scaffold.answers import Given
+    from mlops_stacks.scaffold.questionnaire import Questionnaire, check
+
+    given = {k: Given(v) for k, v in options.data.items()}
+    context = {k: v for k, v in sub.answers.items() if not k.startswith("_")}
+    context.update(sub.data)
+    context.update(options.data)
+    with template_access(sub):
+        questionnaire = Questionnaire.read(
+            sub.source, vcs_ref=options.vcs_ref, trusted=options.trust
+        )
+        questionnaire.check_keys(given)
+        for key, answer in given.items():
+            others = {k: v for k, v in context.items() if k != key}
+            check(questionnaire.question(key, others), answer)
+
+
 def update_project(options: UpdateOptions) -> UpdateResult:
     """Update the project at ``options.project_dir`` to a newer template version."""
     if options.conflict not in CONFLICT_MODES:
         raise UsageError(f"--conflict must be inline or rej, not {options.conflict!r}.")
     sub = locate_subproject(options.project_dir)
     require_clean(sub.root)
+    check_data(sub, options)
     before = sub.answers.get("_commit")
     with contextlib.ExitStack() as stack:
         root = sub.root

@@ -107,3 +107,26 @@ def test_update_finds_the_answers_from_inside_the_bundle_folder(
     code, out, _ = cli("update", "--check", "-o", "json", str(tmp_path / "p" / "fares"))
     assert code == 0
     assert json.loads(out)["project_dir"] == str((tmp_path / "p").resolve())
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("cloud=azur", "cloud: 'azur' is not one of azure, aws, gcp. Did you mean 'azure'? "
+         "Pass --data cloud=azure."),
+        ("clod=aws", "clod: unknown question. Did you mean 'cloud'?"),
+        ("default_branch=a b", "default_branch: 'a b' is not a valid git branch name"),
+        ("project_package=x", "project_package: is computed by the template"),
+    ],
+)
+def test_update_checks_data_like_init_before_changing_anything(
+    offline: None, tmp_path: Path, answer: str, message: str
+) -> None:
+    project = tmp_path / "p"
+    code, _, err = cli("init", "--defaults", "--data", "project_name=fares", str(project))
+    assert code == 0, err
+    before = git(project, "status", "--porcelain", "--ignored")
+    code, _, err = cli("update", "--data", answer, str(project))
+    assert code == 1
+    assert message in err and "Traceback" not in err and "partly updated" not in err
+    assert git(project, "status", "--porcelain", "--ignored") == before
