@@ -23,6 +23,14 @@ copier, because the answers end up in YAML and shell lines: a one-line string
 question refuses control characters (a line break would add YAML keys), and a
 string question given a number or boolean in a file asks for quotes. A boolean
 must be a boolean word (copier reads ``maybe`` as true).
+
+copier has no public API for one question at a time, which a prompt per
+question and a per-answer message need. This module reads, never overrides,
+these copier internals: ``copier._user_data.Question`` and ``AnswersMap``,
+``Worker._render_context``, ``Worker._external_data``,
+``Question._formatted_choices`` and ``copier._types.MISSING``. copier is
+pinned below 10, and ``tests/scaffold/test_questionnaire.py`` compares init
+with ``copier copy`` on every question type, so a change there fails a test.
 """
 
 from __future__ import annotations
@@ -332,9 +340,9 @@ def _before_copier(q: Any, given: Given) -> Any:
             raise _Refusal("is not a boolean (use true or false)", "true")
         return value.strip().lower() in _TRUE
     if kind == "str" and not q.multiselect:
-        if not isinstance(value, str):
+        if not isinstance(value, str) and given.where:  # YAML typed it: `name: 12345`
             raise _Refusal(f"is {_kind(value)}, not a string (quote it)", f'"{value}"')
-        if _CONTROL.search(value) and not q.get_multiline():
+        if isinstance(value, str) and _CONTROL.search(value) and not q.get_multiline():
             raise _Refusal(
                 "contains a line break or control character: answers are one line",
                 _CONTROL.sub(" ", value).strip() or None,

@@ -244,3 +244,17 @@ def test_a_typed_refusal_uses_the_templates_delimiters(init: Init, workdir: Path
     assert "replicas: '0' must be 1 or more. Pass --data replicas=1." in out.stderr
     out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "weight=3", "x")
     assert "weight: '3' is not one of 0.5, 1, 2" in out.stderr
+
+
+def test_a_typed_default_for_a_string_question_is_cast_as_copier_casts_it(
+    init: Init, workdir: Path
+) -> None:
+    tpl = workdir / "tpl"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text("port:\n  type: str\n  default: 8080\n")
+    (tpl / "port.txt.jinja").write_text("{{ port | tojson }}\n")
+    run_copy(str(tpl), workdir / "by-copier", defaults=True, quiet=True)
+    out = init("--template", str(tpl), "--defaults", "--no-git", "by-init")
+    assert out.exit_code == 0, out.stderr
+    assert (workdir / "by-init/port.txt").read_text() == '"8080"\n'
+    assert (workdir / "by-copier/port.txt").read_text() == '"8080"\n'
