@@ -1,10 +1,13 @@
 """How often ``mlops-stacks init`` gives what ``copier copy`` gives, on templates we did not write.
 
-Reads a fetched copier git directory (nothing of it is copied into this project)
-and runs both tools on every template folder of its test suite (``tests/demo*``
-with a ``copier.yml``/``copier.yaml``), with ``--defaults`` and ``--trust``::
+Reads a fetched git directory (nothing of it is copied into this project) and
+runs both tools with ``--defaults`` and ``--trust``: on every template folder of
+copier's own test suite (``tests/demo*``) for a copier checkout, else on the
+template at the repository's root, e.g. a public template, given the answers that its
+questions without a default need::
 
-    python benchmarks/copier_agreement.py GIT_DIR
+    python benchmarks/copier_agreement.py COPIER_GIT_DIR
+    python benchmarks/copier_agreement.py TEMPLATE_GIT_DIR --data project_name=demo ...
 
 Each template gets one verdict:
 
@@ -52,32 +55,39 @@ def _differences(a: Path, b: Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("git_dir", type=Path, help="a fetched copier git directory")
+    parser.add_argument("git_dir", type=Path, help="a fetched git directory")
+    parser.add_argument("--data", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
+    data = [f"--data={pair}" for pair in args.data]
 
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-copier-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "checkout"
+        root.mkdir()
         archive = subprocess.run(
-            ["git", "--git-dir", str(args.git_dir), "archive", "HEAD", "tests"],
+            ["git", "--git-dir", str(args.git_dir), "archive", "HEAD"],
             capture_output=True, check=True,
         )
         subprocess.run(["tar", "-x"], input=archive.stdout, cwd=root, check=True)
         templates = sorted(
-            d for d in (root / "tests").glob("demo*")
+            d for d in [*(root / "tests").glob("demo*"), root]
             if (d / "copier.yml").exists() or (d / "copier.yaml").exists()
         )
+        if len(templates) > 1 and root in templates:
+            templates.remove(root)
         verdicts: dict[str, int] = {}
         for tpl in templates:
-            out = root / "out" / tpl.name
-            out.mkdir(parents=True)
-            flags = ["--defaults", "--trust"]
+            out = root.parent / "out" / tpl.name
+            (out / "copier").mkdir(parents=True)
+            (out / "init").mkdir()
+            flags = ["--defaults", "--trust", *data]
+            # The same folder name for both: templates may write it into files.
             by_copier = _run([str(BIN / "copier"), "copy", *flags, "--quiet", str(tpl),
-                              str(out / "copier")], out)
+                              "project"], out / "copier")
             by_init = _run([str(BIN / "mlops-stacks"), "init", *flags, "--no-git",
-                            "--template", str(tpl), str(out / "init")], out)
+                            "--template", str(tpl), "project"], out / "init")
             lines = [line for line in by_init.stderr.splitlines() if line.strip()]
             if by_copier.returncode == 0 and by_init.returncode == 0:
-                problems = _differences(out / "copier", out / "init")
+                problems = _differences(out / "copier/project", out / "init/project")
                 verdict = "differ" if problems else "same"
                 detail = "; ".join(problems)
             elif by_copier.returncode and by_init.returncode:
@@ -90,7 +100,8 @@ def main() -> None:
                     lines[0] if lines else by_copier.stderr.strip().splitlines()[-1]
                 )
             verdicts[verdict] = verdicts.get(verdict, 0) + 1
-            print(f"{tpl.name:<40} {verdict:<12} {detail}")
+            name = "(root)" if tpl == root else tpl.name
+            print(f"{name:<40} {verdict:<12} {detail}")
         total = len(templates)
         summary = ", ".join(f"{v} {k}" for k, v in sorted(verdicts.items()))
         print(f"\n{total} templates: {summary}")

@@ -9,9 +9,10 @@
    project to (``destination``);
 4. complete and check the answers as copier does: given, defaults, or
    prompts (``questionnaire``, ``prompts``);
-5. render with copier into a temporary folder, ``git init`` and commit there,
-   then move into place; or, when adding to a repository, move the project's
-   files in and commit them to that repository (``render``, ``gitrepo``).
+5. render with copier in place, ``git init`` and commit; or, when adding to a
+   repository, learn the project's files from a render into a temporary folder,
+   refuse collisions, then render in place and commit those files to that
+   repository (``render``, ``gitrepo``). A failure removes what was written.
 """
 
 from __future__ import annotations
@@ -150,7 +151,9 @@ def init_project(options: InitOptions) -> InitResult:
     return generate(prepare(options))
 
 
-def _render(plan: InitPlan, dest: Path, answers_file: str | None = None) -> None:
+def _render(
+    plan: InitPlan, dest: Path, answers_file: str | None = None, skip_tasks: bool = False
+) -> None:
     source = plan.source
     render.render(
         source.src,
@@ -160,6 +163,7 @@ def _render(plan: InitPlan, dest: Path, answers_file: str | None = None) -> None
         trusted=source.builtin or plan.trust,
         cache_bytecode=source.builtin,
         vcs_ref=plan.vcs_ref,
+        skip_tasks=skip_tasks,
     )
     if source.builtin:
         render.record_builtin_source(dest / (answers_file or dst.ANSWERS_FILE))
@@ -167,28 +171,29 @@ def _render(plan: InitPlan, dest: Path, answers_file: str | None = None) -> None
 
 def _create(plan: InitPlan, out: InitResult) -> None:
     path, data = plan.destination.path, plan.data
-    with render.staging_area(path) as tmp:
-        _render(plan, tmp)
-        out.files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if not p.is_dir())
+    with render.fresh_destination(path):
+        _render(plan, path)
+        out.files = sorted(p.relative_to(path) for p in path.rglob("*") if not p.is_dir())
         if plan.git:
             name = data.get("project_name", path.name)
             out.commit = gitrepo.init_repository(
-                tmp,
+                path,
                 f"Create {name} with mlops-stacks {__version__}",
                 branch=data.get("default_branch"),
             )
-        render.place(tmp, path)
 
 
 def _add_to_repository(plan: InitPlan, out: InitResult) -> None:
     path, data, package = plan.destination.path, plan.data, plan.package
-    with render.staging_area(path) as tmp:
-        _render(plan, tmp, answers_file=f"{package}/{dst.ANSWERS_FILE}")
+    answers_file = f"{package}/{dst.ANSWERS_FILE}"
+    with render.staging_area(path) as tmp:  # which files the project adds
+        _render(plan, tmp, answers_file=answers_file, skip_tasks=True)
         # The template leaves out repository-level files when it adds a project
         # (copier.yml's _exclude), so everything rendered belongs to the project.
         files = dst.rendered_files(tmp)
-        dst.refuse_collisions(path, files)
-        render.merge(tmp, path, files)
+    dst.refuse_collisions(path, files)
+    with render.new_files(path, files):
+        _render(plan, path, answers_file=answers_file)
     out.files = files
     repo = gitrepo.enclosing_repository(path) if plan.git else None
     if repo is not None:

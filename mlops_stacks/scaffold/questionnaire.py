@@ -89,6 +89,7 @@ class Resolution:
     computed: dict[str, Any] = field(default_factory=dict)  # when-false values, not recorded
     ignored: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    stopped: str | None = None  # the first question that needs a missing answer
 
 
 @dataclass
@@ -246,32 +247,53 @@ class Questionnaire:
         context = dict(base)
         out = Resolution(answers={})
         for name, details in self.questions.items():
-            q = self.question(name, context)
-            if is_computed(details) or not self._evaluate(name, q.get_when):
-                if name in given:
-                    out.ignored.append(name)
-                value = self.default(q)  # copier keeps it for rendering, unrecorded
-                if value is not MISSING:
-                    context[name] = out.computed[name] = value
-                continue
-            if name in given:
-                value = check(q, given[name])
-            elif name in base:
-                value = check(q, Given(base[name], "api"))
-            else:
-                default = preset[name] if name in preset else self.default(q)
-                if default is MISSING and (defaults or ask is None):
-                    out.missing.append(name)  # no default: copier says "required"
-                    value = None
-                elif defaults or (name in preset and ask is None) or not q.get_ask():
-                    value = check(q, Given(default, "api"))
-                elif ask is not None:
-                    value = ask(q, None if default is MISSING else default)
-                else:
-                    out.missing.append(name)
-                    value = None if default is MISSING else default  # for the next `when`s
-            context[name] = out.answers[name] = value
+            try:
+                self._answer(name, details, given, context, out, defaults, ask, preset, base)
+            except MlopsStacksError:
+                if out.missing and name not in given:
+                    out.stopped = name  # it needs a missing answer, as copier would too
+                    break
+                raise
         return out
+
+    def _answer(
+        self,
+        name: str,
+        details: dict[str, Any],
+        given: dict[str, Given],
+        context: dict[str, Any],
+        out: Resolution,
+        defaults: bool,
+        ask: Ask | None,
+        preset: dict[str, Any],
+        base: dict[str, Any],
+    ) -> None:
+        """One step of ``resolve``: the question ``name``, over ``context``."""
+        q = self.question(name, context)
+        if is_computed(details) or not self._evaluate(name, q.get_when):
+            if name in given:
+                out.ignored.append(name)
+            value = self.default(q)  # copier keeps it for rendering, unrecorded
+            if value is not MISSING:
+                context[name] = out.computed[name] = value
+            return
+        if name in given:
+            value = check(q, given[name])
+        elif name in base:
+            value = check(q, Given(base[name], "api"))
+        else:
+            default = preset[name] if name in preset else self.default(q)
+            if default is MISSING and (defaults or ask is None):
+                out.missing.append(name)  # no default: copier says "required"
+                value = None
+            elif defaults or (name in preset and ask is None) or not q.get_ask():
+                value = check(q, Given(default, "api"))
+            elif ask is not None:
+                value = ask(q, None if default is MISSING else default)
+            else:
+                out.missing.append(name)
+                value = None if default is MISSING else default  # for the next `when`s
+        context[name] = out.answers[name] = value
 
 
 def _unreadable(config: Path, exc: BaseException) -> MlopsStacksError:
@@ -298,6 +320,8 @@ def require_complete(result: Resolution, defaults: bool = False) -> None:
     if result.missing:
         keys = ", ".join(result.missing)
         why = "they have no default" if defaults else "no terminal to ask"
+        if result.stopped:
+            why += f"; {result.stopped} and the questions after it need them first"
         rest = "." if defaults else ", or add --defaults to take the defaults."
         raise UsageError(
             f"Missing answers for: {keys} ({why}). Pass each with "

@@ -1,16 +1,16 @@
-"""Rendering with copier into a temporary folder, and moving the result into place.
+"""Rendering with copier, and leaving nothing half-written.
 
-Nothing is ever half-written: copier renders into a temporary folder created
-next to the destination (same file system), and only a complete result is
-moved into place with ``os.replace``. Any failure removes the temporary
-folder and any parent folders this run created.
+copier renders in place, as ``copier copy`` does (``fresh_destination``). Any
+failure, or Ctrl-C, removes what was written and the parent folders made for
+it. Adding a project to a repository first renders into a temporary folder
+beside it (without tasks) to learn which files it adds, so collisions are
+refused before anything is written (``staging_area``, ``new_files``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -97,8 +97,9 @@ def render(
     trusted: bool = False,
     cache_bytecode: bool = False,
     vcs_ref: str | None = None,
+    skip_tasks: bool = False,
 ) -> None:
-    """Render ``template`` into the new folder ``dest`` with ``data`` (defaults for the rest)."""
+    """Render ``template`` into ``dest`` with ``data`` (defaults for the rest)."""
     from copier import Worker
     from copier.errors import UnsafeTemplateError
 
@@ -115,6 +116,7 @@ def render(
             overwrite=True,
             unsafe=trusted,
             cleanup_on_error=False,
+            skip_tasks=skip_tasks,
         ) as worker:
             tune_jinja(worker.jinja_env, cache_bytecode)
             worker.run_copy()
@@ -153,63 +155,73 @@ def record_builtin_source(answers_path: Path) -> None:
     answers_path.write_text(head + "".join(kept), encoding="utf-8")
 
 
-@contextlib.contextmanager
-def staging_area(dest: Path) -> Iterator[Path]:
-    """A temporary folder beside ``dest``; yields ``<tmp>/<dest name>`` (not yet created).
-
-    Parent folders of ``dest`` are created as needed and removed again if the
-    block fails; the temporary folder is always removed.
-    """
-    dest = dest.absolute()
+def _make_parents(dest: Path) -> list[Path]:
+    """Create the missing parent folders of ``dest``; returns them, deepest first."""
     created: list[Path] = []
-    parent = dest.parent
+    parent = dest.absolute().parent
     while not parent.exists():
         created.append(parent)
         parent = parent.parent
     for folder in reversed(created):
         folder.mkdir()
+    return created
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; a folder someone else filled stays
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def fresh_destination(dest: Path) -> Iterator[Path]:
+    """Render into ``dest`` (absent, or an empty folder); on failure it is as before.
+
+    copier renders in place, as a bare ``copier copy`` does, so what the template
+    sees (``_copier_conf.dst_path``) and what its tasks write (absolute paths, a
+    virtual environment) is the real destination. If the block fails or is
+    interrupted, ``dest`` is removed when this made it, emptied when it was an
+    empty folder, and the parent folders made for it are removed.
+    """
+    existed = dest.is_dir()
+    created = _make_parents(dest)
+    try:
+        yield dest
+    except BaseException:
+        if existed:
+            for child in list(dest.iterdir()):
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+        _remove_folders(created)
+        raise
+
+
+@contextlib.contextmanager
+def staging_area(dest: Path) -> Iterator[Path]:
+    """A temporary folder beside ``dest``, removed afterwards; yields ``<tmp>/<dest name>``."""
+    dest = dest.absolute()
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mlops-stacks-", dir=dest.parent))
     try:
         yield tmp / dest.name
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def place(rendered: Path, dest: Path) -> None:
-    """Move the finished folder ``rendered`` to ``dest`` (absent or an empty folder)."""
-    if dest.is_dir():
-        dest.rmdir()  # empty: checked before rendering
-    os.replace(rendered, dest)
-
-
-def merge(rendered: Path, dest: Path, files: list[Path]) -> None:
-    """Move ``files`` (relative to ``rendered``) into the existing folder ``dest``.
-
-    Callers check for collisions first; if a move still fails, the files moved
-    so far (and folders created for them) are removed again.
-    """
-    moved: list[Path] = []
-    made: list[Path] = []
+@contextlib.contextmanager
+def new_files(root: Path, files: list[Path]) -> Iterator[None]:
+    """Render ``files`` (relative, none of them existing yet) into ``root``; on failure
+    they are removed again, with the folders made for them."""
+    folders = {p for rel in files for p in (root / rel).parents if root in p.parents}
+    missing = sorted((p for p in folders if not p.exists()), key=lambda p: -len(p.parts))
     try:
-        for rel in files:
-            target = dest / rel
-            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
-            for folder in reversed(missing):
-                folder.mkdir()
-                made.append(folder)
-            os.replace(rendered / rel, target)
-            moved.append(target)
+        yield
     except BaseException:
-        for target in moved:
+        for rel in files:
             with contextlib.suppress(OSError):
-                target.unlink()
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+                (root / rel).unlink()
+        _remove_folders(missing)
         raise

@@ -170,3 +170,26 @@ def test_jinja_extensions_load_only_after_trust(
     trusted = init("--template", str(tpl), "--defaults", "--trust", "--no-git", "out")
     assert trusted.exit_code == 0, trusted.stderr
     assert canary.read_text() == "imported" and (workdir / "out" / "a.txt").read_text() == "x\n"
+
+
+def test_the_template_and_its_tasks_see_the_real_destination(init: Init, workdir: Path) -> None:
+    """copier renders in place: _copier_conf.dst_path and the tasks' folder are the project."""
+    config = "_tasks:\n  - pwd > task-ran-in.txt\nname:\n  type: str\n  default: x\n"
+    tpl = _bare_template(workdir, config, {"where.txt.jinja": "{{ _copier_conf.dst_path }}\n"})
+    run_copy(str(tpl), "by-copier", defaults=True, quiet=True, unsafe=True)
+    out = init("--template", str(tpl), "--defaults", "--trust", "--no-git", "by-init")
+    assert out.exit_code == 0, out.stderr
+    assert (workdir / "by-copier/where.txt").read_text() == "by-copier\n"
+    assert (workdir / "by-init/where.txt").read_text() == "by-init\n"
+    ran_in = (workdir / "by-init/task-ran-in.txt").read_text().strip()
+    assert Path(ran_in) == (workdir / "by-init").resolve()
+
+
+def test_a_failing_task_leaves_nothing_behind(init: Init, workdir: Path) -> None:
+    tpl = _bare_template(workdir, "_tasks:\n  - exit 3\n", {"a.txt": "a\n"})
+    (workdir / "empty").mkdir()
+    for dest in ("new/deeper/out", "empty"):
+        out = init("--template", str(tpl), "--defaults", "--trust", dest)
+        assert out.exit_code == 1 and "Traceback" not in out.stderr
+    assert not (workdir / "new").exists()
+    assert list((workdir / "empty").iterdir()) == []
