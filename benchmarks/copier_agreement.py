@@ -8,6 +8,12 @@ questions without a default need::
 
     python benchmarks/copier_agreement.py COPIER_GIT_DIR
     python benchmarks/copier_agreement.py TEMPLATE_GIT_DIR --data project_name=demo ...
+    python benchmarks/copier_agreement.py TEMPLATE_GIT_DIR --update OLD NEW --data ...
+
+With ``--update``, a project is made by ``init`` at the tag OLD, a user's line
+is added to its README and committed, and the project is updated to NEW once
+by ``mlops-stacks update`` and once by ``copier update``: the two results must
+be the same files, the user's line kept.
 
 Each template gets one verdict:
 
@@ -53,12 +59,54 @@ def _differences(a: Path, b: Path) -> list[str]:
     return found
 
 
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=u", "-c", "user.email=u@u", *args], cwd=cwd,
+                   check=True, capture_output=True)
+
+
+def _compare_updates(git_dir: Path, old: str, new: str, data: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlops-stacks-copier-") as tmp:
+        root = Path(tmp)
+        template = root / "template"
+        subprocess.run(["git", "clone", "-q", str(git_dir), str(template)], check=True)
+        (root / "made").mkdir()
+        made = _run([str(BIN / "mlops-stacks"), "init", "--defaults", "--trust", *data,
+                     "--template", str(template), "--vcs-ref", old, "project"], root / "made")
+        if made.returncode:
+            raise SystemExit(f"init at {old} failed:\n{made.stderr}")
+        project = root / "made" / "project"
+        readme = next(p for p in sorted(project.iterdir()) if p.name.lower().startswith("readme"))
+        with readme.open("a") as handle:
+            handle.write("\nA line the user added.\n")
+        _git(project, "add", "-A")
+        _git(project, "commit", "-qm", "user edit")
+        results = {}
+        for tool, command in (
+            ("mlops-stacks", [str(BIN / "mlops-stacks"), "update", "--trust", "--vcs-ref", new]),
+            ("copier", [str(BIN / "copier"), "update", "--trust", "--defaults", "--quiet",
+                        "--vcs-ref", new]),
+        ):
+            (root / tool).mkdir()
+            copy = root / tool / "project"
+            subprocess.run(["cp", "-a", str(project), str(copy)], check=True)
+            done = _run(command, copy)
+            results[tool] = copy
+            kept = "A line the user added." in (copy / readme.name).read_text()
+            print(f"{tool:<14} exit {done.returncode}, user's line kept: {kept}")
+        problems = _differences(results["copier"], results["mlops-stacks"])
+        print("same files" if not problems else "differ: " + "; ".join(problems))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("git_dir", type=Path, help="a fetched git directory")
     parser.add_argument("--data", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--update", nargs=2, metavar=("OLD", "NEW"))
     args = parser.parse_args()
     data = [f"--data={pair}" for pair in args.data]
+    if args.update:
+        _compare_updates(args.git_dir, *args.update, data)
+        return
 
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-copier-") as tmp:
         root = Path(tmp) / "checkout"

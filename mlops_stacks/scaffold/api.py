@@ -76,7 +76,8 @@ def prepare(options: InitOptions) -> InitPlan:
     """Steps 1-4: read and check everything, prompting if allowed; writes nothing."""
     source = locate_template(options.template, vcs_ref=options.vcs_ref)
     questionnaire = Questionnaire.read(
-        source.folder,
+        source.src,
+        vcs_ref=source.vcs_ref,
         destination=options.output_dir or Path(),
         trusted=source.builtin or options.trust,
         cache_bytecode=source.builtin,

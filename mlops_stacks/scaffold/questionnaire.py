@@ -130,8 +130,24 @@ class Questionnaire:
                 folder = Path(worker.template.local_abspath)
                 config = next((folder / n for n in CONFIG_NAMES if (folder / n).is_file()), config)
                 questions = dict(worker.template.questions_data)
-        except (CopierError, OSError, ValueError, TypeError) as exc:
-            raise _unreadable(config, exc) from None
+        except Exception as exc:
+            if type(exc).__name__ == "ProcessExecutionError":  # git could not clone
+                lines = [line.strip(" |\t") for line in str(exc).strip().splitlines()]
+                detail = next((line for line in reversed(lines) if line), "git failed")
+                detail = re.sub(r"^(Stderr:\s*\|?\s*)?(fatal:\s*)?", "", detail)
+                raise MlopsStacksError(
+                    f"--template: cannot clone {src}"
+                    + (f" at {vcs_ref}" if vcs_ref else "")
+                    + f": {detail.rstrip('.')}. Check the URL, the version and your network."
+                ) from None
+            if vcs_ref and "revision" in str(exc).lower():
+                raise MlopsStacksError(
+                    f"--vcs-ref: {vcs_ref!r} is not a version of {src} ({exc}).",
+                    hint="Pass one of its tags (`git tag` lists them) or a commit.",
+                ) from None
+            if isinstance(exc, (CopierError, OSError, ValueError, TypeError)):
+                raise _unreadable(config, exc) from None
+            raise
         questions = {str(k): dict(v) for k, v in questions.items()}
         return cls(config, worker, questions, cache_bytecode)
 

@@ -20,7 +20,7 @@ _URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "ssh://", "http://", "https://")
 @dataclass(frozen=True)
 class TemplateSource:
     src: str  # what copier renders from (absolute path or URL)
-    folder: Path  # local folder holding copier.yml
+    vcs_ref: str | None = None  # a git template's version; None: copier's choice (newest tag)
     builtin: bool = False
 
 
@@ -28,27 +28,12 @@ def is_url(value: str) -> bool:
     return value.startswith(_URL_PREFIXES) or value.endswith(".git")
 
 
-def _clone(url: str, ref: str | None = None) -> Path:
-    from copier.vcs import clone, get_repo
-
-    repo = get_repo(url)
-    if repo is None:
-        raise MlopsStacksError(
-            f"--template: {url!r} is not a git URL copier can clone. "
-            "Pass a template folder or a git URL (https://..., gh:owner/repo)."
-        )
-    try:
-        return Path(clone(repo, ref or "HEAD"))
-    except Exception as exc:  # git's failures come in many types; report them as one
-        lines = [line.strip(" |\t") for line in str(exc).strip().splitlines()]
-        detail = next((line for line in reversed(lines) if line), type(exc).__name__)
-        raise MlopsStacksError(
-            f"--template: cannot clone {url}: {detail.rstrip('.')}. Check the URL and your network."
-        ) from None
-
-
 def locate_template(template: str | None, *, vcs_ref: str | None = None) -> TemplateSource:
-    """Resolve ``--template`` (``None``: the built-in template) at ``vcs_ref``."""
+    """Resolve ``--template`` (``None``: the built-in template) at ``vcs_ref``.
+
+    copier itself gets a git template (cloning it, and picking its newest tag
+    when no ``vcs_ref`` is given), for the questions and for rendering alike.
+    """
     if template is None:
         if vcs_ref is not None:
             raise MlopsStacksError(
@@ -56,12 +41,11 @@ def locate_template(template: str | None, *, vcs_ref: str | None = None) -> Temp
                 "always the installed mlops-stacks release.",
                 hint="Drop --vcs-ref, or pass --template with a git template.",
             )
-        folder = builtin_template()
-        return TemplateSource(src=str(folder), folder=folder, builtin=True)
+        return TemplateSource(src=str(builtin_template()), builtin=True)
     if template.startswith("file://"):
         template = template[len("file://") :]
     elif is_url(template):
-        return TemplateSource(src=template, folder=_clone(template, vcs_ref))
+        return TemplateSource(src=template, vcs_ref=vcs_ref)
     folder = Path(template).expanduser()
     if not folder.exists():
         raise MlopsStacksError(
@@ -73,12 +57,9 @@ def locate_template(template: str | None, *, vcs_ref: str | None = None) -> Temp
             f"--template: {template!r} is not a copier template (no copier.yml in it). "
             "Pass the folder that holds copier.yml."
         )
-    folder = folder.resolve()
-    if vcs_ref is not None:
-        if not (folder / ".git").exists():
-            raise MlopsStacksError(
-                f"--vcs-ref: {template!r} is not a git repository, so it has no versions.",
-                hint="Drop --vcs-ref, or pass the root folder of a git template.",
-            )
-        return TemplateSource(src=str(folder), folder=_clone(str(folder), vcs_ref))
-    return TemplateSource(src=str(folder), folder=folder)
+    if vcs_ref is not None and not (folder / ".git").exists():
+        raise MlopsStacksError(
+            f"--vcs-ref: {template!r} is not a git repository, so it has no versions.",
+            hint="Drop --vcs-ref, or pass the root folder of a git template.",
+        )
+    return TemplateSource(src=str(folder.resolve()), vcs_ref=vcs_ref)

@@ -233,10 +233,11 @@ def run_checks(dirs: dict[str, Path], *, slow: bool = False,
 
 def test_template(options: TemplateTestOptions) -> TemplateTestResult:
     source = locate_template(options.template, vcs_ref=options.vcs_ref)
-    combos = combinations(Questionnaire.read(source.folder), options.all_combinations)
     vcs_ref = options.vcs_ref
     if vcs_ref is None and not source.builtin and (Path(source.src) / ".git").exists():
         vcs_ref = "HEAD"  # a local git template as it is now, uncommitted changes included
+    questionnaire = Questionnaire.read(source.src, vcs_ref=vcs_ref, trusted=options.trust)
+    combos = combinations(questionnaire, options.all_combinations)
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-template-test-") as tmp:
         dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, options.trust or source.builtin)
         rows = run_checks(dirs, slow=options.slow, job=options.job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,43 @@ def test_a_failing_task_leaves_nothing_behind(init: Init, workdir: Path) -> None
         assert out.exit_code == 1 and "Traceback" not in out.stderr
     assert not (workdir / "new").exists()
     assert list((workdir / "empty").iterdir()) == []
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=cwd, check=True, capture_output=True,
+    )
+
+
+def test_a_git_template_is_asked_and_rendered_at_the_same_version(
+    init: Init, workdir: Path
+) -> None:
+    """Without --vcs-ref copier takes the newest tag: the questions come from it too."""
+    tpl = _bare_template(workdir, "tier:\n  default: a\n  choices: [a, b]\n",
+                         {"tier.txt.jinja": "{{ tier }}\n"})
+    _git(tpl, "init", "-q")
+    _git(tpl, "add", "-A")
+    _git(tpl, "commit", "-qm", "v1")
+    _git(tpl, "tag", "v1")
+    (tpl / "copier.yml").write_text("tier:\n  default: a\n  choices: [a, c]\n")
+    _git(tpl, "commit", "-qam", "after v1")
+
+    out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "tier=b", "p1")
+    assert out.exit_code == 0, out.stderr
+    assert (workdir / "p1/tier.txt").read_text() == "b\n"
+    refused = init("--template", str(tpl), "--defaults", "--no-git", "--data", "tier=c", "p2")
+    assert refused.exit_code == 1 and "tier: 'c' is not one of a, b" in refused.stderr
+    head = init("--template", str(tpl), "--vcs-ref", "HEAD", "--defaults", "--no-git",
+                "--data", "tier=c", "p3")
+    assert head.exit_code == 0, head.stderr
+
+
+def test_a_git_url_that_cannot_be_cloned_is_one_line(init: Init, workdir: Path) -> None:
+    out = init("--template", f"file://{workdir}/nowhere.git", "--defaults", "--no-git", "p")
+    assert out.exit_code == 1
+    assert "does not exist" in out.stderr or "cannot clone" in out.stderr
+    out = init("--template", "https://127.0.0.1:9/none.git", "--defaults", "--no-git", "p")
+    assert out.exit_code == 1 and "Traceback" not in out.stderr
+    assert out.error_lines[0].startswith("Error: --template: cannot clone https://127.0.0.1:9")
+    assert not (workdir / "p").exists()
