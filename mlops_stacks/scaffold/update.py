@@ -347,13 +347,24 @@ def _version_key(tag: str) -> Any:
         return (0, tag)
 
 
+def _git_url(source: str) -> str | None:
+    """What git can list tags of: copier's short forms expanded; a folder only if a repo."""
+    for short, base in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if source.startswith(short):
+            path = source[len(short) :]
+            return base + (path if path.endswith(".git") else f"{path}.git")
+    source = source.removeprefix("git+")
+    if "://" in source or source.startswith("git@"):
+        return source
+    folder = Path(source).expanduser()
+    return str(folder) if (folder / ".git").exists() else None
+
+
 def latest_version(sub: Subproject) -> str | None:
     """The newest release tag of the project's template."""
     if sub.builtin:
         return releases.version_tag()
-    from copier.vcs import get_repo
-
-    repo = get_repo(sub.source)
+    repo = _git_url(sub.source)
     if repo is None:
         return None  # a folder without git: no versions
     try:

@@ -182,3 +182,26 @@ def test_migrations_run_between_versions_only_with_trust(tmp_path: Path) -> None
     assert code == 0, out + err
     assert (project / "new_name.txt").read_text() == "data\n"
     assert not (project / "old_name.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("gh:acme/template", "https://github.com/acme/template.git"),
+        ("gl:acme/template.git", "https://gitlab.com/acme/template.git"),
+        ("git+https://git.example.com/t.git", "https://git.example.com/t.git"),
+        ("git@github.com:acme/t.git", "git@github.com:acme/t.git"),
+    ],
+)
+def test_update_check_lists_the_tags_of_copiers_short_forms(source: str, url: str) -> None:
+    from mlops_stacks.scaffold.update import _git_url
+
+    assert _git_url(source) == url
+
+
+def test_update_check_of_a_folder_without_git_has_no_versions(tmp_path: Path) -> None:
+    from mlops_stacks.scaffold.update import _git_url
+
+    assert _git_url(str(tmp_path)) is None
+    (tmp_path / ".git").mkdir()
+    assert _git_url(str(tmp_path)) == str(tmp_path)
