@@ -95,7 +95,9 @@ class MlflowUi:
         from mlops_stacks.errors import require_extra
 
         url = f"http://{host}:{port}"
-        if _answers(url):
+        # Nothing listening is refused at once; a UI that listens may answer slowly
+        # on a busy machine, and must not be mistaken for a free port.
+        if _answers(url, timeout=10):
             return cls(url, None, None)
         require_extra("mlflow", purpose="Opening the MLflow UI")
         log = tempfile.NamedTemporaryFile(prefix="mlops-stacks-mlflow-ui-", suffix=".log",
@@ -137,9 +139,9 @@ class MlflowUi:
                 continue
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, timeout: float = 1) -> bool:
     try:
-        with urllib.request.urlopen(url + "/health", timeout=1) as resp:
+        with urllib.request.urlopen(url + "/health", timeout=timeout) as resp:
             return resp.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False

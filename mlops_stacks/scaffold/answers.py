@@ -92,14 +92,34 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def _expanded_size(node: Any, seen: dict[int, int]) -> int:
+    """How many values ``node`` stands for once its aliases are copied out."""
+    if id(node) not in seen:
+        seen[id(node)] = 1  # a node inside itself (a recursive alias) counts once
+        children = node.value if isinstance(node.value, list) else []
+        pairs = [n for child in children for n in (child if isinstance(child, tuple) else (child,))]
+        seen[id(node)] = 1 + sum(_expanded_size(n, seen) for n in pairs)
+    return seen[id(node)]
+
+
 def _key_lines(text: str, path: Path) -> dict[str, int]:
-    """1-based line of each top-level key; refuses a key given twice."""
+    """1-based line of each top-level key; refuses a key given twice, and aliases that
+    copy out to more values than a bundle may hold (a few hundred bytes can stand for
+    billions)."""
     import yaml
+
+    from mlops_stacks.bundle.yaml_loader import MAX_ALIAS_VALUES
 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        size = _expanded_size(node, {}) if node is not None else 0
     except yaml.YAMLError:
         return {}
+    if size > MAX_ALIAS_VALUES:
+        raise AnswerError(
+            f"{path}: its YAML aliases expand to more than {MAX_ALIAS_VALUES} values; "
+            "an answers file is a short mapping. Write the answers out."
+        )
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -137,7 +157,14 @@ def _parse(text: str, path: Path) -> Any:
 def load_answers_file(path: Path) -> dict[str, Given]:
     """Read a YAML or JSON file mapping question keys to answers."""
     text = _read_text(path)
-    data = _parse(text, path)
+    try:
+        lines = _key_lines(text, path)
+        data = _parse(text, path)
+    except RecursionError:
+        raise AnswerError(
+            f"{path}: its values are nested too deeply to read; an answers file is a short "
+            "mapping. Write the answers out."
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -146,7 +173,6 @@ def load_answers_file(path: Path) -> dict[str, Given]:
             f"{path}: expected a mapping of question keys to answers "
             f"(e.g. `project_name: my_project`), got {kind}."
         )
-    lines = _key_lines(text, path)
     out: dict[str, Given] = {}
     for key, value in data.items():
         if not isinstance(key, str):

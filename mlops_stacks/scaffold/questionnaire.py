@@ -40,6 +40,7 @@ import difflib
 import functools
 import io
 import re
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,10 @@ _TRUE = {"true", "yes", "y", "on", "1", "t"}
 _FALSE = {"false", "no", "n", "off", "0", "f"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TRY = re.compile(r"\s*\(try (?P<value>.*)\)\s*$")
+_SHORT = reprlib.Repr()  # a value in a message: short, however large the answer
+_SHORT.maxstring = _SHORT.maxother = 120
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
 _VERDICT = ("is ", "must ", "contains ", "has ", "needs ", "should ", "cannot ", "does ")
 
 Ask = Callable[[Any, Any], Any]
@@ -381,7 +386,8 @@ def _before_copier(q: Any, given: Given) -> Any:
         return value.strip().lower() in _TRUE
     if kind == "str" and not q.multiselect:
         if not isinstance(value, str) and given.where:  # YAML typed it: `name: 12345`
-            raise _Refusal(f"is {_kind(value)}, not a string (quote it)", f'"{value}"')
+            quoted = None if isinstance(value, (list, dict)) else f'"{value}"'
+            raise _Refusal(f"is {_kind(value)}, not a string (quote it)", quoted)
         if isinstance(value, str) and _CONTROL.search(value) and not q.get_multiline():
             raise _Refusal(
                 "contains a line break or control character: answers are one line",
@@ -432,12 +438,12 @@ def check(q: Any, given: Given) -> Any:
     try:
         return _validated(q, _typed(q, _before_copier(q, given)))
     except _Refusal as refusal:
-        shown = "***" if q.secret else given.value
+        shown = "***" if q.secret else _SHORT.repr(given.value)
         if refusal.suggestion is not None:
             fix = given.fix(q.var_name, refusal.suggestion)
         else:
             fix = f"Give a value for {q.var_name}."
         end = " " if refusal.problem.endswith(("?", ".")) else ". "
         raise AnswerError(
-            f"{given.where}{q.var_name}: {shown!r} {refusal.problem}{end}{fix}"
+            f"{given.where}{q.var_name}: {shown} {refusal.problem}{end}{fix}"
         ) from None

@@ -172,3 +172,33 @@ def test_a_template_link_leaving_the_template_is_refused(
     assert code == 1, text
     assert not out.exists()
     canaries.assert_untouched()
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML whose aliases stand for 9**levels strings."""
+    values = ['&a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    values += [f"&a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "project_name: [" + ", ".join(values) + "]\n"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (_alias_bomb(), "its YAML aliases expand to more than 100000 values"),
+        ("project_name: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("project_name: [a, b]\n", "project_name: ['a', 'b'] is a list, not a string"),
+    ],
+)
+def test_an_answers_file_that_would_exhaust_memory_is_refused(
+    tmp_path: Path, out: Path, canaries: Canaries, text: str, expected: str
+) -> None:
+    config = tmp_path / "answers.yml"
+    config.write_text(text)
+    canaries.before = canaries.snapshot()
+    code, output = init("--defaults", "--config-file", str(config), str(out))
+    assert code == 1
+    assert expected in output and "Traceback" not in output
+    assert len(output) < 2000
+    assert not out.exists()
+    canaries.assert_untouched()
