@@ -1,7 +1,8 @@
 """Asking template questions at a terminal.
 
 Each question (a copier ``Question``) shows its help, its choices (numbered)
-and its default; an empty reply takes the default, a number picks a choice, and
+and its default; an empty reply takes the default, a number picks a choice
+(several numbers, ``1,3``, for a ``multiselect`` question), and
 a bad reply is explained (with the same one-line message ``--data`` would get)
 and asked again. Replies are read line by line, so any terminal, pipe or pty
 works; prompts go to stderr so ``--output json`` keeps stdout clean.
@@ -73,8 +74,10 @@ class Prompter:
                     f"{name}: no answer (input ended). Pass --data {name}=VALUE or add --defaults."
                 ) from None
             value: Any = default if reply == "" and default is not None else reply
-            if reply.isdigit() and offered and 1 <= int(reply) <= len(offered):
-                value = offered[int(reply) - 1].value
+            numbers = [int(n) for n in reply.replace(",", " ").split() if n.isdigit()]
+            picked = [offered[n - 1].value for n in numbers if 1 <= n <= len(offered)]
+            if offered and picked and len(picked) == len(reply.replace(",", " ").split()):
+                value = picked if q.multiselect else picked[0] if len(picked) == 1 else reply
             try:
                 return check(q, Given(value, "prompt"))
             except AnswerError as exc:

@@ -393,7 +393,7 @@ def _before_copier(q: Any, given: Given) -> Any:
                 "contains a line break or control character: answers are one line",
                 _CONTROL.sub(" ", value).strip() or None,
             )
-    if q.choices and isinstance(value, str):  # choices are matched regardless of case
+    if q.choices and not q.multiselect and isinstance(value, str):  # case does not matter
         lowered = {str(v).lower(): v for v in choice_values(q)}
         return lowered.get(value.lower(), value)
     return value
@@ -411,7 +411,11 @@ def _typed(q: Any, value: Any) -> Any:
             what = {"int": "a whole number", "float": "a number"}.get(kind, f"valid {kind.upper()}")
             raise _Refusal(f"is not {what}") from None
     names = [str(v) for v in choice_values(q)]
-    close = did_you_mean(str(value), names) if isinstance(value, str) else None
+    words = value.strip("[]").split(",")[:1] if isinstance(value, str) else []
+    close = did_you_mean(words[0].strip(), names) if words else None
+    if q.multiselect:
+        example = f"[{close or names[0]}]"
+        raise _Refusal(f"is not a list of some of {', '.join(names)}", example) from None
     hint = f". Did you mean '{close}'?" if close else ""
     raise _Refusal(f"is not one of {', '.join(names)}{hint}", close or names[0]) from None
 

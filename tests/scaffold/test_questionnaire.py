@@ -258,3 +258,36 @@ def test_a_typed_default_for_a_string_question_is_cast_as_copier_casts_it(
     assert out.exit_code == 0, out.stderr
     assert (workdir / "by-init/port.txt").read_text() == '"8080"\n'
     assert (workdir / "by-copier/port.txt").read_text() == '"8080"\n'
+
+
+MULTI = "langs:\n  type: str\n  multiselect: true\n  default: [py]\n  choices: [py, go, rs]\n"
+
+
+def test_multiselect_answers_are_lists_as_in_copier(init: Init, workdir: Path) -> None:
+    tpl = workdir / "multi"
+    tpl.mkdir()
+    (tpl / "copier.yml").write_text(MULTI)
+    (tpl / "out.txt.jinja").write_text("{{ langs | tojson }}\n")
+    run_copy(str(tpl), workdir / "by-copier", data={"langs": "[go, rs]"}, defaults=True,
+             quiet=True)
+    out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "langs=[go, rs]", "a")
+    assert out.exit_code == 0, out.stderr
+    assert (workdir / "a/out.txt").read_text() == (workdir / "by-copier/out.txt").read_text()
+    bad = init("--template", str(tpl), "--defaults", "--no-git", "--data", "langs=Go", "b")
+    assert "langs: 'Go' is not a list of some of py, go, rs. Pass --data langs=[go]." in bad.stderr
+
+
+def test_a_multiselect_prompt_takes_several_numbers(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from mlops_stacks.scaffold.prompts import Prompter
+
+    (tmp_path / "copier.yml").write_text(MULTI)
+    questionnaire = Questionnaire.read(tmp_path)
+    shown = io.StringIO()
+    ask = Prompter(Console(file=shown, width=200), stream=io.StringIO("4\n1, 3\n"))
+    result = questionnaire.resolve({}, defaults=False, ask=ask)
+    assert result.answers["langs"] == ["py", "rs"]
+    assert "  2. go" in shown.getvalue()
