@@ -62,6 +62,14 @@ def test(
         None, "--vcs-ref", metavar="REF", help="Version of a git template (default: as it is)."
     ),
     trust: bool = typer.Option(False, "--trust", help="Let the template run its tasks."),
+    data: list[str] = typer.Option(
+        None,
+        "--data",
+        "-d",
+        metavar="KEY=VALUE",
+        help="An answer every combination takes, e.g. for a question without a default. "
+        "Repeatable.",
+    ),
     slow: bool = typer.Option(
         False, "--slow", help="Also run each project's tests, a local deploy and --job."
     ),
@@ -80,6 +88,7 @@ def test(
 
         mlops-stacks template test ../company-template --all
     """
+    from mlops_stacks.scaffold.answers import parse_data
     from mlops_stacks.scaffold.template_test import TemplateTestOptions, test_template
 
     term = terminal.current(json_mode=output == OutputFormat.json)
@@ -90,6 +99,7 @@ def test(
         trust=trust,
         slow=slow,
         job=job,
+        data={k: g.value for k, g in parse_data(data).items()},
     )
     with term.status("Rendering and checking the template..."):
         result = test_template(options)

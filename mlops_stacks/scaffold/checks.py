@@ -8,6 +8,7 @@ tool is not installed, so callers can report them as skipped.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -34,12 +35,30 @@ class ToolMissing(Exception):
     """An external checker is not installed."""
 
 
-def leftover_markers(files: Iterable[Path]) -> list[str]:
-    """Template markers (``{{``, ``{%``, ``{#``) left in rendered text files."""
+def verbatim_digests(template: Path, suffix: str) -> set[str]:
+    """SHA-256 of the template's files that copier copies as they are (no ``suffix``).
+
+    Jinja in a rendered file was written on purpose (``{% raw %}``, ``{{ "{{" }}``);
+    only a file copied as it is can carry markers the author meant to render.
+    """
+    if not suffix:
+        return set()  # every file is rendered
+    return {
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in template.rglob("*")
+        if path.is_file() and not path.name.endswith(suffix) and ".git" not in path.parts
+    }
+
+
+def leftover_markers(files: Iterable[Path], verbatim: set[str] | None = None) -> list[str]:
+    """Template markers (``{{``, ``{%``, ``{#``) left in rendered text files; with
+    ``verbatim`` (see ``verbatim_digests``), only in files copied as they are."""
     out = []
     for path in files:
         data = path.read_bytes()
-        if b"\0" in data:
+        if b"\0" in data or (
+            verbatim is not None and hashlib.sha256(data).hexdigest() not in verbatim
+        ):
             continue
         text = _DYNAMIC_REF.sub("", data.decode("utf-8", errors="replace"))
         lines = text.splitlines()

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
-from mlops_stacks.scaffold import checks
+from mlops_stacks.scaffold import checks, trust
 from mlops_stacks.scaffold.answers import Given
-from mlops_stacks.scaffold.questionnaire import Questionnaire, choice_values
+from mlops_stacks.scaffold.questionnaire import Questionnaire, choice_values, require_complete
 from mlops_stacks.scaffold.source import locate_template
 
 
@@ -35,6 +35,7 @@ class TemplateTestOptions:
     trust: bool = False
     slow: bool = False  # also each project's own tests, a local deploy and a job run
     job: str = "model_training_job"  # the job --slow runs (when the bundle defines it)
+    data: dict[str, Any] = field(default_factory=dict)  # answers every combination takes
 
 
 @dataclass
@@ -55,17 +56,21 @@ class TemplateTestResult:
         return all(row.status != "failed" for row in self.rows)
 
 
-def combinations(questionnaire: Questionnaire, all_combinations: bool) -> list[dict[str, Any]]:
+def combinations(
+    questionnaire: Questionnaire, all_combinations: bool, data: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Answer combinations to render (each a dict of the varied answers).
 
-    The varied questions are those with choices and the booleans; each
-    combination is walked as copier walks it, so a question only varies where
-    its ``when`` lets it apply.
+    The varied questions are those with choices and the booleans, except the
+    ones ``data`` answers; each combination is walked as copier walks it, so a
+    question only varies where its ``when`` lets it apply.
     """
+    fixed = {k: Given(v) for k, v in (data or {}).items()}
 
     def walk(combo: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        given = {k: Given(v, "api") for k, v in combo.items()}
+        given = {**fixed, **{k: Given(v, "api") for k, v in combo.items()}}
         result = questionnaire.resolve(given, defaults=True)
+        require_complete(result, defaults=True)
         return {**result.computed, **result.answers}, result.answers
 
     def values(name: str, context: dict[str, Any]) -> list[Any]:
@@ -75,7 +80,7 @@ def combinations(questionnaire: Questionnaire, all_combinations: bool) -> list[d
         return [False, True] if q.get_type_name() == "bool" else []
 
     context, _ = walk({})
-    varied = [name for name in questionnaire.askable if values(name, context)]
+    varied = [n for n in questionnaire.askable if n not in fixed and values(n, context)]
     if not all_combinations:
         sample: list[dict[str, Any]] = [{}]
         for name in varied:
@@ -103,13 +108,17 @@ def _render_one(job: tuple[str, str, dict[str, Any], str | None, bool]) -> str:
     src, dest, data, vcs_ref, trust = job
     from copier import run_copy
 
-    run_copy(src, dest, data=data, vcs_ref=vcs_ref, defaults=True, quiet=True, unsafe=trust)
+    try:
+        run_copy(src, dest, data=data, vcs_ref=vcs_ref, defaults=True, quiet=True, unsafe=trust)
+    except Exception as exc:  # copier's errors do not all survive the trip between processes
+        raise RuntimeError(str(exc) or type(exc).__name__) from None
     return dest
 
 
 def _render_all(src: str, base: Path, combos: list[dict[str, Any]], vcs_ref: str | None,
-                trust: bool) -> dict[str, Path]:
-    jobs = [(src, str(base / f"c{i:03d}"), c, vcs_ref, trust) for i, c in enumerate(combos)]
+                trust: bool, data: dict[str, Any]) -> dict[str, Path]:
+    jobs = [(src, str(base / f"c{i:03d}"), {**data, **c}, vcs_ref, trust)
+            for i, c in enumerate(combos)]
     workers = max(1, min(4, os.cpu_count() or 1, len(jobs)))
     try:
         if workers == 1:
@@ -202,24 +211,27 @@ def slow_problems(bundle: Path, job: str) -> list[str]:
 
 
 def run_checks(dirs: dict[str, Path], *, slow: bool = False,
-               job: str = "model_training_job") -> list[CheckRow]:
+               job: str = "model_training_job", verbatim: set[str] | None = None) -> list[CheckRow]:
+    """The checks over rendered folders; ``verbatim``: see ``checks.verbatim_digests``."""
     files = _unique(dirs)
     yamls = [p for p in files if p.suffix in (".yml", ".yaml")]
 
     def ci(top: str) -> list[Path]:
         return [p for p in yamls if any(part == top for part in p.parts)]
 
+    # GitHub runs only .github/workflows/*.yml; FUNDING.yml, issue forms ... are not workflows.
+    github = [p for p in ci(".github") if p.parent.name == "workflows"]
     gitlab = ci(".gitlab") + [p for p in yamls if p.name == ".gitlab-ci.yml"]
     bundles = _bundle_roots(dirs)
     rows = [
-        _row("no template markers left", lambda: checks.leftover_markers(files)),
+        _row("no template markers left", lambda: checks.leftover_markers(files, verbatim)),
         _row("YAML parses", lambda: checks.yaml_errors(yamls)),
         _row(
             f"bundles validate ({len(bundles)} distinct, every target)",
             lambda: [p for b in bundles for p in checks.bundle_problems(b)],
         ),
-        _row("GitHub workflows: actionlint", lambda: checks.actionlint_problems(ci(".github"))),
-        _row("GitHub workflows: schema", lambda: checks.schema_problems("github", ci(".github"))),
+        _row("GitHub workflows: actionlint", lambda: checks.actionlint_problems(github)),
+        _row("GitHub workflows: schema", lambda: checks.schema_problems("github", github)),
         _row("Azure pipelines: schema", lambda: checks.schema_problems("azure", ci(".azure"))),
         _row("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
     ]
@@ -236,11 +248,18 @@ def test_template(options: TemplateTestOptions) -> TemplateTestResult:
     vcs_ref = options.vcs_ref
     if vcs_ref is None and not source.builtin and (Path(source.src) / ".git").exists():
         vcs_ref = "HEAD"  # a local git template as it is now, uncommitted changes included
-    questionnaire = Questionnaire.read(source.src, vcs_ref=vcs_ref, trusted=options.trust)
-    combos = combinations(questionnaire, options.all_combinations)
+    trusted = options.trust or source.builtin
+    questionnaire = Questionnaire.read(source.src, vcs_ref=vcs_ref, trusted=trusted)
+    if not trusted:
+        trust.refuse_untrusted_settings(questionnaire.settings, source.src)
+    combos = combinations(questionnaire, options.all_combinations, options.data)
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-template-test-") as tmp:
-        dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, options.trust or source.builtin)
-        rows = run_checks(dirs, slow=options.slow, job=options.job)
+        dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, trusted, options.data)
+        template = questionnaire.worker.template
+        verbatim = checks.verbatim_digests(
+            Path(template.local_abspath) / template.subdirectory, template.templates_suffix
+        )
+        rows = run_checks(dirs, slow=options.slow, job=options.job, verbatim=verbatim)
         base = str(Path(tmp).resolve())
         ids = {str(d.resolve()): cid for cid, d in dirs.items()}
         for row in rows:

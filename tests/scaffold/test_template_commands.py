@@ -168,3 +168,51 @@ def test_slow_runs_the_projects_tests_a_local_deploy_and_the_job(tmp_path: Path)
     assert row["status"] == "failed"
     assert "its tests failed" in row["problems"][0]
     assert "run model_training_job failed" in row["problems"][1]
+
+
+def _foreign_template(root: Path) -> Path:
+    """A template that is not a bundle: a required question, Jinja written on purpose."""
+    tpl = root / "foreign"
+    files = {
+        "copier.yml": (
+            "_subdirectory: template\nname:\n  type: str\nlicense:\n  default: mit\n"
+            "  choices: [mit, apache]\n"
+        ),
+        "template/README.md.jinja": "{{ name }} ({{ license }})\n",
+        # Jinja the project itself uses, written through the template on purpose.
+        "template/docs/page.html.jinja": "{% raw %}{{ page.title }}{% endraw %}\n"
+        '{{ "{{" }} version {{ "}}" }}\n',
+        # GitHub files that are not workflows.
+        "template/.github/FUNDING.yml": "github: [octo]\n",
+        "template/.github/ISSUE_TEMPLATE/config.yml": "blank_issues_enabled: false\n",
+    }
+    for rel, text in files.items():
+        (tpl / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tpl / rel).write_text(text)
+    return tpl
+
+
+def test_template_test_on_a_template_that_is_not_a_bundle(tmp_path: Path) -> None:
+    tpl = _foreign_template(tmp_path)
+    code, _, err = cli("template", "test", str(tpl))
+    assert code == 2 and "Missing answers for: name (they have no default)" in err
+
+    code, out, err = cli("template", "test", str(tpl), "--data", "name=demo", "-o", "json")
+    assert code == 0, out + err
+    result = json.loads(out)
+    assert result["combinations"] == [{}, {"license": "apache"}]
+    assert all(row["status"] in ("passed", "skipped") for row in result["checks"])
+
+    # A file copied as it is, with a marker meant to be rendered, is still caught.
+    (tpl / "template/NOTES.md").write_text("Made for {{ name }}\n")
+    code, out, _ = cli("template", "test", str(tpl), "--data", "name=demo", "-o", "json")
+    assert code == 1
+    rows = {r["check"]: r for r in json.loads(out)["checks"]}
+    assert "NOTES.md:1: template marker left" in rows["no template markers left"]["problems"][0]
+
+
+def test_template_test_needs_trust_for_code_like_init(tmp_path: Path) -> None:
+    tpl = _task_template(tmp_path)
+    code, _, err = cli("template", "test", str(tpl))
+    assert code == 1 and "needs your trust" in err and "_tasks" in err
+    assert "T, e, m" not in err
