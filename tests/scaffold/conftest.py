@@ -55,3 +55,16 @@ def tree(root: Path) -> list[str]:
     return sorted(
         str(p.relative_to(root)) for p in root.rglob("*") if ".git" not in p.relative_to(root).parts
     )
+
+
+def make_template(
+    root: Path, config: str, files: dict[str, str] | None = None, name: str = "tpl"
+) -> Path:
+    """A copier template folder ``root/name``: ``copier.yml`` and ``files`` (path: text)."""
+    tpl = root / name
+    tpl.mkdir(parents=True)
+    (tpl / "copier.yml").write_text(config)
+    for rel, text in (files or {}).items():
+        (tpl / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tpl / rel).write_text(text)
+    return tpl

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from copier import run_copy
 
-from tests.scaffold.conftest import Init
+from tests.scaffold.conftest import Init, make_template
 
 COPIER_YML = """\
 _external_data:
@@ -109,12 +109,7 @@ def test_a_broken_copier_yml_is_one_line_naming_the_place(init: Init, workdir: P
 def _bare_template(
     root: Path, config: str, files: dict[str, str] | None = None, name: str = "bare"
 ) -> Path:
-    tpl = root / name
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text(config)
-    for name, text in (files or {}).items():
-        (tpl / name).write_text(text)
-    return tpl
+    return make_template(root, config, files, name)
 
 
 def test_a_template_that_renders_nothing_gives_an_empty_project(

@@ -12,7 +12,7 @@ from mlops_stacks.errors import AnswerError
 from mlops_stacks.scaffold.answers import Given, load_answers_file, parse_data
 from mlops_stacks.scaffold.questionnaire import Questionnaire, check, choice_values
 from mlops_stacks.templates import builtin_template
-from tests.scaffold.conftest import Init
+from tests.scaffold.conftest import Init, make_template
 
 # A computed value (slug) defined after the questions that mention it: copier
 # walks in order, so `module` sees slug undefined (empty).
@@ -39,14 +39,11 @@ size:
 
 
 def _template(root: Path, config: str) -> Path:
-    tpl = root / "tpl"
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text(config)
-    (tpl / "{{ _copier_conf.answers_file }}.jinja").write_text(
-        "{{ _copier_answers | to_nice_yaml }}"
-    )
-    (tpl / "out.txt.jinja").write_text("{{ module }}|{{ slug }}|{{ size }}\n")
-    return tpl
+    files = {
+        "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+        "out.txt.jinja": "{{ module }}|{{ slug }}|{{ size }}\n",
+    }
+    return make_template(root, config, files)
 
 
 @pytest.mark.parametrize("data", [{}, {"name": "skip", "module": "m"}])
@@ -222,10 +219,7 @@ RESULT = "".join(
 def test_every_question_type_is_typed_as_copier_types_it(
     init: Init, workdir: Path, data: dict[str, str]
 ) -> None:
-    tpl = workdir / "typed"
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text(TYPED)
-    (tpl / "result.txt.tpl").write_text(RESULT)
+    tpl = make_template(workdir, TYPED, {"result.txt.tpl": RESULT})
     run_copy(str(tpl), workdir / "by-copier", data=data, defaults=True, quiet=True)
     args = [f"--data={k}={v}" for k, v in data.items()]
     out = init("--template", str(tpl), "--defaults", "--no-git", *args, "by-init")
@@ -236,9 +230,7 @@ def test_every_question_type_is_typed_as_copier_types_it(
 
 
 def test_a_typed_refusal_uses_the_templates_delimiters(init: Init, workdir: Path) -> None:
-    tpl = workdir / "typed"
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text(TYPED)
+    tpl = make_template(workdir, TYPED)
     out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "replicas=0", "x")
     assert out.exit_code == 1
     assert "replicas: '0' must be 1 or more. Pass --data replicas=1." in out.stderr
@@ -249,10 +241,8 @@ def test_a_typed_refusal_uses_the_templates_delimiters(init: Init, workdir: Path
 def test_a_typed_default_for_a_string_question_is_cast_as_copier_casts_it(
     init: Init, workdir: Path
 ) -> None:
-    tpl = workdir / "tpl"
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text("port:\n  type: str\n  default: 8080\n")
-    (tpl / "port.txt.jinja").write_text("{{ port | tojson }}\n")
+    config = "port:\n  type: str\n  default: 8080\n"
+    tpl = make_template(workdir, config, {"port.txt.jinja": "{{ port | tojson }}\n"})
     run_copy(str(tpl), workdir / "by-copier", defaults=True, quiet=True)
     out = init("--template", str(tpl), "--defaults", "--no-git", "by-init")
     assert out.exit_code == 0, out.stderr
@@ -264,10 +254,7 @@ MULTI = "langs:\n  type: str\n  multiselect: true\n  default: [py]\n  choices: [
 
 
 def test_multiselect_answers_are_lists_as_in_copier(init: Init, workdir: Path) -> None:
-    tpl = workdir / "multi"
-    tpl.mkdir()
-    (tpl / "copier.yml").write_text(MULTI)
-    (tpl / "out.txt.jinja").write_text("{{ langs | tojson }}\n")
+    tpl = make_template(workdir, MULTI, {"out.txt.jinja": "{{ langs | tojson }}\n"})
     run_copy(str(tpl), workdir / "by-copier", data={"langs": "[go, rs]"}, defaults=True,
              quiet=True)
     out = init("--template", str(tpl), "--defaults", "--no-git", "--data", "langs=[go, rs]", "a")
