@@ -1,10 +1,11 @@
-"""The git side of ``init``: a new repository with one commit, or a commit in an existing one.
+"""git for scaffold/: ``run`` and ``output`` for any git command (``update`` and the
+built-in releases use them too), and what ``init`` does with git: a new repository
+with one commit, or a commit in an existing one.
 
-Runs the ``git`` program, a handful of commands (``init``, ``add``, ``commit``,
-``rev-parse``, ``check-ignore``). When no git identity is configured
-(``user.name``/``user.email`` or the ``GIT_AUTHOR_*``/``GIT_COMMITTER_*``
-variables), commits are made as ``mlops-stacks <mlops-stacks@localhost>`` so
-``init`` works on fresh machines and CI runners.
+When no git identity is configured (``user.name``/``user.email`` or the
+``GIT_AUTHOR_*``/``GIT_COMMITTER_*`` variables), commits are made as
+``mlops-stacks <mlops-stacks@localhost>`` so ``init`` works on fresh machines and
+CI runners.
 """
 
 from __future__ import annotations
@@ -30,16 +31,26 @@ def require_git() -> None:
         )
 
 
-def _git(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
+def run(
+    cwd: Path | None, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-    )
+    """``git ARGS`` in ``cwd``; a ``GIT_DIR`` set by a calling git hook does not leak in."""
+    full = {k: v for k, v in os.environ.items() if k != "GIT_DIR"}
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, env={**full, **(env or {})}, capture_output=True, text=True
+        )
+    except FileNotFoundError:
+        raise MlopsStacksError("git is not installed. Install git.") from None
+
+
+def output(cwd: Path | None, *args: str, env: dict[str, str] | None = None,
+           doing: str = "") -> str:
+    """What ``git ARGS`` prints; a failure is an error saying what git said."""
+    done = run(cwd, *args, env=env)
+    if done.returncode != 0:
+        raise MlopsStacksError(f"git {args[0]} failed{doing}: {_last_line(done)}")
+    return done.stdout
 
 
 def _last_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -49,7 +60,7 @@ def _last_line(done: subprocess.CompletedProcess[str]) -> str:
 
 def _identity_env(cwd: Path) -> dict[str, str]:
     """Environment that supplies an identity only where none is configured."""
-    done = _git(cwd, "config", "--get-regexp", r"^user\.(name|email)$")
+    done = run(cwd, "config", "--get-regexp", r"^user\.(name|email)$")
     configured = {line.split(" ", 1)[0] for line in done.stdout.splitlines()}
     env: dict[str, str] = {}
     for role in ("AUTHOR", "COMMITTER"):
@@ -66,14 +77,14 @@ def _identity_env(cwd: Path) -> dict[str, str]:
 def _commit(cwd: Path, message: str, paths: list[str] | None = None, empty: bool = False) -> str:
     # With paths, only they are committed: the user's other staged work stays staged.
     args = ["commit", "--no-verify", "--quiet", *(["--allow-empty"] if empty else [])]
-    done = _git(
+    done = run(
         cwd, *args, "-m", message, *(["--", *paths] if paths else []), env=_identity_env(cwd)
     )
     if done.returncode != 0:
         raise MlopsStacksError(
             f"git commit failed: {_last_line(done)}. Fix your git configuration, or pass --no-git."
         )
-    return _git(cwd, "rev-parse", "HEAD").stdout.strip()
+    return run(cwd, "rev-parse", "HEAD").stdout.strip()
 
 
 def init_repository(path: Path, message: str, branch: str | None = None) -> str:
@@ -82,7 +93,7 @@ def init_repository(path: Path, message: str, branch: str | None = None) -> str:
         ["init", "--quiet", *([f"--initial-branch={branch}"] if branch else []), "."],
         ["add", "--all"],
     ):
-        done = _git(path, *args)
+        done = run(path, *args)
         if done.returncode != 0:
             raise MlopsStacksError(
                 f"git {args[0]} failed: {_last_line(done)}. Pass --no-git to skip git."
@@ -94,7 +105,7 @@ def enclosing_repository(path: Path) -> Path | None:
     """The work tree root of the git repository that contains ``path``, if any."""
     if shutil.which("git") is None:
         return None
-    done = _git(path, "rev-parse", "--show-toplevel")
+    done = run(path, "rev-parse", "--show-toplevel")
     return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
 
@@ -102,9 +113,9 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str) -> str:
     """Stage ``paths`` (inside the repository at ``root``, minus git-ignored ones), commit them."""
     rel = [str(p.resolve().relative_to(Path(root).resolve())) for p in paths]
     if rel:  # as `git add --all` would skip them
-        ignored = set(_git(root, "check-ignore", "--", *rel).stdout.splitlines())
+        ignored = set(run(root, "check-ignore", "--", *rel).stdout.splitlines())
         rel = [p for p in rel if p not in ignored]
-    done = _git(root, "add", "--", *rel)
+    done = run(root, "add", "--", *rel)
     if done.returncode != 0:
         raise MlopsStacksError(f"git add failed: {_last_line(done)}. Pass --no-git to skip git.")
     return _commit(root, message, rel)

@@ -38,13 +38,13 @@ import contextlib
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from mlops_stacks import __version__
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.scaffold.gitrepo import output
 from mlops_stacks.templates import builtin_template, templates_dir
 
 BUILTIN_URL = "mlops-stacks://builtin/mlops-stacks.git"
@@ -69,21 +69,8 @@ def history_bundle() -> Path:
 
 
 def _git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    full_env = {**os.environ, **_FIXED_ENV, **(env or {})}
-    full_env.pop("GIT_DIR", None)
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=True
-        )
-    except FileNotFoundError:
-        raise MlopsStacksError("git is not installed; install git to update projects.") from None
-    except subprocess.CalledProcessError as exc:
-        detail = (exc.stderr or exc.stdout or "").strip().splitlines()
-        raise MlopsStacksError(
-            f"git {args[0]} failed while preparing the built-in template: "
-            f"{detail[-1] if detail else exc.returncode}"
-        ) from None
-    return done.stdout.strip()
+    fixed = {**_FIXED_ENV, **(env or {})}
+    return output(cwd, *args, env=fixed, doing=" while preparing the built-in template").strip()
 
 
 def _template_files(folder: Path) -> list[Path]:

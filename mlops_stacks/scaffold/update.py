@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
-from mlops_stacks.scaffold import releases
+from mlops_stacks.scaffold import gitrepo, releases
 from mlops_stacks.scaffold.destination import INHERITED, PROJECT_CICD_FLAG
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -137,16 +137,11 @@ def locate_subproject(project_dir: Path) -> Subproject:
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise MlopsStacksError(f"git {args[0]} failed in {root}: {done.stderr.strip()}")
-    return done.stdout
+    return gitrepo.output(root, *args, doing=f" in {root}")
 
 
 def _is_work_tree(root: Path) -> bool:
-    done = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True
-    )
+    done = gitrepo.run(root, "rev-parse", "--is-inside-work-tree")
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
