@@ -1,6 +1,6 @@
 """A template's questions, walked as copier walks them, with mlops-stacks' messages.
 
-``Questionnaire.read(folder)`` reads ``copier.yml`` with copier's ``Worker``
+``Questionnaire.read(src)`` reads ``copier.yml`` with copier's ``Worker``
 (``!include``, several documents, ``_secret_questions``, ``_envops``,
 ``_jinja_extensions``, ``_external_data``). ``resolve`` then walks the
 questions in order exactly as copier's ``--data``/``--defaults`` run does:
@@ -18,10 +18,10 @@ form of the place it came from (``--data``, the file, or the prompt)::
 A template's ``validator`` message is used as written. When it reads as a
 verdict on the value (it starts with *is*, *must*, *contains*, *has* ...) it
 follows the value; otherwise it is quoted as "refused by the template". A
-message ending in ``(try VALUE)`` names the fix. Two checks are stricter than
+message ending in ``(try VALUE)`` names the fix. Three checks are stricter than
 copier, because the answers end up in YAML and shell lines: a one-line string
-question refuses control characters (a line break would add YAML keys), and a
-string question given a number or boolean in a file asks for quotes. A boolean
+question refuses control characters (a line break would add YAML keys); a
+string question given a number or boolean in a file asks for quotes; a boolean
 must be a boolean word (copier reads ``maybe`` as true).
 
 copier has no public API for one question at a time, which a prompt per
@@ -423,7 +423,11 @@ def _typed(q: Any, value: Any) -> Any:
 def _validated(q: Any, value: Any) -> Any:
     """The template's ``validator``, rendered by copier over the answers and ``value``."""
     if q.validator:
-        message = " ".join(str(q.render_value(q.validator, {q.var_name: value})).split())
+        try:
+            message = str(q.render_value(q.validator, {q.var_name: value}))
+        except Exception as exc:  # as copier: a validator that fails to render refuses
+            message = str(exc) or type(exc).__name__
+        message = " ".join(message.split())
         if message:
             fix = _TRY.search(message)
             problem = message[: fix.start()] if fix else message

@@ -184,6 +184,11 @@ def fresh_destination(dest: Path) -> Iterator[Path]:
     empty folder, and the parent folders made for it are removed.
     """
     existed = dest.is_dir()
+    if existed and any(dest.iterdir()):  # checked before prompting; files came since
+        raise MlopsStacksError(
+            f"OUTPUT_DIR {dest}: is no longer empty; nothing was written. "
+            "Pass a new or empty folder."
+        )
     created = _make_parents(dest)
     try:
         yield dest

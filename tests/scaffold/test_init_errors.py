@@ -296,3 +296,19 @@ def test_render_failure_leaves_nothing_behind(init: Init, workdir: Path) -> None
     assert "rendering the template failed" in result.stderr
     assert tree(workdir) == before
     assert not any(name.startswith(".") for name in os.listdir(workdir))
+
+
+def test_files_put_in_the_output_folder_while_prompting_are_never_touched(
+    tmp_path: Path,
+) -> None:
+    from mlops_stacks.errors import MlopsStacksError
+    from mlops_stacks.scaffold import InitOptions, generate, prepare
+
+    out = tmp_path / "out"
+    out.mkdir()
+    plan = prepare(InitOptions(output_dir=out, defaults=True, git=False))
+    (out / "notes.txt").write_text("mine")  # e.g. while the questions were asked
+    with pytest.raises(MlopsStacksError, match="is no longer empty"):
+        generate(plan)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text() == "mine"
