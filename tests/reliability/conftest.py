@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.deploy.bundle_project import make_project
+from tests.reliability.hostile_server import HostileDatabricks
 
 
 class Canaries:
@@ -67,3 +69,13 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def canaries(tmp_path: Path, project: Path) -> Canaries:
     return Canaries(tmp_path, project)
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileDatabricks]:
+    """A Databricks-like server whose answers a test can make hostile (hostile_server.py)."""
+    srv = HostileDatabricks().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

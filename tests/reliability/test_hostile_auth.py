@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,8 @@ from tests.reliability.hostile_server import HostileDatabricks, cli_env, run_cli
 
 
 @pytest.fixture
-def server() -> Iterator[HostileDatabricks]:
-    srv = HostileDatabricks().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def project(tmp_path: Path, server: HostileDatabricks) -> Path:
-    return make_project(tmp_path / "demo", server.url)
+def project(tmp_path: Path, hostile: HostileDatabricks) -> Path:
+    return make_project(tmp_path / "demo", hostile.url)
 
 
 @pytest.fixture
@@ -39,18 +29,18 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_validate_with_a_valid_token_resolves_the_user_instead_of_warning(
-    project: Path, server: HostileDatabricks, home: Path
+    project: Path, hostile: HostileDatabricks, home: Path
 ) -> None:
-    result = run_cli(["validate", "-t", "staging"], project, cli_env(server, home))
+    result = run_cli(["validate", "-t", "staging"], project, cli_env(hostile, home))
     assert result.code == 0, result.output
     assert "no credentials" not in result.output
     assert "User: jane.doe@example.com" in result.output
     assert "/Workspace/Users/jane.doe@example.com/.bundle/demo/staging" in result.output
-    assert [r.path for r in server.requests if r.path.startswith("/api/")] == [
+    assert [r.path for r in hostile.requests if r.path.startswith("/api/")] == [
         "/api/2.0/preview/scim/v2/Me"
     ]
 
-    env = cli_env(server, home)
+    env = cli_env(hostile, home)
     del env["DATABRICKS_TOKEN"]
     without = run_cli(["validate", "-t", "staging"], project, env)
     assert without.code == 0, without.output
@@ -58,10 +48,10 @@ def test_validate_with_a_valid_token_resolves_the_user_instead_of_warning(
 
 
 def test_a_token_and_a_client_secret_together_get_a_hint_to_unset_one(
-    project: Path, server: HostileDatabricks, home: Path
+    project: Path, hostile: HostileDatabricks, home: Path
 ) -> None:
     env = cli_env(
-        server, home, DATABRICKS_CLIENT_ID="sp-client-id",
+        hostile, home, DATABRICKS_CLIENT_ID="sp-client-id",
         DATABRICKS_CLIENT_SECRET="sp-client-secret-value",
     )  # fmt: skip
     result = run_cli(["deploy", "-t", "staging", "--auto-approve"], project, env)
@@ -70,15 +60,15 @@ def test_a_token_and_a_client_secret_together_get_a_hint_to_unset_one(
     assert "more than one authorization method" in result.output
     assert "unset DATABRICKS_TOKEN" in result.output
     assert "DATABRICKS_AUTH_TYPE" in result.output
-    for secret in (server.token, "sp-client-secret-value"):
+    for secret in (hostile.token, "sp-client-secret-value"):
         assert secret not in result.output
-    assert not server.writes()
+    assert not hostile.writes()
 
 
 def test_a_rejected_token_is_still_an_authentication_error(
-    project: Path, server: HostileDatabricks, home: Path
+    project: Path, hostile: HostileDatabricks, home: Path
 ) -> None:
-    env = cli_env(server, home, DATABRICKS_TOKEN="dapi-revoked-0000000000")
+    env = cli_env(hostile, home, DATABRICKS_TOKEN="dapi-revoked-0000000000")
     result = run_cli(["validate", "-t", "staging"], project, env)
     assert result.code == 1, result.output
     assert "rejected the credentials (401)" in result.output
@@ -87,12 +77,12 @@ def test_a_rejected_token_is_still_an_authentication_error(
 
 
 def test_a_sign_in_endpoint_that_never_answers_ends_within_the_deadline(
-    project: Path, server: HostileDatabricks, home: Path
+    project: Path, hostile: HostileDatabricks, home: Path
 ) -> None:
     # OAuth M2M: the SDK fetches the token with no timeout of its own.
-    server.hang("POST", "/oidc/v1/token")
+    hostile.hang("POST", "/oidc/v1/token")
     env = cli_env(
-        server, home, DATABRICKS_CLIENT_ID="sp-client-id",
+        hostile, home, DATABRICKS_CLIENT_ID="sp-client-id",
         DATABRICKS_CLIENT_SECRET="sp-client-secret-value",
         MLOPS_STACKS_DATABRICKS_HTTP_TIMEOUT="0.5",
     )  # fmt: skip
@@ -103,4 +93,4 @@ def test_a_sign_in_endpoint_that_never_answers_ends_within_the_deadline(
     assert "did not answer within the 3 s" in result.output
     assert "no answer in time" in result.output and "Traceback" not in result.output
     assert result.seconds < 3 + 8, result.seconds
-    assert not server.writes()
+    assert not hostile.writes()

@@ -29,15 +29,6 @@ SLACK = 8.0
 
 
 @pytest.fixture
-def hostile() -> Iterator[HostileDatabricks]:
-    srv = HostileDatabricks().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
 def project(tmp_path: Path, hostile: HostileDatabricks) -> Path:
     return make_project(tmp_path / "demo", hostile.url)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +21,10 @@ from tests.reliability.hostile_server import PRELOAD, HostileDatabricks, cli_env
 SLACK = 8.0
 
 
-@pytest.fixture
-def server() -> Iterator[HostileDatabricks]:
-    srv = HostileDatabricks().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
 def test_a_run_that_never_ends_on_databricks_stops_the_wait_at_the_timeout(
-    tmp_path: Path, server: HostileDatabricks
+    tmp_path: Path, hostile: HostileDatabricks
 ) -> None:
-    project = make_project(tmp_path / "demo", server.url)
+    project = make_project(tmp_path / "demo", hostile.url)
     resources = project / "resources" / "resources.yml"
     resources.write_text(
         resources.read_text().replace(
@@ -43,9 +33,9 @@ def test_a_run_that_never_ends_on_databricks_stops_the_wait_at_the_timeout(
         )
     )
     (tmp_path / "home").mkdir()
-    env = cli_env(server, tmp_path / "home")
+    env = cli_env(hostile, tmp_path / "home")
     assert run_cli(["deploy", "-t", "staging", "--auto-approve"], project, env).code == 0
-    server.run_polls_to_finish = 10**9  # runs/get answers RUNNING forever
+    hostile.run_polls_to_finish = 10**9  # runs/get answers RUNNING forever
 
     flag = run_cli(["run", "train_job", "-t", "staging", "--timeout", "1"], project, env)
     assert flag.code == 1, flag.output
