@@ -9,6 +9,7 @@ still point at the line a user wrote. ``to_plain`` drops the locations.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlops_stacks.diagnostics import Location
@@ -113,6 +114,23 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.value!r} @ {self.loc})"
+
+
+#: Files whose relative paths are relative to their own folder (configuration files).
+CONFIG_SUFFIXES = (".yml", ".yaml", ".json")
+
+
+def relative_base(node: Node, root: Path) -> Path:
+    """The folder a relative path held by ``node`` is relative to.
+
+    A path written in a YAML file is relative to that file's folder; one that no file
+    wrote, or that a ``python:`` resource function returned (located at its ``.py``
+    line), is relative to the bundle root, as in the Databricks CLI.
+    """
+    loc = node.loc
+    if loc.line and loc.file.endswith(CONFIG_SUFFIXES):
+        return Path(loc.file).parent
+    return root
 
 
 def to_plain(node: Node | None) -> Any:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_stacks.bundle.nodes import relative_base
 from mlops_stacks.errors import MlopsStacksError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def build_artifacts(bundle: Bundle, progress: Callable[[str], None] = lambda _m:
                             or "${" in value:
                         continue
                     # Relative to the file that declares it (as validate translates paths).
-                    base = Path(node.loc.file).parent if node.loc.line else bundle.root
+                    base = relative_base(node, bundle.root)
                     if not _matches(base, value):
                         task_key = task.get("task_key")
                         raise ArtifactError(

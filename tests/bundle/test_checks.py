@@ -128,6 +128,9 @@ def test_undefined_cluster_and_environment_keys(tmp_path: Path) -> None:
     ]
     assert 'Did you mean "main"?' in diags[0].detail
     assert "environments" in diags[1].detail
+    # as in the Databricks CLI: an undefined job cluster is a warning (the Jobs API refuses
+    # it at deploy; a local run does not need it), an undefined environment an error
+    assert [d.severity.value for d in diags] == ["warning", "error"]
 
 
 def test_tasks_need_exactly_one_kind_of_work(tmp_path: Path) -> None:

@@ -58,3 +58,47 @@ def test_plan_and_deploy_to_the_local_target(project: Path) -> None:
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     again = _cli(project, "plan", "-o", "json")
     assert json.loads(again.stdout)["summary"]["add"] == 0
+
+
+#: The training workflow of a classic-compute MLOps Stacks project whose ``job_clusters``
+#: block was commented out while its tasks still name the cluster.
+_NO_CLUSTERS = {"resources/model-workflow-resource.yml": """\
+resources:
+  jobs:
+    model_training_job:
+      name: ${bundle.target}-fare_model-model-training-job
+      # job_clusters:
+      #   - job_cluster_key: model_training_job_cluster
+      #     <<: *new_cluster
+      tasks:
+        - task_key: Train
+          job_cluster_key: model_training_job_cluster
+          notebook_task:
+            notebook_path: ../training/Train.py
+            base_parameters:
+              env: ${bundle.target}
+        - task_key: ModelValidation
+          job_cluster_key: model_training_job_cluster
+          depends_on:
+            - task_key: Train
+          notebook_task:
+            notebook_path: ../validation/ModelValidation.py
+"""}
+
+
+@pytest.mark.slow
+def test_tasks_naming_an_undefined_job_cluster_validate_with_a_warning_and_deploy(
+        tmp_path: Path) -> None:
+    root = write_v05_project(tmp_path / "fare_model", extra=_NO_CLUSTERS)
+    result = _cli(root, "validate", "-o", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [d for d in json.loads(result.stdout)["diagnostics"]
+                if d["severity"] == "warning"]
+    assert [d["path"] for d in warnings] == [
+        "resources.jobs.model_training_job.tasks[0].job_cluster_key",
+        "resources.jobs.model_training_job.tasks[1].job_cluster_key",
+    ]
+    assert "model_training_job_cluster" in warnings[0]["summary"]
+    assert _cli(root, "validate", "--strict").returncode == 1
+    deploy = _cli(root, "deploy", "--auto-approve")
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr

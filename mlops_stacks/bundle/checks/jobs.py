@@ -3,8 +3,8 @@
 The schema says each field has the right shape; these checks look across
 fields: ``depends_on`` must name tasks of the same job, the graph must be
 acyclic, ``job_cluster_key``/``environment_key`` must name entries the job
-defines, each task does exactly one kind of work, and the schedule must be
-valid Quartz cron.
+defines (a missing job cluster is a warning, as in the Databricks CLI), each
+task does exactly one kind of work, and the schedule must be valid Quartz cron.
 """
 
 from __future__ import annotations
@@ -185,7 +185,10 @@ def _check_task(
             continue
         hint = closest(wanted, defined)
         known = ", ".join(f'"{k}"' for k in defined)
-        yield error(
+        # The Databricks CLI warns about a job_cluster_key the job does not define (the
+        # Jobs API refuses it at deploy; locally the task runs on the local machine).
+        make = warning if field == "job_cluster_key" else error
+        yield make(
             f'task "{name}" uses undefined {field} "{wanted}"',
             task.get(field).loc,  # type: ignore[union-attr]
             path=format_path(path + (field,)),

@@ -4,7 +4,8 @@ Reads: ``workspace.file_path``; in every job task (including
 ``for_each_task.task``): ``notebook_task.notebook_path``,
 ``spark_python_task.python_file``, ``libraries[].whl`` / ``requirements`` /
 ``jar``; in job ``environments[].spec.dependencies``: entries that are
-relative file paths. Each is relative to the YAML file that declares it.
+relative file paths. Each is relative to the YAML file that declares it (to the
+bundle root for resources a ``python:`` function returned, as in the CLI).
 Changes: the value becomes ``<file_path>/<path relative to the bundle root>``,
 without ``.py``/``.ipynb`` for notebooks (the workspace stores notebooks
 without an extension) and unchanged for other files. ``Bundle.local_path``
@@ -31,7 +32,13 @@ from pathlib import Path
 
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.model import sync_root
-from mlops_stacks.bundle.nodes import Node, format_path, to_plain
+from mlops_stacks.bundle.nodes import (
+    CONFIG_SUFFIXES,
+    Node,
+    format_path,
+    relative_base,
+    to_plain,
+)
 from mlops_stacks.diagnostics import Diagnostics, error
 
 NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
@@ -95,7 +102,7 @@ class TranslatePaths:
         paths = sync.get("paths") if sync is not None and sync.is_map else None
         root = sync_root(ctx.root, to_plain(paths) if paths is not None and paths.is_list
                          else None)
-        translator = _Translator(root, base, diags)
+        translator = _Translator(root, base, diags, ctx.root)
         for job_key, job in jobs.items():
             if not job.is_map or job.get("git_source") is not None:
                 continue
@@ -114,8 +121,9 @@ class TranslatePaths:
 
 
 class _Translator:
-    def __init__(self, root: Path, base: str, diags: Diagnostics) -> None:
+    def __init__(self, root: Path, base: str, diags: Diagnostics, bundle_root: Path) -> None:
         self.root = root
+        self.bundle_root = bundle_root
         self.base = base
         self.diags = diags
         self._files: list[str] | None = None
@@ -148,7 +156,7 @@ class _Translator:
 
     def _locate(self, node: Node, path: tuple[str | int, ...],
                 suffixes: tuple[str, ...] = ()) -> Path | None:
-        declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
+        declared_in = relative_base(node, self.bundle_root)
         local = Path(os.path.normpath(os.path.join(declared_in, str(node.value))))
         # os.path.isfile: False (not OSError) for names too long and other OS refusals
         found = local if os.path.isfile(local) else None
@@ -171,8 +179,7 @@ class _Translator:
 
     def _translate(self, node: Node, path: tuple[str | int, ...], notebook: bool) -> None:
         # Jobs share notebooks: each (declaring folder, path) is looked up once.
-        loc = node.loc
-        cache_key = (os.path.dirname(loc.file) if loc.line else "", node.value, notebook)
+        cache_key = (str(relative_base(node, self.bundle_root)), node.value, notebook)
         translated = self._translated.get(cache_key)
         if translated is None:
             found = self._locate(node, path, NOTEBOOK_SUFFIXES if notebook else ())
@@ -188,7 +195,7 @@ class _Translator:
         """A file a build may make (wheel, jar, dependency): translated only if it exists."""
         if glob.has_magic(rel):
             return
-        declared_in = os.path.dirname(node.loc.file) if node.loc.line else str(self.root)
+        declared_in = relative_base(node, self.bundle_root)
         local = Path(os.path.normpath(os.path.join(declared_in, rel)))
         if not local.exists():
             return
@@ -207,7 +214,10 @@ class _Translator:
         self._translate(node, path, notebook=False)
 
     def _missing(self, node: Node, path: tuple[str | int, ...], local: Path) -> None:
-        detail = f"Paths are relative to the file that declares them ({node.loc.file})."
+        base = relative_base(node, self.bundle_root)
+        detail = (f"Paths are relative to the file that declares them ({node.loc.file})."
+                  if node.loc.file.endswith(CONFIG_SUFFIXES)
+                  else "Paths in Python-defined resources are relative to the bundle root.")
         try:
             rel = local.relative_to(self.root).as_posix()
         except ValueError:
@@ -215,7 +225,7 @@ class _Translator:
         if rel is not None:
             match = difflib.get_close_matches(rel, self.files(), n=1, cutoff=0.75)
             if match:
-                suggestion = os.path.relpath(self.root / match[0], Path(node.loc.file).parent)
+                suggestion = os.path.relpath(self.root / match[0], base)
                 detail += f' Did you mean "{Path(suggestion).as_posix()}"?'
         self.diags.append(error(
             f"file not found: {node.value}", node.loc, path=format_path(path), detail=detail,
