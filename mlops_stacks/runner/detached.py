@@ -49,7 +49,7 @@ def start_detached(
     files_root: Path | None = None,
 ) -> str:
     """Start a run in a background process and return its run id (see ``load_run``)."""
-    from mlops_stacks.runner.engine import prepare_run
+    from mlops_stacks.runner.plan import prepare_run
 
     plan = prepare_run(
         job,
