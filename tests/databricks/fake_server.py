@@ -135,6 +135,7 @@ class State:
     objects: dict[str, WsObject] = field(default_factory=dict)
     jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    run_tokens: dict[str, int] = field(default_factory=dict)
     experiments: dict[str, dict[str, Any]] = field(default_factory=dict)
     ws_models: dict[str, dict[str, Any]] = field(default_factory=dict)
     uc_models: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -640,6 +641,14 @@ class FakeDatabricks(FakeKinds):
 
     def _jobs_run_now(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         job = self._job(b.get("job_id"))
+        token = b.get("idempotency_token")
+        if token is not None:
+            # Like the service: at most 64 characters; a repeat gets the run it started.
+            if not isinstance(token, str) or len(token) > 64:
+                raise bad("idempotency_token must be a string of at most 64 characters")
+            started = self.state.run_tokens.get(token)
+            if started is not None:
+                return {"run_id": started, "number_in_job": started}
         params = b.get("job_parameters", {})
         if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
             raise bad("job_parameters must map names to strings")
@@ -665,6 +674,8 @@ class FakeDatabricks(FakeKinds):
             },
             "job_parameters": [{"name": k, "value": v} for k, v in effective.items()],
         }
+        if token is not None:
+            self.state.run_tokens[token] = run_id
         return {"run_id": run_id, "number_in_job": run_id}
 
     def _runs_cancel(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:

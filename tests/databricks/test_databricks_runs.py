@@ -39,6 +39,8 @@ def test_run_now_polls_until_done_and_reports_task_states(
     assert record.url == f"{db_env.url}/jobs/{job_id}/runs/{record.run_id}"
     assert record.params == {"env": "ci"}
     [run_now] = [r for r in db_env.requests if r.path == "/api/2.2/jobs/run-now"]
+    token = run_now.body.pop("idempotency_token")
+    assert isinstance(token, str) and 0 < len(token) <= 64
     assert run_now.body == {"job_id": job_id, "job_parameters": {"env": "ci"}}
     polls = [r for r in db_env.requests if r.path == "/api/2.2/jobs/runs/get"]
     assert len(polls) == 3

@@ -149,3 +149,17 @@ def test_vanished_job_answered_with_400_is_recreated(
     result, _ = do_deploy(project, db_env)
     assert result.done["create"] == ["jobs.score_job"]
     assert any(r.path == "/api/2.2/jobs/get" and r.status == 400 for r in db_env.requests)
+
+
+def test_run_now_with_an_idempotency_token_starts_one_run(server: FakeDatabricks) -> None:
+    """Jobs API: a repeated run-now with the same idempotency_token returns the run it
+    started; a token over 64 characters is refused."""
+    task = {"task_key": "t", "notebook_task": {"notebook_path": "/x"}}
+    _, job = call(server, "POST", "/api/2.2/jobs/create", {"name": "j", "tasks": [task]})
+    body = {"job_id": job["job_id"], "idempotency_token": "tok-1"}
+    _, first = call(server, "POST", "/api/2.2/jobs/run-now", body)
+    _, second = call(server, "POST", "/api/2.2/jobs/run-now", body)
+    assert first["run_id"] == second["run_id"] and len(server.state.runs) == 1
+    too_long = {**body, "idempotency_token": "x" * 65}
+    status, _ = call(server, "POST", "/api/2.2/jobs/run-now", too_long)
+    assert status == 400

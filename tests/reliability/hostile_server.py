@@ -9,6 +9,8 @@ path prefix match (``method=None``: any method; ``times``: how many requests)::
     srv.answer(None, "/api/", body=b"<html>...", content_type="text/html")
     srv.huge("GET", "/api/2.2/jobs/list", megabytes=300)  # streams that many bytes
     srv.rewrite("POST", "/api/2.2/jobs/create", lambda payload: {})  # applied, answer changed
+    srv.drop("POST", "/api/2.2/jobs/create", times=1)     # applied, connection closed unanswered
+    srv.fail("POST", "/api/2.2/jobs/create", status=500)  # applied, answered with an error
 
 Every request's raw path (before any decoding) is kept in ``raw_paths``.
 """
@@ -30,7 +32,7 @@ from tests.databricks.fake_server import FakeDatabricks
 class Behaviour:
     method: str | None
     prefix: str
-    kind: str  # hang | slow | answer | huge | rewrite
+    kind: str  # hang | slow | answer | huge | rewrite | drop | fail
     times: int | None = None
     seconds: float = 0.0
     status: int = 200
@@ -79,6 +81,15 @@ class HostileDatabricks(FakeDatabricks):
         self, method: str | None, prefix: str, fn: Callable[[Any], Any], **kw: Any
     ) -> Behaviour:
         return self._add(Behaviour(method, prefix, "rewrite", rewrite=fn, **kw))
+
+    def drop(self, method: str | None, prefix: str, **kw: Any) -> Behaviour:
+        """Apply the request, then close the connection without an answer."""
+        return self._add(Behaviour(method, prefix, "drop", **kw))
+
+    def fail(self, method: str | None, prefix: str, status: int = 500, **kw: Any) -> Behaviour:
+        """Apply the request, then answer ``status`` with an error body."""
+        body = json.dumps({"error_code": "INTERNAL_ERROR", "message": "injected"}).encode()
+        return self._add(Behaviour(method, prefix, "fail", status=status, body=body, **kw))
 
     def behave(self) -> None:
         """Back to a well-behaved workspace."""
@@ -158,6 +169,12 @@ def _make_handler(server: HostileDatabricks) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra, payload = server.handle(self.command, self.path, headers, raw)
+            if behaviour is not None and behaviour.kind == "drop":
+                self.close_connection = True
+                return
+            if behaviour is not None and behaviour.kind == "fail":
+                self._send(behaviour.status, behaviour.body, behaviour.content_type)
+                return
             if behaviour is not None and behaviour.kind == "rewrite" and status < 300:
                 assert behaviour.rewrite is not None
                 payload = behaviour.rewrite(payload)

@@ -20,6 +20,7 @@ import configparser
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,8 +133,12 @@ class Connection:
         body: dict[str, Any] | None = None,
         query: dict[str, Any] | None = None,
         idempotent: bool = True,
+        reconcile: Callable[[], Answer | None] | None = None,
     ) -> Answer:
-        """One REST call, retried when transient, errors converted to ours, answer checked."""
+        """One REST call, retried when transient, errors converted to ours, answer checked.
+
+        ``idempotent=False``: see ``errors.call_with_retries`` (``reconcile`` finds what a
+        request whose answer was lost did)."""
 
         def attempt() -> Answer:
             raw = send(
@@ -146,7 +151,7 @@ class Connection:
         with self.settings.deadline.running():
             return call_with_retries(
                 attempt, what, self.ctx, self.policy, idempotent=idempotent,
-                settings=self.settings,
+                reconcile=reconcile, settings=self.settings,
             )  # fmt: skip
 
 

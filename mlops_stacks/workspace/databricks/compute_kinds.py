@@ -64,7 +64,10 @@ class Pipelines(Kind):
         body = self.body(config)
         name = str(body.get("name") or key)
         try:
-            res = self.conn.call("POST", PIPELINES_API, body=body, idempotent=False,
+            # Pipeline names are unique unless allow_duplicate_names: then a repeated
+            # create is refused (409) and adopted below, so it is safe to retry.
+            res = self.conn.call("POST", PIPELINES_API, body=body,
+                                 idempotent=not body.get("allow_duplicate_names"),
                                  what=f"create pipeline '{key}' ({name})")  # fmt: skip
             rid, adopted = str(res["pipeline_id"]), False
         except ConflictError:

@@ -6,10 +6,23 @@ Every REST call of the Databricks backend goes through ``call_with_retries``:
       ├── 401, 403, bad credentials  -> AuthError   (host, credential source, how to fix)
       ├── 404 / RESOURCE_DOES_NOT_EXIST -> NotFoundError (callers decide: gone, recreate, ...)
       ├── 429, 5xx, connection errors -> retried with exponential backoff (each retry is
-      │                                  reported as it happens), then WorkspaceError
+      │                                  reported as it happens), then WorkspaceError;
+      │                                  but see "requests that are not idempotent" below
       ├── the command's deadline ran out -> DeadlineExceeded (http.py), never retried
       ├── an answer over the size cap  -> WorkspaceError, never retried
       └── anything else               -> WorkspaceError (what was attempted, the server's message)
+
+Requests that are not idempotent (``idempotent=False``: a job create, a run-now)
+are only retried when the failure proves the workspace did nothing: a connection
+that never opened (refused, DNS, TLS handshake, connect timeout), 429 or 503. When
+the request was sent and its answer lost (the connection dropped, a read timeout,
+500/502/504), it may have been applied, so a blind retry could make a duplicate.
+Then the caller's ``reconcile`` looks for what the request would have made (a job
+by name and deployment metadata): found, it is the answer; surely not there, the
+request is sent again. Without ``reconcile`` the call fails with ``MaybeApplied``,
+which says so and how to check. A create whose identity the workspace keeps unique
+(an experiment name, a workspace path) is idempotent in this sense: a repeat ends
+in 409, and the caller adopts the resource.
 
 Unexpected answers (not JSON, missing fields: ``answers.py``) are ``WorkspaceError``s
 already and pass through. The SDK is only used to authenticate (``auth.py``);
@@ -23,7 +36,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,8 +54,9 @@ from mlops_stacks.workspace.databricks.http import (
 )
 
 __all__ = [
-    "ConflictError", "Context", "DeadlineExceeded", "NotFoundError", "RetryPolicy",
-    "UnexpectedAnswer", "call_with_retries", "convert", "redact", "retryable",
+    "ConflictError", "Context", "DeadlineExceeded", "MaybeApplied", "NotFoundError",
+    "RetryPolicy", "UnexpectedAnswer", "call_with_retries", "convert", "redact", "retryable",
+    "surely_not_sent",
 ]  # fmt: skip
 
 log = logging.getLogger("mlops_stacks.databricks")
@@ -61,6 +75,11 @@ class NotFoundError(WorkspaceError):
 
 class ConflictError(WorkspaceError):
     """The object already exists (RESOURCE_ALREADY_EXISTS / 409)."""
+
+
+class MaybeApplied(WorkspaceError):
+    """A request that is not idempotent was sent, but its answer was lost: the workspace
+    may have applied it, so it was not repeated."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,36 @@ def _is_network_error(err: BaseException) -> bool:
     return isinstance(err, (requests.ConnectionError, requests.Timeout))
 
 
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    """``err`` and what it wraps (urllib3 keeps the cause in ``reason`` and ``args``)."""
+    todo, seen = [err], 0
+    while todo and seen < 12:
+        cur = todo.pop()
+        seen += 1
+        yield cur
+        nxt = [getattr(cur, "reason", None), cur.__cause__, cur.__context__]
+        nxt += [a for a in cur.args if isinstance(a, BaseException)]
+        todo.extend(e for e in nxt if isinstance(e, BaseException))
+
+
+def surely_not_sent(err: BaseException) -> bool:
+    """Whether a network error happened before the request could reach the server: the
+    connection was refused, the name did not resolve, the TLS handshake or the connect
+    timed out or failed. A dropped connection or a read timeout may follow a request the
+    server received and applied."""
+    import requests
+    import urllib3
+
+    err = _unwrap(err)
+    if isinstance(err, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+        return True
+    if isinstance(err, requests.Timeout) or not isinstance(err, requests.ConnectionError):
+        return False
+    never_opened = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+                    urllib3.exceptions.SSLError, ConnectionRefusedError)  # fmt: skip
+    return any(isinstance(cause, never_opened) for cause in _causes(err))
+
+
 def _error_code(err: BaseException) -> str:
     code = err.code if isinstance(err, HttpError) else getattr(err, "error_code", None)
     return code if isinstance(code, str) else ""
@@ -143,10 +192,14 @@ def describe(err: BaseException, ctx: Context) -> str:
         return shorten(redact(f"{err.status} {err.code} {err.message}".strip(), ctx.secrets), 160)
     import requests
 
+    if isinstance(err, requests.ConnectTimeout):
+        return "cannot connect in time"
     if isinstance(err, requests.Timeout):
         return "no answer in time"
     if isinstance(err, requests.ConnectionError):
-        return "cannot connect"
+        if surely_not_sent(err):
+            return "cannot connect"
+        return "the connection dropped before the answer"
     return shorten(redact(f"{type(err).__name__}: {err}", ctx.secrets), 160)
 
 
@@ -193,7 +246,12 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     if _is_network_error(err):
         import requests
 
-        problem = "no answer in time" if isinstance(err, requests.Timeout) else "cannot reach it"
+        if isinstance(err, requests.Timeout) and not isinstance(err, requests.ConnectTimeout):
+            problem = "no answer in time"
+        elif surely_not_sent(err):
+            problem = "cannot reach it"
+        else:
+            problem = "the connection dropped before the answer"
         return WorkspaceError(
             f"Could not {what} on {ctx.host}: {problem} ({type(err).__name__}).",
             hint="Check workspace.host in databricks.yml (or DATABRICKS_HOST), "
@@ -228,7 +286,14 @@ def _auth_hint(status: int, ctx: Context) -> str:
 
 
 def retryable(err: BaseException, *, applied_possible: bool) -> bool:
-    """Whether another attempt may help; a create is only retried when surely not applied."""
+    """Whether another attempt may help and is safe.
+
+    ``applied_possible`` says a repeat does no harm even if the failed attempt was
+    applied (the request is idempotent). When it is False (a create, a run-now), only
+    failures that prove nothing was applied count: 429, 503, a connection that never
+    opened. A request that was sent and got no answer is then not retried blindly
+    (``call_with_retries`` reconciles it or fails with ``MaybeApplied``).
+    """
     from databricks.sdk.errors import DatabricksError
 
     err = _unwrap(err)
@@ -236,11 +301,14 @@ def retryable(err: BaseException, *, applied_possible: bool) -> bool:
         status = http_status(err)
         allowed = RETRYABLE_STATUSES if applied_possible else NOT_APPLIED_STATUSES
         return status in allowed
-    import requests
+    if not _is_network_error(err):
+        return False
+    return applied_possible or surely_not_sent(err)
 
-    if isinstance(err, requests.ConnectionError) and not isinstance(err, requests.Timeout):
-        return True
-    return applied_possible and isinstance(err, requests.Timeout)
+
+def maybe_applied(err: BaseException) -> bool:
+    """A transient failure after which the workspace may have applied the request."""
+    return retryable(err, applied_possible=True) and not retryable(err, applied_possible=False)
 
 
 def call_with_retries(
@@ -250,13 +318,17 @@ def call_with_retries(
     policy: RetryPolicy,
     *,
     idempotent: bool = True,
+    reconcile: Callable[[], T | None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     settings: CommandSettings | None = None,
 ) -> T:
     """Run ``fn``, retrying transient failures per ``policy``; raise our errors, never the SDK's.
 
     ``idempotent=False`` (creates) retries only responses that guarantee nothing
-    happened (429, 503, refused connections), so a retry never makes a duplicate.
+    happened (429, 503, a connection that never opened), so a retry never makes a
+    duplicate. After a failure that may have been applied (sent, no answer), it calls
+    ``reconcile``: what it finds is the result; None means the request was not applied,
+    and it is sent again. Without ``reconcile`` such a failure raises ``MaybeApplied``.
     Each retry is reported (``settings.report``) before its pause; the command's
     deadline bounds attempts and pauses together.
     """
@@ -274,24 +346,48 @@ def call_with_retries(
             problem = describe(err, ctx)
             if deadline.remaining() <= 0:
                 raise deadline.exceeded(what, ctx.host, problem) from None
-            if attempt < policy.attempts and retryable(err, applied_possible=idempotent):
+            unsure = not idempotent and maybe_applied(err)
+            if unsure and reconcile is None:
+                raise _maybe_applied(what, ctx, problem) from None
+            if unsure and reconcile is not None:
+                settings.report(
+                    f"{ctx.host}: the request to {what} was sent, but {problem}; "
+                    "looking whether the workspace applied it."
+                )
+                found = reconcile()
+                if found is not None:
+                    settings.report(f"{ctx.host}: it did; {what}: done.")
+                    return found
+            again = unsure or retryable(err, applied_possible=idempotent)
+            if attempt < policy.attempts and again:
                 delay = policy.delay(attempt)
                 after = getattr(_unwrap(err), "retry_after", None)
                 if isinstance(after, (int, float)) and after > delay:
                     delay = min(float(after), policy.max_delay * 3)
                 if delay >= deadline.remaining():
                     raise deadline.exceeded(what, ctx.host, problem) from None
+                applied = "; it was not applied" if unsure else ""
                 settings.report(
-                    f"{ctx.host}: could not {what} ({problem}); retrying in {delay:.1f} s "
-                    f"(attempt {attempt + 1} of {policy.attempts})."
+                    f"{ctx.host}: could not {what} ({problem}{applied}); retrying in "
+                    f"{delay:.1f} s (attempt {attempt + 1} of {policy.attempts})."
                 )
                 sleep(delay)
                 attempt += 1
                 continue
             converted = convert(err, what, ctx)
-            if attempt > 1 and retryable(err, applied_possible=idempotent):
+            if attempt > 1 and again:
                 converted = WorkspaceError(
                     f"{converted.message} Gave up after {attempt} attempts.",
                     hint=converted.hint,
                 )
             raise converted from None
+
+
+def _maybe_applied(what: str, ctx: Context, problem: str) -> MaybeApplied:
+    return MaybeApplied(
+        f"Could not {what} on {ctx.host}: the request was sent, but {problem}, so the "
+        "workspace may have applied it. It was not sent again, so that nothing is done twice.",
+        hint=f"Look on {ctx.host} whether it happened before trying again; a deploy run "
+        "again adopts what this one created (jobs by name and deployment, other resources "
+        "by name).",
+    )

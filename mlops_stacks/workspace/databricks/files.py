@@ -125,9 +125,11 @@ class FileSync:
             "overwrite": overwrite,
             "content": base64.b64encode(text.encode("utf-8")).decode("ascii"),
         }
-        self.import_object(body, what=f"write {path}", idempotent=overwrite)
+        # Without overwrite, a repeat of an applied import is refused (409): safe to retry;
+        # the caller tells its own file from another's (the lock carries a token).
+        self.import_object(body, what=f"write {path}")
 
-    def import_object(self, body: dict[str, Any], *, what: str, idempotent: bool = True) -> None:
+    def import_object(self, body: dict[str, Any], *, what: str) -> None:
         """Import one object; its parent folder is created only when the import says it is missing.
 
         Trying first keeps a redeploy into existing folders free of extra writes.
@@ -137,14 +139,14 @@ class FileSync:
         if parent not in self._made_dirs:
             try:
                 self.conn.call(
-                    "POST", "/api/2.0/workspace/import", body=body, what=what, idempotent=idempotent
+                    "POST", "/api/2.0/workspace/import", body=body, what=what
                 )
                 self._made_dirs.add(parent)
                 return
             except NotFoundError:
                 self.mkdirs(parent)
         self.conn.call(
-            "POST", "/api/2.0/workspace/import", body=body, what=what, idempotent=idempotent
+            "POST", "/api/2.0/workspace/import", body=body, what=what
         )
 
     def read_text(self, path: str) -> str | None:

@@ -54,6 +54,9 @@ class RemoteLock:
         except ConflictError:
             pass
         holder = self.read()
+        if holder is not None and holder.token == mine.token:
+            # Our own import, applied before its answer was lost and then repeated.
+            return LockResult(lock=mine)
         if holder is not None and not force and _stale(holder):
             # Taken by a process of this machine that is gone (killed, or stopped by the
             # HTTP deadline before it could release): break it, as the local lock does.

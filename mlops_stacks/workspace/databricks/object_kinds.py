@@ -171,7 +171,8 @@ class Dashboards(Kind):
         body = self._body(key, config)
         self.mkdirs_parent(f"{body['parent_path'].rstrip('/')}/x")
         try:
-            res = self.conn.call("POST", LAKEVIEW_API, body=body, idempotent=False,
+            # Safe to repeat: a second dashboard at the same path is refused (409), adopted.
+            res = self.conn.call("POST", LAKEVIEW_API, body=body,
                                  what=f"create dashboard '{key}'")  # fmt: skip
             rid, created = str(res["dashboard_id"]), True
         except ConflictError:

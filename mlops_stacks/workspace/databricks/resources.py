@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
 from mlops_stacks.workspace.protocol import Deferred, ResourceRef
@@ -173,11 +174,14 @@ class Kind:
     def _post_create(
         self, key: str, name: str, path: str, body: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """Create the resource (a POST that is not retried); None when it exists already."""
+        """Create the resource; None when it exists already.
+
+        The workspace keeps these names unique, so the create is safe to repeat after a
+        lost answer: a repeat of an applied create ends in 409, and the caller adopts.
+        """
         try:
             return self.conn.call(
                 "POST", path, body=body, what=f"create {self.label} '{key}' ({name})",
-                idempotent=False,
             )  # fmt: skip
         except ConflictError:
             return None
@@ -295,38 +299,47 @@ class Jobs(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/jobs/{rid}"
 
-    def _find_adoptable(self, body: Mapping[str, Any]) -> str | None:
-        """A job this target deployed before (same name and deployment metadata), if unique."""
+    def _same_jobs(self, body: Mapping[str, Any]) -> list[Answer]:
+        """The jobs named like ``body`` (and deployed by the same target, when it says)."""
         name = body.get("name")
+        if not name:
+            return []
         metadata = (body.get("deployment") or {}).get("metadata_file_path")
-        if not name or not metadata:
-            return None
         found = self.conn.call(
             "GET", f"{JOBS_API}/list", query={"name": name}, what=f"look up jobs named '{name}'"
         )
-        matches = [
-            job.id("job_id", integer=True)
-            for job in found.objects("jobs")
-            if job.obj("settings").obj("deployment").get("metadata_file_path") == metadata
-        ]
-        return matches[0] if len(matches) == 1 else None
+        return [
+            job for job in found.objects("jobs")
+            if job.obj("settings").get("name") == name and (
+                not metadata
+                or job.obj("settings").obj("deployment").get("metadata_file_path") == metadata
+            )
+        ]  # fmt: skip
 
     def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
         body = self.body(config)
-        existing = self._find_adoptable(body)
-        if existing:
-            self._edit(key, existing, body)
-            rid = existing
+        before = self._same_jobs(body)
+        deployed = bool((body.get("deployment") or {}).get("metadata_file_path"))
+        adoptable = deployed and len(before) == 1
+        if adoptable:
+            # A job this target deployed before (same name and deployment metadata).
+            rid = before[0].id("job_id", integer=True)
+            self._edit(key, rid, body)
         else:
+            known = {job.id("job_id", integer=True) for job in before}
+
+            def made_by_lost_request() -> Answer | None:
+                """After a create whose answer was lost: the one new job of that name."""
+                now = self._same_jobs(body)
+                new = [job for job in now if job.id("job_id", integer=True) not in known]
+                return new[0] if new else None
+
             res = self.conn.call(
-                "POST",
-                f"{JOBS_API}/create",
-                body=body,
-                what=f"create job '{key}'",
-                idempotent=False,
-            )
+                "POST", f"{JOBS_API}/create", body=body, what=f"create job '{key}'",
+                idempotent=False, reconcile=made_by_lost_request,
+            )  # fmt: skip
             rid = res.id("job_id", integer=True)
-        self.apply_permissions(key, rid, config, None, created=not existing)
+        self.apply_permissions(key, rid, config, None, created=not adoptable)
         return self.ref(key, rid, body.get("name"))
 
     def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ the same thing for local and remote runs:
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -134,7 +135,9 @@ class Runs:
     def start(
         self, job_id: str, key: str, params: Mapping[str, str] | None, only: list[str] | None
     ) -> str:
-        body: dict[str, Any] = {"job_id": int(job_id)}
+        # The token makes the start safe to repeat after a lost answer: the workspace
+        # answers a repeat with the run it already started.
+        body: dict[str, Any] = {"job_id": int(job_id), "idempotency_token": secrets.token_hex(16)}
         if params:
             body["job_parameters"] = {str(k): str(v) for k, v in params.items()}
         if only:
@@ -145,7 +148,6 @@ class Runs:
                 f"{JOBS_API}/run-now",
                 body=body,
                 what=f"start job '{key}'",
-                idempotent=False,
             )
         except NotFoundError:
             raise RunError(
