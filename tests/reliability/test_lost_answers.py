@@ -18,21 +18,13 @@ import pytest
 import requests
 
 from mlops_stacks.workspace.databricks.errors import maybe_applied, retryable, surely_not_sent
-from tests.databricks.test_databricks_deploy import make_project
-from tests.reliability.hostile_server import HostileDatabricks, cli_env, run_cli
+from tests.reliability import test_hostile_http
+from tests.reliability.hostile_server import HostileDatabricks, run_cli
 
 DEPLOY = ["deploy", "-t", "staging", "--auto-approve"]
-
-
-@pytest.fixture
-def project(tmp_path: Path, hostile: HostileDatabricks) -> Path:
-    return make_project(tmp_path / "demo", hostile.url)
-
-
-@pytest.fixture
-def env(tmp_path: Path, hostile: HostileDatabricks) -> dict[str, str]:
-    (tmp_path / "home").mkdir()
-    return cli_env(hostile, tmp_path / "home")
+# The project and CLI environment of the hostile-server tests.
+project = test_hostile_http.project
+env = test_hostile_http.env
 
 
 def job_names(server: HostileDatabricks) -> Counter[str]:
