@@ -1,0 +1,43 @@
+"""mlops_stacks/ type-checks under mypy with the strict configuration in pyproject.toml.
+
+The layers talk through shapes (the workspace protocol, run records, the bundle
+model); mypy checks them on every test run, so a key renamed on one side fails
+here rather than in a deploy. The incremental cache (``.mypy_cache`` at the
+repository root, git-ignored) makes repeated runs take a few seconds; a fresh
+clone checks everything once (about 25 s of CPU).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mypy_config() -> dict[str, Any]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+
+
+def test_the_configuration_is_strict_and_relaxes_nothing_globally() -> None:
+    config = _mypy_config()
+    assert config.get("strict") is True
+    assert "ignore_errors" not in config and "ignore_missing_imports" not in config
+    for override in config.get("overrides", []):
+        modules = override["module"]
+        modules = [modules] if isinstance(modules, str) else modules
+        assert "*" not in modules and "mlops_stacks.*" not in modules, override
+
+
+@pytest.mark.timeout(600)
+def test_mypy_passes_on_the_package() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(ROOT / ".mypy_cache")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
