@@ -93,8 +93,10 @@ def bundle_targets(root: Path) -> list[str | None]:
 
 
 def bundle_problems(root: Path, targets: Iterable[str | None] | None = None) -> list[str]:
-    """Errors and warnings (but not skipped workspace look-ups) for every target."""
+    """Errors and warnings for every target, but not skipped workspace look-ups nor the
+    template's example hosts (a render with the defaults has them)."""
     from mlops_stacks.bundle import load_bundle
+    from mlops_stacks.bundle.checks.workspace import is_placeholder_warning
 
     out = []
     for target in bundle_targets(root) if targets is None else targets:
@@ -104,6 +106,7 @@ def bundle_problems(root: Path, targets: Iterable[str | None] | None = None) -> 
             for d in diags
             if d.severity.value in ("error", "warning")
             and not d.summary.startswith(SKIPPED_LOOKUPS)
+            and not is_placeholder_warning(d)
         ]
         for d in unexpected:
             out.append(f"{root} -t {target}: {d.severity.value}: {d.summary} ({d.location})")

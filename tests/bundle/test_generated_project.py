@@ -8,10 +8,16 @@ import pytest
 
 from mlops_stacks.bundle import find_bundle_root, load_bundle
 
+# Workspace URLs of the shape users give (the example hosts are warned about).
+REAL_HOSTS = {
+    "staging_workspace_host": "https://adb-4096012345678901.7.azuredatabricks.net",
+    "prod_workspace_host": "https://adb-4096012345678902.8.azuredatabricks.net",
+}
+
 
 @pytest.mark.slow
 def test_every_target_of_the_generated_project_loads(tmp_path: Path, render) -> None:
-    out = render(tmp_path / "out")
+    out = render(tmp_path / "out", **REAL_HOSTS)
     root = find_bundle_root(cwd=out, env={})
     assert root.parent == out.resolve()
     for target in ("local", "dev", "staging", "prod", "test"):

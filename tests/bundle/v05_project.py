@@ -47,22 +47,22 @@ targets:
     variables:
       catalog_name: dev
     workspace:
-      host: https://adb-1111111111111111.11.azuredatabricks.net
+      host: https://adb-4096011111111123.11.azuredatabricks.net
   staging:
     variables:
       catalog_name: staging
     workspace:
-      host: https://adb-2222222222222222.12.azuredatabricks.net
+      host: https://adb-4096022222222234.12.azuredatabricks.net
   prod:
     variables:
       catalog_name: prod
     workspace:
-      host: https://adb-3333333333333333.13.azuredatabricks.net
+      host: https://adb-4096033333333345.13.azuredatabricks.net
   test:
     variables:
       catalog_name: test
     workspace:
-      host: https://adb-2222222222222222.12.azuredatabricks.net
+      host: https://adb-4096022222222234.12.azuredatabricks.net
 """
 
 ARTIFACTS = """\

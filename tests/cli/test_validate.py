@@ -187,6 +187,13 @@ def test_help_texts_teach(bundle: Path) -> None:
     assert "--strict" in validate_help and "--var" in validate_help
 
 
+# Workspace URLs of the shape users give (the example hosts are warned about).
+REAL_HOSTS = {
+    "staging_workspace_host": "https://adb-4096012345678901.7.azuredatabricks.net",
+    "prod_workspace_host": "https://adb-4096012345678902.8.azuredatabricks.net",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "answers",
@@ -202,7 +209,7 @@ def test_help_texts_teach(bundle: Path) -> None:
 def test_generated_projects_validate_clean_for_every_target(
     tmp_path: Path, render: object, answers: dict[str, object]
 ) -> None:
-    render(tmp_path / "repo", **answers)  # type: ignore[operator]
+    render(tmp_path / "repo", **answers, **REAL_HOSTS)  # type: ignore[operator]
     package = str(answers["project_name"]).lower().replace("-", "_")
     root = tmp_path / "repo" / package
     assert (root / "databricks.yml").is_file()
@@ -217,3 +224,31 @@ def test_generated_projects_validate_clean_for_every_target(
     # The CI example of `validate --help`: strict, no credentials.
     strict = _cli(root, "validate", "-t", "staging", "--strict")
     assert strict.returncode == 0, strict.stdout + strict.stderr
+
+
+@pytest.mark.slow
+def test_strict_validate_fails_on_the_example_hosts_with_the_fix(tmp_path: Path) -> None:
+    init = subprocess.run(
+        [sys.executable, "-m", "mlops_stacks", "init", "--defaults", "--no-git",
+         "--data", "project_name=churn", str(tmp_path / "churn")],
+        capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=600)
+    assert init.returncode == 0, init.stdout + init.stderr
+    root = tmp_path / "churn" / "churn"
+    for target, answer in (("staging", "staging_workspace_host"),
+                           ("prod", "prod_workspace_host")):
+        result = _cli(root, "validate", "-t", target, "--strict")
+        assert result.returncode == 1, result.stdout + result.stderr
+        line = _line_of(root / "databricks.yml", f"  {target}:", "host:")
+        assert f'workspace.host of target "{target}" is a placeholder' in result.stdout
+        assert f"in databricks.yml:{line}:" in result.stdout
+        assert f"--data {answer}=https://" in result.stdout
+    # Without --strict it is a warning: local work goes on.
+    assert _cli(root, "validate", "-t", "staging").returncode == 0
+    assert _cli(root, "validate").returncode == 0
+
+
+def _line_of(path: Path, section: str, key: str) -> int:
+    """1-based line of the first ``key`` after the line ``section``."""
+    lines = path.read_text().splitlines()
+    start = lines.index(section)
+    return next(i for i, text in enumerate(lines[start:], start + 1) if key in text)

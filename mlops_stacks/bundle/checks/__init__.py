@@ -10,7 +10,8 @@ and returns diagnostics located at the offending nodes:
   serving endpoint names and traffic routes, quality monitor schedules;
 - ``references``: ``${resources...}`` references to resources that do not exist;
 - ``identity``: run_as, principals, engine, fields the deployment owns, required
-  and mutually exclusive fields the Databricks CLI rejects.
+  and mutually exclusive fields the Databricks CLI rejects;
+- ``workspace``: a placeholder ``workspace.host`` (the example hosts of ``init``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mlops_stacks.bundle.checks.identity import check_identity
 from mlops_stacks.bundle.checks.jobs import check_jobs
 from mlops_stacks.bundle.checks.ml_resources import check_ml_resources
 from mlops_stacks.bundle.checks.references import check_resource_references
+from mlops_stacks.bundle.checks.workspace import check_workspace
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.diagnostics import Diagnostics, by_location
 
@@ -34,6 +36,7 @@ def check_bundle(tree: Node | None) -> Diagnostics:
     diags.extend(check_ml_resources(tree))
     diags.extend(check_resource_references(tree))
     diags.extend(check_identity(tree))
+    diags.extend(check_workspace(tree))
     diags.sort(key=by_location)
     return diags
 
