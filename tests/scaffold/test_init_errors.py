@@ -179,6 +179,21 @@ CASES = [
         ["--config-file: cannot read nowhere.yml: no such file"],
     ),
     (
+        "release-is-default-branch",
+        {},
+        [D, "--data", "release_branch=main", OUT],
+        1,
+        ["release_branch: 'main' is also the default branch", "deploy to staging and to prod",
+         "--data release_branch=release"],
+    ),
+    (
+        "default-branch-is-release",
+        {},
+        [D, "--data", "default_branch=release", OUT],
+        1,
+        ["release_branch: 'release' is also the default branch", "release_branch=release-prod"],
+    ),
+    (
         "config-is-directory",
         {"answers/keep": ""},
         [D, "--config-file", "answers", OUT],
@@ -312,3 +327,13 @@ def test_files_put_in_the_output_folder_while_prompting_are_never_touched(
         generate(plan)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_bare_copier_refuses_a_release_branch_equal_to_the_default_branch(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import render_template
+
+    with pytest.raises(ValueError, match="release_branch.*is also the default branch"):
+        render_template(tmp_path / "out", default_branch="trunk", release_branch="trunk")
+    assert not (tmp_path / "out" / ".github").exists()
