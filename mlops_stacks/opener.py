@@ -106,8 +106,8 @@ class MlflowUi:
                "PATH": os.pathsep.join([os.path.dirname(sys.executable),
                                         os.environ.get("PATH", "")])}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", tracking_uri,
-             "--default-artifact-root", artifact_root, "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "mlflow",
+             *ui_arguments(tracking_uri, artifact_root, host, port)],
             stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
         ui = cls(url, proc, Path(log.name))
@@ -137,6 +137,15 @@ class MlflowUi:
                 break
             except subprocess.TimeoutExpired:
                 continue
+
+
+def ui_arguments(tracking_uri: str, artifact_root: str, host: str, port: int) -> list[str]:
+    """``mlflow`` arguments of the MLflow UI; each value is joined to its option, so a
+    value starting with '-' (a folder named so) stays a value."""
+    return [
+        "ui", f"--backend-store-uri={tracking_uri}", f"--default-artifact-root={artifact_root}",
+        f"--host={host}", f"--port={port}",
+    ]  # fmt: skip
 
 
 def _answers(url: str, timeout: float = 1) -> bool:

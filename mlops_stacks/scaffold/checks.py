@@ -130,7 +130,7 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 def actionlint_problems(workflows: list[Path]) -> list[str]:
     if not workflows:
         return []
-    result = _run([_tool("actionlint"), "-no-color", *map(str, workflows)])
+    result = _run([_tool("actionlint"), "-no-color", "--", *map(str, workflows)])
     if result.returncode == 0:
         return []
     lines = [line for line in (result.stdout + result.stderr).splitlines() if ": " in line]
@@ -142,7 +142,7 @@ def schema_problems(kind: str, files: list[Path]) -> list[str]:
     if not files:
         return []
     schema, *extra = VENDOR_SCHEMAS[kind]
-    cmd = [_tool("check-jsonschema"), "--builtin-schema", schema, *extra, *map(str, files)]
+    cmd = [_tool("check-jsonschema"), "--builtin-schema", schema, *extra, "--", *map(str, files)]
     result = _run(cmd)
     if result.returncode == 0:
         return []

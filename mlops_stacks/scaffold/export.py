@@ -26,7 +26,7 @@ def export_template(dest: Path) -> str:
     repo = releases.builtin_repository()
     try:
         subprocess.run(
-            ["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(dest)],
+            ["git", "clone", "--quiet", "--no-hardlinks", "--", str(repo), str(dest)],
             check=True, capture_output=True, text=True,
         )
         for args in (["remote", "remove", "origin"], ["checkout", "--quiet", "-B", "main"]):

@@ -206,7 +206,7 @@ def slow_problems(bundle: Path, job: str) -> list[str]:
     deploy = _command(["-m", "mlops_stacks", "deploy", "--auto-approve"], bundle, "deploy")
     problems += deploy
     if not deploy and job in _job_keys(bundle):
-        problems += _command(["-m", "mlops_stacks", "run", job], bundle, f"run {job}")
+        problems += _command(["-m", "mlops_stacks", "run", "--", job], bundle, f"run {job}")
     return problems
 
 

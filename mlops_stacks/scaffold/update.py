@@ -116,6 +116,15 @@ def locate_subproject(project_dir: Path) -> Subproject:
     if not answers.get("_src_path"):
         raise AnswerError(f"{path}: records no _src_path; the template it came from is unknown.")
     source = str(answers["_src_path"]).replace("\\", "/")
+    for key, value in (("_src_path", source), ("_commit", answers.get("_commit"))):
+        # Both reach git (ls-remote, clone, checkout) as arguments: never as options.
+        if str(value or "").lstrip().startswith("-"):
+            raise AnswerError(
+                f"{path}: {key} is {str(value)[:80]!r}, which starts with '-': git would "
+                "read it as an option, not a template source or version.",
+                hint=f"Set {key} to the template's URL or folder (and _commit to a version "
+                "tag), as `mlops-stacks init` records them.",
+            )
     if not answers.get("_commit") and source.endswith(("_templates/mlops-stacks",
                                                         "templates/mlops-stacks")):
         # mlops-stacks 0.1.0 recorded the built-in template as a path of the machine.
@@ -308,7 +317,7 @@ def _scratch_clone(root: Path) -> Iterator[Path]:
     rel = root.resolve().relative_to(top.resolve())
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-pretend-") as tmp:
         clone = Path(tmp) / top.name
-        _git(Path(tmp), "clone", "--quiet", "--no-checkout", str(top), str(clone))
+        _git(Path(tmp), "clone", "--quiet", "--no-checkout", "--", str(top), str(clone))
         _git(clone, "checkout", "--quiet", _git(top, "rev-parse", "HEAD").strip())
         yield clone / rel
 
@@ -364,7 +373,7 @@ def latest_version(sub: Subproject) -> str | None:
         return None  # a folder without git: no versions
     try:
         out = subprocess.run(
-            ["git", "ls-remote", "--tags", "--refs", repo],
+            ["git", "ls-remote", "--tags", "--refs", "--", repo],
             capture_output=True,
             text=True,
             check=True,

@@ -159,6 +159,13 @@ class ModelServer:
             pass
 
 
+def serve_arguments(model_uri: str, host: str, port: int) -> list[str]:
+    """``mlflow`` arguments that serve ``model_uri``; each value is joined to its option,
+    so a value starting with '-' stays a value."""
+    return ["models", "serve", f"--model-uri={model_uri}", "--env-manager=local",
+            f"--host={host}", f"--port={port}", "--workers=1"]  # fmt: skip
+
+
 def start_server(
     model: ServedModel,
     *,
@@ -179,14 +186,7 @@ def start_server(
     env["MLFLOW_REGISTRY_URI"] = model.registry_uri
     # MLflow starts ``uvicorn`` by name: make this interpreter's scripts findable.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    cmd = [
-        sys.executable, "-m", "mlflow", "models", "serve",
-        "--model-uri", model.uri,
-        "--env-manager", "local",
-        "--host", host,
-        "--port", str(port),
-        "--workers", "1",
-    ]
+    cmd = [sys.executable, "-m", "mlflow", *serve_arguments(model.uri, host, port)]
     log = tempfile.NamedTemporaryFile(prefix="mlops-stacks-serve-", suffix=".log", delete=False)
     # Quiet: all output to the log. Otherwise the server's access log shows on the
     # terminal and its errors are also kept for the failure message.
