@@ -21,6 +21,7 @@ the user's lines are always kept.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -257,18 +258,29 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
         ) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def check_data(sub: Subproject, options: UpdateOptions) -> None:
     """Check ``--data`` answers against the version updated to, before anything changes.
 
     The same checks and one-line messages as ``init`` (unknown keys with a
-    did-you-mean, types, choices, the template's validators).
+    did-you-mean, types, choices, the template's validators). Recorded answers with a
+    line break or control character (an edited answers file) are checked the same way:
+    copier would render them into YAML and shell lines unchecked.
     """
-    if not options.data:
-        return
     from mlops_stacks.scaffold.answers import Given
     from mlops_stacks.scaffold.questionnaire import Questionnaire, check
 
-    given = {k: Given(v) for k, v in options.data.items()}
+    answers_file = sub.folder / ANSWERS_FILE
+    given = {
+        k: Given(v, str(answers_file)) for k, v in sub.answers.items()
+        if not k.startswith("_") and k not in options.data
+        and isinstance(v, str) and _CONTROL.search(v)
+    }  # fmt: skip
+    given.update({k: Given(v) for k, v in options.data.items()})
+    if not given:
+        return
     context = {k: v for k, v in sub.answers.items() if not k.startswith("_")}
     context.update(sub.data)
     context.update(options.data)
@@ -276,7 +288,7 @@ def check_data(sub: Subproject, options: UpdateOptions) -> None:
         questionnaire = Questionnaire.read(
             sub.source, vcs_ref=options.vcs_ref, trusted=options.trust
         )
-        questionnaire.check_keys(given)
+        questionnaire.check_keys({k: v for k, v in given.items() if k in options.data})
         for key, answer in given.items():
             others = {k: v for k, v in context.items() if k != key}
             check(questionnaire.question(key, others), answer)

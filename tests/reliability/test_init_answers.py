@@ -66,6 +66,9 @@ def _keys(value: object) -> set[str]:
         ("release_branch=rel{x}", "contains"),
         ("staging_catalog=a: b", "is not a valid Unity Catalog name"),
         ("prod_catalog=prod\n  injected: true", "contains a line break"),
+        # `: ` makes the workflow YAML invalid; ` #` cuts the install line at the comment.
+        ("mlops_stacks_requirement=mlops-stacks: 1", "is not a pip requirement"),
+        ("mlops_stacks_requirement=mlops-stacks>=0.2 #,<0.3", "is not a pip requirement"),
     ],
 )
 def test_answers_that_would_break_a_file_are_refused(
@@ -202,3 +205,41 @@ def test_an_answers_file_that_would_exhaust_memory_is_refused(
     assert len(output) < 2000
     assert not out.exists()
     canaries.assert_untouched()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("staging_workspace_host", "https://a.cloud.databricks.com"),
+        ("read_user_group", "users"),
+        ("staging_catalog", "staging"),
+        ("schema_name", "ml"),
+        ("mlops_stacks_requirement", "mlops-stacks>=0.2"),
+    ],
+)
+def test_the_template_validators_refuse_a_trailing_line_break(key: str, value: str) -> None:
+    # Python's `$` matches before a final line break; an answers file can carry one past
+    # the checks of `init` (update reads it), so the template's validators must refuse it.
+    from mlops_stacks.scaffold.questionnaire import Questionnaire, _validated
+    from mlops_stacks.scaffold.releases import builtin_template
+
+    questionnaire = Questionnaire.read(builtin_template())
+    question = questionnaire.question(key, {"project_name": "demo"})
+    assert _validated(question, value) == value
+    with pytest.raises(Exception, match="is not|has no|refused"):
+        _validated(question, value + "\n")
+
+
+def test_update_refuses_a_line_break_put_into_the_answers_file(out: Path) -> None:
+    from tests.scaffold.update_kit import cli, git
+
+    code, text = init("--defaults", "--data", "project_name=demo", str(out))
+    assert code == 0, text
+    answers = next(out.rglob(".copier-answers.yml"))
+    answers.write_text(answers.read_text().replace("staging_catalog: staging",
+                                                   'staging_catalog: "staging\\n"'))
+    git(out, "commit", "-qam", "edited answers")
+    code, stdout, stderr = cli("update", str(answers.parent))
+    assert code == 1, stdout + stderr
+    assert "staging_catalog" in stderr and "line break" in stderr
+    assert str(answers) in stderr
