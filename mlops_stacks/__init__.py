@@ -31,7 +31,7 @@ _LAZY = {
     "InitResult": ("mlops_stacks.scaffold", "InitResult"),
     "init_project": ("mlops_stacks.scaffold", "init_project"),
     "Bundle": ("mlops_stacks.bundle", "Bundle"),
-    "load_bundle": ("mlops_stacks.bundle", "load_bundle"),
+    "load_bundle": ("mlops_stacks.workspace.current_user", "load_bundle"),
     "find_bundle_root": ("mlops_stacks.bundle", "find_bundle_root"),
     "Workspace": ("mlops_stacks.workspace", "Workspace"),
     "open_workspace": ("mlops_stacks.workspace", "open_workspace"),

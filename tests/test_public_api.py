@@ -20,13 +20,14 @@ def test_exports_are_exactly_the_public_api() -> None:
 
 
 def test_every_export_resolves_to_the_subpackage_object() -> None:
-    import mlops_stacks.bundle
     import mlops_stacks.deploy
     import mlops_stacks.scaffold
+    import mlops_stacks.workspace.current_user
 
     for name in mlops_stacks.__all__:
         assert getattr(mlops_stacks, name) is not None, name
-    assert mlops_stacks.load_bundle is mlops_stacks.bundle.load_bundle
+    # The bundle layer's loader with the workspace's current-user look-up passed in.
+    assert mlops_stacks.load_bundle is mlops_stacks.workspace.current_user.load_bundle
     assert mlops_stacks.init_project is mlops_stacks.scaffold.init_project
     # Importing the ``deploy`` subpackage must not shadow the exported functions.
     assert mlops_stacks.deploy_bundle is mlops_stacks.deploy.deploy

@@ -5,6 +5,10 @@
     from mlops_stacks.bundle import load_bundle
     bundle, diags = load_bundle(target="dev", variables={"catalog": "main"})
 
+This layer reads files only: ``${workspace.current_user.*}`` is resolved from
+``current_user`` or a ``user_lookup`` the caller passes; ``mlops_stacks.load_bundle``
+passes the Databricks one.
+
 The work is a pipeline of small named steps (``bundle/steps/``) run in
 phases (``bundle/phases.py``).
 """

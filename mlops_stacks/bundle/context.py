@@ -17,6 +17,11 @@ from typing import Any, Protocol
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.diagnostics import Diagnostics, Location, info
 
+#: ``(host, workspace.profile) -> user`` (``{"userName": ...}``, or ``None`` without
+#: credentials). The bundle layer does not talk to workspaces: the caller passes one in
+#: (``mlops_stacks.workspace.current_user.user_lookup`` asks Databricks).
+UserLookup = Callable[[str, "str | None"], "dict[str, Any] | None"]
+
 
 @dataclass
 class Context:
@@ -34,7 +39,7 @@ class Context:
     """Environment used for ``BUNDLE_VAR_<name>``."""
     current_user_arg: dict[str, Any] | None = None
     """The workspace user, when the caller knows it (credentials)."""
-    user_lookup: Callable[[str, str | None], dict[str, Any] | None] | None = None
+    user_lookup: UserLookup | None = None
     """Asks a remote workspace for its user, ``(host, workspace.profile) -> user``; called
     only when needed (see ``PopulateCurrentUser``); ``None`` skips look-ups."""
 

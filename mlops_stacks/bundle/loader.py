@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.context import Context, UserLookup
 from mlops_stacks.bundle.model import Bundle
 from mlops_stacks.bundle.phases import run_phases
 from mlops_stacks.bundle.root import find_bundle_root, root_file_in
@@ -31,8 +31,7 @@ def load_bundle(
     env: Mapping[str, str] | None = None,
     strict: bool = False,
     *,
-    lookup_user: bool = True,
-    profile: str | None = None,
+    user_lookup: UserLookup | None = None,
 ) -> tuple[Bundle | None, Diagnostics]:
     """Load, merge, resolve and validate the bundle for one target.
 
@@ -43,10 +42,11 @@ def load_bundle(
     user (``{"userName": ...}``); ``None`` uses the OS user for the local
     workspace and skips user look-ups (one warning) elsewhere. ``env``: the
     environment for ``BUNDLE_VAR_*`` (default ``os.environ``). ``strict``:
-    warnings count as errors. ``lookup_user``: for a Databricks target without
-    ``current_user``, ask the workspace who the configured credentials belong to
-    (``profile`` wins over ``workspace.profile``); without credentials the
-    look-up is skipped with the one warning.
+    warnings count as errors. ``user_lookup``: for a Databricks target without
+    ``current_user``, asks the workspace who the configured credentials belong to
+    (``None``: the look-up is skipped with the one warning).
+    ``mlops_stacks.load_bundle`` (``workspace/current_user.py``) passes the
+    Databricks look-up: this layer knows no workspace.
 
     Returns ``(bundle, diagnostics)``; ``bundle`` is ``None`` when there are
     errors. Raises ``ConfigError`` when no bundle is found.
@@ -62,7 +62,7 @@ def load_bundle(
         variables_arg=dict(variables or {}),
         env=env,
         current_user_arg=current_user,
-        user_lookup=_lookup(profile) if lookup_user else None,
+        user_lookup=user_lookup,
     )
     with _no_cyclic_gc():
         diags = run_phases(ctx)
@@ -71,12 +71,6 @@ def load_bundle(
     if diags.has_errors() or ctx.tree is None or ctx.target is None:
         return None, diags
     return Bundle(root=Path(directory), target=ctx.target, tree=ctx.tree, diagnostics=diags), diags
-
-
-def _lookup(profile: str | None) -> Callable[[str, str | None], dict[str, Any] | None]:
-    from mlops_stacks.workspace.current_user import user_lookup
-
-    return user_lookup(profile)
 
 
 @contextmanager

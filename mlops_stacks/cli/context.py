@@ -40,9 +40,9 @@ def load_target_bundle(target: str | None, var: list[str] | None,
     the identity behind the credentials (of ``profile`` when given, else the
     target's ``workspace.profile``), as for any library caller.
     """
-    from mlops_stacks.bundle import load_bundle
     from mlops_stacks.diagnostics import Diagnostics, render_github, render_text
     from mlops_stacks.errors import ConfigError
+    from mlops_stacks.workspace.current_user import load_bundle
 
     variables = parse_pairs(var, "--var")
     try:

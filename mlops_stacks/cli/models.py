@@ -40,7 +40,7 @@ def list_models(
         mlops-stacks models list -o json
     """
     from mlops_stacks.cli.context import open_target
-    from mlops_stacks.workspace.models import list_models as find_models
+    from mlops_stacks.registered_models import list_models as find_models
 
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)

@@ -57,9 +57,10 @@ def validate(
     output: OutputFormat = OUTPUT,
     profile: str | None = PROFILE,
 ) -> None:
-    from mlops_stacks.bundle import find_bundle_root, load_bundle
+    from mlops_stacks.bundle import find_bundle_root
     from mlops_stacks.diagnostics import Diagnostics
     from mlops_stacks.errors import ConfigError
+    from mlops_stacks.workspace.current_user import load_bundle
 
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)

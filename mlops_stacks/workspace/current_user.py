@@ -8,10 +8,15 @@ the CLI get the same ``${workspace.current_user.*}`` and so the same root path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-UserLookup = Callable[[str, "str | None"], "dict[str, Any] | None"]
+from mlops_stacks.bundle.context import UserLookup
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.diagnostics import Diagnostics
 
 
 def lookup_current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
@@ -39,4 +44,25 @@ def user_lookup(profile: str | None = None) -> UserLookup:
     return lookup
 
 
-__all__ = ["UserLookup", "lookup_current_user", "user_lookup"]
+def load_bundle(
+    root: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    variables: dict[str, str] | None = None,
+    current_user: dict[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+    *,
+    lookup_user: bool = True,
+    profile: str | None = None,
+) -> tuple[Bundle | None, Diagnostics]:
+    """``bundle.load_bundle`` that, for a Databricks target without ``current_user``,
+    asks the workspace who the configured credentials belong to (``lookup_user``;
+    ``profile`` wins over ``workspace.profile``); without credentials the look-up
+    is skipped with one warning. This is ``mlops_stacks.load_bundle``."""
+    from mlops_stacks.bundle.loader import load_bundle as load
+
+    return load(root, target, variables, current_user, env, strict,
+                user_lookup=user_lookup(profile) if lookup_user else None)
+
+
+__all__ = ["UserLookup", "load_bundle", "lookup_current_user", "user_lookup"]

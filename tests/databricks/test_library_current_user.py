@@ -39,7 +39,7 @@ def _project(root: Path, host: str) -> Path:
 def test_library_resolves_the_current_user_and_deploys_where_the_cli_does(
     tmp_path: Path, db_env: FakeDatabricks
 ) -> None:
-    from mlops_stacks.bundle import load_bundle
+    from mlops_stacks import load_bundle
     from mlops_stacks.deploy import deploy
     from mlops_stacks.workspace import open_workspace
 
@@ -75,7 +75,7 @@ def test_library_resolves_the_current_user_and_deploys_where_the_cli_does(
 def test_without_credentials_the_library_skips_the_lookup_with_one_warning(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from mlops_stacks.bundle import load_bundle
+    from mlops_stacks import load_bundle
 
     for key in ("DATABRICKS_TOKEN", "DATABRICKS_HOST", "DATABRICKS_CONFIG_PROFILE",
                 "DATABRICKS_CLIENT_ID", "ARM_CLIENT_ID", "DATABRICKS_AUTH_TYPE"):

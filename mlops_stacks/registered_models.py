@@ -3,6 +3,9 @@
 ``list_models(bundle, workspace)`` reads the target's store read-only (no MLflow
 import). On Databricks the registry lives in Unity Catalog: ``models list``
 points at each model's page instead.
+
+It reads what is deployed through ``summary.summarize``, so it sits above
+``deploy/`` and ``workspace/`` (as ``summary.py`` does), not inside the workspace layer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from mlops_stacks.errors import WorkspaceError
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.workspace.local import LocalWorkspace
     from mlops_stacks.workspace.protocol import Workspace
 
 
@@ -56,7 +60,7 @@ def list_models(bundle: Bundle, workspace: Workspace) -> list[ModelInfo]:
     return out
 
 
-def _read_versions(workspace: Any, models: list[ModelInfo]) -> None:
+def _read_versions(workspace: LocalWorkspace, models: list[ModelInfo]) -> None:
     db = workspace.mlflow.db_file
     try:
         with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
