@@ -87,18 +87,31 @@ class MlflowUi:
     url: str
     process: subprocess.Popen[bytes] | None
     log_path: Path | None
+    busy_port: int | None = None
+    """The port asked for, when another store's UI held it and this one runs elsewhere."""
+    db: Path | None = None
 
     @classmethod
     def start(cls, *, tracking_uri: str, artifact_root: str, host: str = "127.0.0.1",
               port: int = 5000, timeout: float = 120.0) -> MlflowUi:
-        """Reuse a UI answering on ``host:port``, or start ``mlflow ui`` and wait for it."""
-        from mlops_stacks.errors import require_extra
+        """Reuse a UI on ``host:port`` that serves this store, or start ``mlflow ui`` and wait.
 
+        A UI on the port that serves another store (another project's) is left alone:
+        this store's UI then starts on a free port, and ``busy_port`` says so.
+        """
+        from mlops_stacks.errors import require_extra
+        from mlops_stacks.workspace.mlflow_ui import record_ui, serves_store, store_db
+
+        db = store_db(tracking_uri)
         url = f"http://{host}:{port}"
+        busy = None
         # Nothing listening is refused at once; a UI that listens may answer slowly
         # on a busy machine, and must not be mistaken for a free port.
         if _answers(url, timeout=10):
-            return cls(url, None, None)
+            if serves_store(url, db):
+                return cls(url, None, None, db=db)
+            busy, port = port, _free_port(host)
+            url = f"http://{host}:{port}"
         require_extra("mlflow", purpose="Opening the MLflow UI")
         log = tempfile.NamedTemporaryFile(prefix="mlops-stacks-mlflow-ui-", suffix=".log",
                                           delete=False)
@@ -110,7 +123,7 @@ class MlflowUi:
              *ui_arguments(tracking_uri, artifact_root, host, port)],
             stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
-        ui = cls(url, proc, Path(log.name))
+        ui = cls(url, proc, Path(log.name), busy, db)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -119,6 +132,7 @@ class MlflowUi:
                     f"The MLflow UI exited with code {proc.returncode} before it was ready.",
                     hint="\n".join(tail) or f"Is port {port} free? Choose another with --port.")
             if _answers(url):
+                record_ui(db, url, proc.pid)
                 return ui
             time.sleep(0.3)
         ui.stop()
@@ -127,6 +141,10 @@ class MlflowUi:
     def stop(self) -> None:
         if self.process is None:
             return
+        if self.db is not None:
+            from mlops_stacks.workspace.mlflow_ui import forget_ui
+
+            forget_ui(self.db, self.process.pid)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(self.process.pid, sig)
@@ -146,6 +164,14 @@ def ui_arguments(tracking_uri: str, artifact_root: str, host: str, port: int) ->
         "ui", f"--backend-store-uri={tracking_uri}", f"--default-artifact-root={artifact_root}",
         f"--host={host}", f"--port={port}",
     ]  # fmt: skip
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def _answers(url: str, timeout: float = 1) -> bool:

@@ -11,7 +11,8 @@ from mlops_stacks.cli.options import PROFILE, TARGET, VAR
 HELP = """Open the MLflow UI of the local workspace, or a resource's page on Databricks.
 
 On the local target this runs `mlflow ui` on the target's store (reusing one
-already answering on `--port`), prints its URL, opens it in a browser and keeps
+already serving that store on `--port`; when another project's UI holds the
+port, a free port is taken and named), prints its URL, opens it in a browser and keeps
 it running until Ctrl-C. RESOURCE (a key such as `experiment`, or `KIND.KEY`)
 opens that experiment's or model's page. On Databricks it opens the resource's
 page (a job, an experiment, a model...) or, without RESOURCE, the bundle's folder.
@@ -40,7 +41,8 @@ def open_(
 
     term, bundle, workspace = open_target(target, var, profile)
     summary = summarize(bundle, workspace)
-    dest = destination(summary, resource, f"http://127.0.0.1:{port}")
+    asked = f"http://127.0.0.1:{port}"
+    dest = destination(summary, resource, asked)
     if not dest.needs_mlflow_ui:
         term.print(f"Opening {dest.title}: {dest.url}")
         _browse(dest.url, no_browser)
@@ -50,6 +52,10 @@ def open_(
     with term.status("Starting the MLflow UI"):
         ui = MlflowUi.start(tracking_uri=info.mlflow_tracking_uri,
                             artifact_root=info.mlflow_artifact_root, port=port)
+    dest.url = ui.url + dest.url.removeprefix(asked)
+    if ui.busy_port is not None:
+        term.warn(f"Port {ui.busy_port} serves another MLflow store (another project's UI); "
+                  f"this target's UI starts on port {ui.url.rsplit(':', 1)[1]} instead.")
     if ui.process is None:
         term.print(f"The MLflow UI already runs at {ui.url}")
         term.print(f"Opening {dest.title}: {dest.url}")

@@ -199,12 +199,15 @@ def results_for(workspace: Any, bundle: Any, record: Any, before: Aliases) -> Ru
             out.links[f"experiment {key}"] = f"{host}/ml/experiments/{exp.id}"
         return out
     from mlops_stacks.deploy.state import load_state
+    from mlops_stacks.workspace.mlflow_ui import recorded_ui
 
     synced = set(load_state(workspace, bundle.name, bundle.target).files)
+    db = workspace.mlflow.db_file
     return collect(
-        workspace.mlflow.db_file, start=record.start_time or time.time(),
+        db, start=record.start_time or time.time(),
         end=record.end_time or time.time(), models=_model_names(workspace, bundle),
         before=before, files_dir=workspace.files_dir, synced=synced,
+        ui_url=recorded_ui(db) or f"http://127.0.0.1:{MLFLOW_UI_PORT}",
     )
 
 
