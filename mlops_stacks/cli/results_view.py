@@ -24,6 +24,9 @@ def print_results(term: Terminal, record: Any, results: RunResults) -> None:
         for run in results.mlflow_runs:
             p(f"  {run.name or run.run_id} ({run.experiment}): {run.status.lower()}",
               markup=False, soft_wrap=True)
+            if run.params:
+                p("    params: " + ", ".join(f"{k}={v}" for k, v in run.params.items()),
+                  markup=False, soft_wrap=True)
             shown = list(run.metrics.items())[:MAX_METRICS]
             if shown:
                 more = (f" (+{len(run.metrics) - MAX_METRICS} more)"

@@ -82,7 +82,7 @@ def run(
     from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.cli.run_view import RunView
-    from mlops_stacks.workspace.run_results import baseline, results_for
+    from mlops_stacks.workspace.run_results import baseline, results_for, save_results
 
     json_mode = output is OutputFormat.json
     overrides = parse_job_params(params)
@@ -108,6 +108,7 @@ def run(
             job_key, params=overrides, only=only or None, on_event=view, timeout=timeout
         )
     results = results_for(workspace, bundle, record, before)
+    save_results(workspace, record.run_id, results)
     from mlops_stacks.cli import terminal
 
     if terminal.DEBUG and getattr(record, "start_note", None) and not json_mode:
@@ -157,7 +158,11 @@ def _start(term: Terminal, bundle: Any, workspace: Any, job_key: str,
            overrides: dict[str, str], only: list[str] | None, json_mode: bool,
            diagnostics: list[Any]) -> None:
     """``--no-wait``: start the run (or hear that it was skipped or queued) and return."""
+    from mlops_stacks.workspace.run_results import baseline, remember_baseline
+
+    before = baseline(workspace, bundle)
     run_id = workspace.start_run(job_key, params=overrides, only=only or None)
+    remember_baseline(workspace, run_id, before)
     started = workspace.get_run(run_id)
     follow = f"mlops-stacks runs get {run_id} -t {bundle.target} --follow"
     if json_mode:

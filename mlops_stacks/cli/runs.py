@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import typer
 
@@ -42,16 +43,22 @@ def list_runs(
     var: list[str] | None = VAR,
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
+    metric: list[str] | None = typer.Option(
+        None, "--metric", metavar="NAME",
+        help="Add a column with this MLflow metric of each run (repeatable), to compare runs.",
+    ),
 ) -> None:
     """List runs, newest first, with their state and duration.
 
     On a terminal: a table, or one block per run when the terminal is too narrow.
-    Piped: a header line, then one tab-separated run per line.
+    Piped: a header line, then one tab-separated run per line. `--metric NAME` adds
+    the metric each run logged to MLflow (empty when it logged none).
 
     Examples:
 
         mlops-stacks runs list
         mlops-stacks runs list model_training_job -o json
+        mlops-stacks runs list model_training_job --metric holdout_r2_score
     """
     from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
@@ -66,8 +73,11 @@ def list_runs(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
             hint=f"Jobs in this bundle: {', '.join(jobs) or 'none'}.{did_you_mean(job_key, jobs)}",
         )
+    metrics = list(dict.fromkeys(metric or []))
+    values = _metric_values(workspace, bundle, records, metrics)
     if json_mode:
-        term.json([r.to_dict() for r in records])
+        term.json([{**r.to_dict(), **({"metrics": values[r.run_id]} if metrics else {})}
+                   for r in records])
         return
     if not records:
         which = f"job {job_key}" if job_key else "any job"
@@ -75,12 +85,35 @@ def list_runs(
                    f"Start one with: mlops-stacks run {job_key or 'JOB_KEY'}")
         return
     term.table(
-        ["Run", "Job", "State", "Started", "Duration"],
+        ["Run", "Job", "State", "Started", "Duration", *metrics],
         [
-            [r.run_id, r.job_key, r.state, _time(r.start_time), format_duration(r.duration)]
+            [r.run_id, r.job_key, r.state, _time(r.start_time), format_duration(r.duration),
+             *(_number(values[r.run_id].get(m)) for m in metrics)]
             for r in records
         ],
     )
+    missing = [m for m in metrics if all(values[r.run_id].get(m) is None for r in records)]
+    if missing:
+        term.warn(f"No run here logged {', '.join(missing)}; `mlops-stacks runs get RUN_ID` "
+                  "lists the metrics a run logged.")
+
+
+def _metric_values(workspace: Any, bundle: Any, records: list[Any], names: list[str]
+                   ) -> dict[str, dict[str, float | None]]:
+    """``run_id -> {metric: value}`` for the metrics asked for (nothing asked: no lookups)."""
+    if not names:
+        return {r.run_id: {} for r in records}
+    from mlops_stacks.workspace.run_results import results_of
+
+    out: dict[str, dict[str, float | None]] = {}
+    for r in records:
+        results = results_of(workspace, bundle, r)
+        out[r.run_id] = {m: results.metric(m) if results else None for m in names}
+    return out
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
 
 
 @runs_app.command("get")
@@ -96,7 +129,8 @@ def get_run(
     profile: str | None = PROFILE,
     output: OutputFormat = OUTPUT,
 ) -> None:
-    """Show one run: its state, each task's state, duration, note and log file.
+    """Show one run: its state, each task's state, duration, note and log file, and once
+    it ended what it produced (metrics, model versions, alias moves, outputs, links).
 
     With --follow, wait for the run to end, printing each task's state changes and
     the new lines of its log (local workspace) as they come.
@@ -111,7 +145,7 @@ def get_run(
     from mlops_stacks.cli.run_view import RunView, format_duration, print_failures
 
     json_mode = output is OutputFormat.json
-    term, _bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
+    term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     record = workspace.get_run(run_id)
     if follow:
         from mlops_stacks.runner.follow import follow_run
@@ -122,8 +156,12 @@ def get_run(
         view = RunView(term.out, live=False)
         record = follow_run(workspace.get_run, run_id, view,
                             on_log_line=None if json_mode else log_line)
+    from mlops_stacks.workspace.run_results import results_of
+
+    results = results_of(workspace, bundle, record)
     if json_mode:
-        term.json(record.to_dict())
+        term.json({**record.to_dict(),
+                   **({"results": results.to_dict()} if results is not None else {})})
     else:
         if not follow:
             term.print(f"Run {record.run_id} of {record.job_key}: {record.state}")
@@ -144,7 +182,11 @@ def get_run(
             )
         print_failures(record, term.out)
         url = getattr(record, "url", None)
-        if url:
+        if results is not None:
+            from mlops_stacks.cli.results_view import print_results
+
+            print_results(term, record, results)
+        elif url:
             term.print(f"Run page: {url}")
     if follow and record.state != "SUCCESS":
         raise typer.Exit(1)

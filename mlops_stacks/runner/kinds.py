@@ -54,13 +54,38 @@ def check_supported(key: str, settings: dict[str, Any], job_key: str) -> str:
     kind = task_kind(settings)
     if kind in KINDS.values():
         return kind
-    what = f"a {kind}" if kind != "unknown" else "no task kind"
+    from mlops_stacks.bundle.schema.loader import task_types
+
+    if kind not in task_types():  # no task type at all: a typo, or a field left out
+        summary, hint = _nothing_to_run(key, settings, job_key, task_types())
+        raise RunError(summary, hint=hint)
     raise RunError(
-        f"Task '{key}' of job '{job_key}' is {what}, which the local runner cannot run.",
+        f"Task '{key}' of job '{job_key}' is a {kind}, which the local runner cannot run.",
         hint="Local runs support notebook_task, spark_python_task, python_wheel_task, "
         "condition_task, run_job_task and for_each_task. Run this job on a Databricks target "
         "(--target dev), or leave the task out with --only.",
     )
+
+
+def _nothing_to_run(key: str, settings: dict[str, Any], job_key: str,
+                    types: tuple[str, ...]) -> tuple[str, str]:
+    """The error for a task with no task type: the unknown field that may be one, and the fix."""
+    from mlops_stacks.bundle.schema.loader import task_fields
+    from mlops_stacks.bundle.suggest import closest
+
+    unknown = [field for field in settings if field not in task_fields()]
+    guesses = [(field, closest(field, types)) for field in unknown
+               if field.endswith("_task") or closest(field, types)]
+    where = "(`mlops-stacks validate` shows its file and line)"
+    if guesses:
+        field, match = guesses[0]
+        better = f' (did you mean "{match}"?)' if match else ""
+        return (f"Task '{key}' of job '{job_key}' has nothing to run: its field "
+                f"'{field}' is not a task type{better}.",
+                f"Rename the field in the job's task {where}, then deploy again.")
+    return (f"Task '{key}' of job '{job_key}' has nothing to run: it has no task type "
+            f"({', '.join(sorted(KINDS))} run locally).",
+            f"Give the task one of them {where}, then deploy again.")
 
 
 def local_file(

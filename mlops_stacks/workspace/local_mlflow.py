@@ -22,7 +22,9 @@ milliseconds. Its ``Default`` experiment keeps artifacts under
 
 Creating adopts an existing experiment or model of the same name (restoring a
 deleted experiment), so a deploy that was interrupted converges instead of
-failing or duplicating. Deleting something already gone is not an error.
+failing or duplicating. Deleting an experiment deletes it for good, with its
+runs and artifacts (``mlflow gc``), so a redeploy starts an empty one.
+Deleting something already gone is not an error.
 
 ``existing`` tells which experiments and models are still there by reading the
 sqlite store directly (stdlib ``sqlite3``, read-only), without importing
@@ -250,12 +252,39 @@ class MlflowResources:
         return exp_id, name
 
     def delete_experiment(self, exp_id: str) -> None:
+        """Delete the experiment for good: its runs, their artifacts and logged models.
+
+        MLflow's own delete only moves an experiment to its trash, and a later create of
+        the same name would bring it back with every run. ``destroy`` says it deletes the
+        experiment "and its data", so a redeploy starts a new, empty experiment.
+        """
         client = self.client()
         current = self._call("read experiment", client.get_experiment, exp_id, missing_ok=True)
-        if current is None or current.lifecycle_stage == "deleted":
+        if current is None:
             return
-        self._call(f"delete experiment {exp_id}", client.delete_experiment, exp_id,
-                   missing_ok=True)
+        if current.lifecycle_stage != "deleted":
+            self._call(f"delete experiment {exp_id}", client.delete_experiment, exp_id,
+                       missing_ok=True)
+        self._purge_experiment(exp_id, str(current.artifact_location or ""))
+
+    def _purge_experiment(self, exp_id: str, location: str) -> None:
+        """``mlflow gc`` of one trashed experiment, then its artifact folder in this store."""
+        import io
+        from contextlib import redirect_stderr, redirect_stdout
+        from urllib.parse import urlparse
+
+        from mlflow.cli import gc
+
+        quiet = io.StringIO()
+        with redirect_stdout(quiet), redirect_stderr(quiet):
+            self._call(f"delete experiment {exp_id} for good", gc.main, args=[
+                "--backend-store-uri", self.tracking_uri, "--tracking-uri", self.tracking_uri,
+                "--experiment-ids", exp_id], standalone_mode=False)
+        folder = Path(urlparse(location).path) if location.startswith("file:") else None
+        root = self.artifact_root.resolve()
+        if folder is not None and folder.resolve() != root and folder.resolve().is_relative_to(
+                root):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def get_experiment(self, exp_id: str) -> dict[str, Any] | None:
         client = self.client()

@@ -27,6 +27,7 @@ class MlflowRun:
     status: str
     metrics: dict[str, float] = field(default_factory=dict)
     url: str = ""
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,8 +70,32 @@ class RunResults:
             {"model": m, "alias": a, "version": v} for m, a, v in self.kept_aliases]
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResults:
+        return cls(
+            mlflow_runs=[MlflowRun(**r) for r in data.get("mlflow_runs", [])],
+            model_versions=[ModelVersion(**v) for v in data.get("model_versions", [])],
+            alias_moves=[AliasMove(**m) for m in data.get("alias_moves", [])],
+            kept_aliases=[(k["model"], k["alias"], k["version"])
+                          for k in data.get("kept_aliases", [])],
+            outputs=list(data.get("outputs", [])), links=dict(data.get("links", {})))
+
+    def metric(self, name: str) -> float | None:
+        """The value of metric ``name`` in the first MLflow run that logged it."""
+        for run in self.mlflow_runs:
+            if name in run.metrics:
+                return run.metrics[name]
+        return None
+
 
 Aliases = dict[tuple[str, str], str]
+
+
+def _masked(params: dict[str, str]) -> dict[str, str]:
+    from mlops_stacks.secrets import is_secret_name, process_secrets
+
+    hider = process_secrets()
+    return {k: "***" if is_secret_name(k) else hider.text(v) for k, v in params.items()}
 
 
 def _connect(db: Path) -> Any:
@@ -129,9 +154,13 @@ def _mlflow(conn: Any, out: RunResults, start: float, end: float, models: list[s
                 "SELECT key, value FROM latest_metrics WHERE run_uuid = ? ORDER BY key",
                 (run_id,))
         }
+        params = {
+            str(k): str(v) for k, v in conn.execute(
+                "SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key", (run_id,))
+        }
         out.mlflow_runs.append(MlflowRun(
             str(run_id), str(name or ""), str(exp_id), str(exp_name), str(status), metrics,
-            f"{ui_url}/#/experiments/{exp_id}/runs/{run_id}"))
+            f"{ui_url}/#/experiments/{exp_id}/runs/{run_id}", _masked(params)))
     for name, version, run_id in conn.execute(
             "SELECT name, version, run_id FROM model_versions "
             "WHERE creation_time BETWEEN ? AND ? ORDER BY name, version", (lo, hi)):
@@ -171,8 +200,8 @@ def _outputs(files_dir: Path, start: float, synced: set[str]) -> list[str]:
     return sorted(found)
 
 
-__all__ = ["AliasMove", "MlflowRun", "ModelVersion", "RunResults", "collect",
-           "snapshot_aliases"]
+__all__ = ["AliasMove", "MlflowRun", "ModelVersion", "RunResults", "collect", "remember_baseline",
+           "results_of", "save_results", "snapshot_aliases"]
 
 
 def baseline(workspace: Any, bundle: Any) -> Aliases:
@@ -209,6 +238,63 @@ def results_for(workspace: Any, bundle: Any, record: Any, before: Aliases) -> Ru
         before=before, files_dir=workspace.files_dir, synced=synced,
         ui_url=recorded_ui(db) or f"http://127.0.0.1:{MLFLOW_UI_PORT}",
     )
+
+
+#: Beside a local run's record: the aliases before it started, and its results once it ended.
+BEFORE_FILE = "aliases-before.json"
+RESULTS_FILE = "results.json"
+
+
+def _run_dir(workspace: Any, run_id: str) -> Path | None:
+    runs_dir = getattr(workspace, "runs_dir", None)
+    return Path(runs_dir) / run_id if runs_dir is not None else None
+
+
+def remember_baseline(workspace: Any, run_id: str, before: Aliases) -> None:
+    """Keep the aliases seen before run ``run_id`` started (a run started with --no-wait)."""
+    from mlops_stacks.fileio import atomic_write_json
+
+    run_dir = _run_dir(workspace, run_id)
+    if run_dir is not None and run_dir.is_dir():
+        atomic_write_json(run_dir / BEFORE_FILE,
+                          [{"model": m, "alias": a, "version": v} for (m, a), v in before.items()])
+
+
+def save_results(workspace: Any, run_id: str, results: RunResults) -> None:
+    """Keep a finished run's results beside its record, for ``runs get`` and ``runs list``."""
+    from mlops_stacks.fileio import atomic_write_json
+
+    run_dir = _run_dir(workspace, run_id)
+    if run_dir is not None and run_dir.is_dir():
+        with contextlib.suppress(OSError):
+            atomic_write_json(run_dir / RESULTS_FILE, results.to_dict())
+
+
+def results_of(workspace: Any, bundle: Any, record: Any) -> RunResults | None:
+    """The results of an earlier run: kept ones, or read now from the store (and kept).
+
+    ``None`` while the run has not ended. Alias moves need the aliases from before the
+    run: ``run`` keeps them; a run without them shows no alias moves.
+    """
+    import json
+
+    if not record.done:
+        return None
+    run_dir = _run_dir(workspace, record.run_id)
+    if run_dir is None:
+        return results_for(workspace, bundle, record, {})
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        return RunResults.from_dict(
+            json.loads((run_dir / RESULTS_FILE).read_text(encoding="utf-8")))
+    before: Aliases | None = None
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        before = {(str(x["model"]), str(x["alias"])): str(x["version"]) for x in json.loads(
+            (run_dir / BEFORE_FILE).read_text(encoding="utf-8"))}
+    results = results_for(workspace, bundle, record, before or {})
+    if before is None:  # not known: say nothing about aliases rather than guess
+        results.alias_moves, results.kept_aliases = [], []
+    save_results(workspace, record.run_id, results)
+    return results
 
 
 def _deployed(workspace: Any, bundle: Any, kind: str) -> dict[str, Any]:

@@ -113,18 +113,17 @@ def test_deleting_data_needs_approval(project: Path) -> None:
     artifacts.write_text("resources: {}\n")
     approved = cli(project, "deploy", "--auto-approve", check=True)
     assert _counts(approved.stdout, "Resources")["deleted"] == 1
-    exps, _models = store_names(project)
-    # The experiment is deleted (MLflow keeps it in its trash until garbage collection).
-    uri = f"sqlite:///{project / '.mlops-stacks/local/mlflow/mlflow.db'}"
-    assert MlflowClient(tracking_uri=uri).get_experiment_by_name(exps[0]).lifecycle_stage == (
-        "deleted")
+    # The experiment is deleted for good (not left in MLflow's trash), with its runs.
+    assert store_names(project) == ([], [])
 
-    # Put them back: the deleted experiment is restored, not duplicated.
+    # Put them back: a new, empty experiment of the same name.
     artifacts.write_text(ML_ARTIFACTS_YML)
     cli(project, "deploy", check=True)
     exps2, models2 = store_names(project)
-    assert exps2 == exps and models2 == ["main.ml.local-demo-model"]
-    assert MlflowClient(tracking_uri=uri).get_experiment_by_name(exps[0]).lifecycle_stage == (
+    assert [e.rsplit("/", 1)[1] for e in exps2] == ["local-demo-experiment"]
+    assert models2 == ["main.ml.local-demo-model"]
+    uri = f"sqlite:///{project / '.mlops-stacks/local/mlflow/mlflow.db'}"
+    assert MlflowClient(tracking_uri=uri).get_experiment_by_name(exps2[0]).lifecycle_stage == (
         "active")
 
 

@@ -25,10 +25,14 @@ def _text(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def task_fields() -> tuple[str, ...]:
+    """Every field of a job task (``task_key``, ``depends_on``, ``notebook_task``, ...)."""
+    return tuple(json.loads(_text(SHAPES_FILE))["definitions"]["jobs.Task"]["properties"])
+
+
 def task_types() -> tuple[str, ...]:
     """The fields of a job task that say what it runs (``notebook_task``, ...)."""
-    task = json.loads(_text(SHAPES_FILE))["definitions"]["jobs.Task"]
-    return tuple(name for name in task["properties"] if name.endswith("_task"))
+    return tuple(name for name in task_fields() if name.endswith("_task"))
 
 
 def resource_kinds() -> tuple[str, ...]:

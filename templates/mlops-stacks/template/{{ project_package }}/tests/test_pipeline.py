@@ -150,3 +150,8 @@ def test_hyperparameters_parse_widget_strings():
         parse_hyperparameters("many", "2", "0.1")
     with pytest.raises(ValueError, match="positive"):
         parse_hyperparameters("0", "2", "0.1")
+
+
+def test_empty_hyperparameters_keep_the_defaults_of_train_py():
+    assert parse_hyperparameters("", "", "") == Hyperparameters()
+    assert parse_hyperparameters("300", "", "") == Hyperparameters(n_estimators=300)

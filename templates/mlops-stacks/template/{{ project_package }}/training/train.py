@@ -1,13 +1,18 @@
 """Fit, log and register the fare model.
 
-Change the estimator in ``build_model``; hyperparameters arrive as strings from
-job parameters (``n_estimators``, ``max_depth``, ``learning_rate``) and are
-parsed by ``parse_hyperparameters``.
+Change the estimator in ``build_model`` and the hyperparameters in
+``Hyperparameters``: its defaults are what every run trains with. The job
+parameters ``n_estimators``, ``max_depth`` and ``learning_rate``
+(``resources/model-workflow-resource.yml``) are empty, so they change nothing;
+a value given there, or for one run with
+``mlops-stacks run model_training_job --params n_estimators=300``, overrides the
+default. The Train task prints the values it used and where each came from, and
+logs them as the MLflow run's parameters.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor
@@ -31,6 +36,8 @@ SERIALIZATION_FORMAT = "cloudpickle"
 
 @dataclass(frozen=True)
 class Hyperparameters:
+    """The model's hyperparameters: edit the defaults here to change what runs train with."""
+
     n_estimators: int = 100
     max_depth: int = 3
     learning_rate: float = 0.1
@@ -46,19 +53,37 @@ class TrainedModel:
 
 
 def parse_hyperparameters(
-    n_estimators: str | int = 100, max_depth: str | int = 3, learning_rate: str | float = 0.1
+    n_estimators: str | int = "", max_depth: str | int = "", learning_rate: str | float = ""
 ) -> Hyperparameters:
-    """Build hyperparameters from widget strings, with readable errors for bad values."""
-    try:
-        params = Hyperparameters(int(n_estimators), int(max_depth), float(learning_rate))
-    except ValueError as exc:
-        raise ValueError(
-            "n_estimators and max_depth must be integers and learning_rate a number "
-            f"(got {n_estimators!r}, {max_depth!r}, {learning_rate!r})"
-        ) from exc
+    """Build hyperparameters from widget strings; an empty one keeps the default above."""
+    given = {"n_estimators": n_estimators, "max_depth": max_depth, "learning_rate": learning_rate}
+    defaults = Hyperparameters()
+    values = {}
+    for field in fields(Hyperparameters):
+        raw = given[field.name]
+        if raw is None or str(raw).strip() == "":
+            values[field.name] = getattr(defaults, field.name)
+            continue
+        try:
+            values[field.name] = type(getattr(defaults, field.name))(str(raw).strip())
+        except ValueError as exc:
+            raise ValueError(
+                "n_estimators and max_depth must be integers and learning_rate a number "
+                f"(got {n_estimators!r}, {max_depth!r}, {learning_rate!r})"
+            ) from exc
+    params = Hyperparameters(**values)
     if params.n_estimators < 1 or params.max_depth < 1 or params.learning_rate <= 0:
         raise ValueError(f"hyperparameters must be positive, got {params}")
     return params
+
+
+def describe_hyperparameters(params: Hyperparameters, given: dict[str, str]) -> str:
+    """One line naming each value and where it came from (job parameter or train.py)."""
+    parts = []
+    for field in fields(Hyperparameters):
+        source = "job parameter" if str(given.get(field.name, "")).strip() else "train.py"
+        parts.append(f"{field.name}={getattr(params, field.name)} ({source})")
+    return "Hyperparameters: " + ", ".join(parts)
 
 
 def build_model(params: Hyperparameters) -> GradientBoostingRegressor:
