@@ -76,7 +76,7 @@ def _next_steps(result: Any) -> list[str]:
     ]
 
 
-def _summary(result: Any) -> dict[str, Any]:
+def _summary(result: Any, notes: list[Any]) -> dict[str, Any]:
     return {
         "output_dir": str(result.output_dir),
         "project_dir": str(result.project_dir) if result.project_dir else None,
@@ -87,6 +87,7 @@ def _summary(result: Any) -> dict[str, Any]:
         "ignored_answers": result.ignored,
         "inherited_answers": result.inherited,
         "next_steps": _next_steps(result),
+        "notes": [n.to_dict() for n in notes],
     }
 
 
@@ -136,6 +137,7 @@ def init(
 ) -> None:
     from mlops_stacks.scaffold import InitOptions, generate, prepare
     from mlops_stacks.scaffold.answers import parse_data
+    from mlops_stacks.scaffold.notes import closing_notes
     from mlops_stacks.scaffold.prompts import Prompter
 
     term = terminal.current(json_mode=output == OutputFormat.json)
@@ -162,8 +164,9 @@ def init(
             term.warn(f"ignored {key}: the repository's answers set it ({result.inherited[key]}).")
         else:
             term.warn(f"ignored the answer for {key}: it does not apply with setup={setup}.")
+    notes = closing_notes(result)
     if term.json_mode:
-        term.json(_summary(result))
+        term.json(_summary(result, notes))
         return
     package = result.project_dir.name if result.project_dir else None
     name = result.answers.get("project_name", result.output_dir.name)
@@ -180,6 +183,11 @@ def init(
     term.print("Next steps:")
     for step in _next_steps(result):
         term.print(f"  {step}")
+    for note in notes:
+        term.print()
+        term.print(f"Note: {note.title}")
+        for line in note.lines:
+            term.print(f"  {line}", soft_wrap=True)  # commands stay whole for copying
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks import __version__
+from mlops_stacks.install_source import InstallSource, install_data, installed_requirement
 from mlops_stacks.scaffold import destination as dst
 from mlops_stacks.scaffold import gitrepo, render, trust
 from mlops_stacks.scaffold.answers import DATA, Given, load_answers_file, merge
@@ -55,6 +56,7 @@ class InitResult:
     commit: str | None = None
     ignored: list[str] = field(default_factory=list)  # given answers that did not apply
     inherited: dict[str, Any] = field(default_factory=dict)  # taken from the repository
+    installed: InstallSource | None = None  # how this mlops-stacks was installed
 
 
 @dataclass
@@ -70,6 +72,7 @@ class InitPlan:
     ignored: list[str]
     vcs_ref: str | None = None
     trust: bool = False
+    installed: InstallSource | None = None  # how this mlops-stacks was installed
 
 
 def prepare(options: InitOptions) -> InitPlan:
@@ -102,6 +105,7 @@ def prepare(options: InitOptions) -> InitPlan:
     )
     require_complete(result, options.defaults)
     answers = result.answers
+    installed = installed_requirement()
     if where is None:
         name = str(answers.get("project_name", "project"))
         where = dst.inspect_destination(Path(name), allow_adding=False)
@@ -116,12 +120,14 @@ def prepare(options: InitOptions) -> InitPlan:
         source=source,
         destination=where,
         answers=answers,
-        data={**base, **answers, "mlops_stacks_version": __version__},
+        data={**base, **answers, "mlops_stacks_version": __version__,
+              **install_data(installed)},
         package=package,
         git=options.git,
         ignored=result.ignored,
         vcs_ref=options.vcs_ref,
         trust=options.trust,
+        installed=installed,
     )
 
 
@@ -137,6 +143,7 @@ def generate(plan: InitPlan) -> InitResult:
         added_to_repository=where.adding,
         ignored=plan.ignored,
         inherited=dict(where.inherited),
+        installed=plan.installed,
     )
     if where.adding:
         _add_to_repository(plan, out)

@@ -213,12 +213,15 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
     from copier import run_update
     from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
 
+    from mlops_stacks.install_source import install_data, installed_requirement
+
     try:
         run_update(
             str(root),
             answers_file=str(sub.answers_relpath),
             vcs_ref=options.vcs_ref,
-            data={**sub.data, **options.data},
+            # How this mlops-stacks was installed moves an unanswered requirement forward.
+            data={**install_data(installed_requirement()), **sub.data, **options.data},
             # copier drops answers to questions that are not asked (``when`` false)
             # when it renders the new version for the diff; as user defaults they stay.
             user_defaults=sub.data,
