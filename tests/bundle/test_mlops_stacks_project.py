@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.bundle.v05_project import write_v05_project
+from tests.bundle.v05_project import WORKFLOW, write_v05_project
 
 
 @pytest.fixture(scope="module")
@@ -62,28 +63,9 @@ def test_plan_and_deploy_to_the_local_target(project: Path) -> None:
 
 #: The training workflow of a classic-compute MLOps Stacks project whose ``job_clusters``
 #: block was commented out while its tasks still name the cluster.
-_NO_CLUSTERS = {"resources/model-workflow-resource.yml": """\
-resources:
-  jobs:
-    model_training_job:
-      name: ${bundle.target}-fare_model-model-training-job
-      # job_clusters:
-      #   - job_cluster_key: model_training_job_cluster
-      #     <<: *new_cluster
-      tasks:
-        - task_key: Train
-          job_cluster_key: model_training_job_cluster
-          notebook_task:
-            notebook_path: ../training/Train.py
-            base_parameters:
-              env: ${bundle.target}
-        - task_key: ModelValidation
-          job_cluster_key: model_training_job_cluster
-          depends_on:
-            - task_key: Train
-          notebook_task:
-            notebook_path: ../validation/ModelValidation.py
-"""}
+_NO_CLUSTERS = {"resources/model-workflow-resource.yml": re.sub(
+    r"      environments:\n(        .*\n|          .*\n)+", "", WORKFLOW.replace(
+        "environment_key: default\n", "job_cluster_key: model_training_job_cluster\n"))}
 
 
 @pytest.mark.slow
@@ -97,6 +79,7 @@ def test_tasks_naming_an_undefined_job_cluster_validate_with_a_warning_and_deplo
     assert [d["path"] for d in warnings] == [
         "resources.jobs.model_training_job.tasks[0].job_cluster_key",
         "resources.jobs.model_training_job.tasks[1].job_cluster_key",
+        "resources.jobs.model_training_job.tasks[2].job_cluster_key",
     ]
     assert "model_training_job_cluster" in warnings[0]["summary"]
     assert _cli(root, "validate", "--strict").returncode == 1
