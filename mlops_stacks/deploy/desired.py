@@ -174,7 +174,7 @@ def desired_resources(
         for key in sorted(items):
             spec = dict(items[key] or {})
             if kind == "dashboards":
-                spec = _dashboard(bundle.root, key, spec)
+                spec = _dashboard(bundle.sync_root, key, spec)
             resources.append((kind, key, spec))
     selected = _select(resources, select) if select else None
     notes: list[str] = []

@@ -5,8 +5,16 @@ A mixin of ``FakeDatabricks`` (``fake_server.py``): it adds routes and state,
 and enforces the rules of the real APIs for the fields mlops-stacks sends:
 
 - pipelines: names unique unless ``allow_duplicate_names``; a missing pipeline is 404;
+  libraries name workspace objects that exist (``notebook.path`` a notebook,
+  ``file.path`` a file, ``glob.include`` a file or folder; ``/**`` and wildcards
+  apply below the folder before them);
 - clusters: ``spark_version`` required; a missing cluster is 400 INVALID_PARAMETER_VALUE;
 - schemas need an existing catalog; volumes and monitors an existing schema/table;
+  a schema that holds tables, volumes or models refuses DELETE without ``force=true``
+  (400 SCHEMA_NOT_EMPTY); with it, what it holds goes too;
+- a monitor needs an existing ``output_schema_name`` and writes
+  ``<table>_profile_metrics`` and ``<table>_drift_metrics`` there; deleting the
+  monitor leaves both tables;
   UC names are three-part (``catalog.schema.name``), schemas two-part; unique names;
 - a serving endpoint can only serve a registered model version;
 - secret scope names are unique; ACL permissions are READ, WRITE or MANAGE;
@@ -141,8 +149,35 @@ class FakeKinds:
         for lib in b.get("libraries") or []:
             if not isinstance(lib, dict) or not lib:
                 raise fs.bad(f"Invalid pipeline library {lib!r}")
+            self._pl_library_exists(lib)
         spec = {k: v for k, v in b.items() if k not in ("allow_duplicate_names", "pipeline_id")}
         return spec
+
+    def ws_object(self, path: str) -> Any:
+        """The workspace object at ``path`` (``/Workspace/X`` and ``/X`` are one), or None."""
+        alias = path[len("/Workspace"):] if path.startswith("/Workspace/") else "/Workspace" + path
+        objects = self.state.objects
+        return objects.get(path) or objects.get(alias)
+
+    def _pl_library_exists(self, lib: dict[str, Any]) -> None:
+        for kind, field, wanted in (("notebook", "path", ("NOTEBOOK",)),
+                                    ("file", "path", ("FILE",)),
+                                    ("glob", "include", ("FILE", "NOTEBOOK", "DIRECTORY"))):
+            spec = lib.get(kind)
+            if spec is None:
+                continue
+            path = spec.get(field) if isinstance(spec, dict) else None
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise fs.bad(f"Pipeline library {kind}.{field} must be an absolute workspace "
+                             f"path: {path!r}")
+            wildcard = re.search(r"[*?\[]", path) if kind == "glob" else None
+            if wildcard:  # src/** or src/*.py: the folder before the first wildcard
+                path, wanted = path[: wildcard.start()].rsplit("/", 1)[0], ("DIRECTORY",)
+            obj = self.ws_object(path)
+            if obj is None or obj.object_type not in wanted:
+                what = {"notebook": "notebook", "file": "file"}.get(kind, "path")
+                raise fs.bad(f"The {what} {path} of pipeline library {kind}.{field} "
+                             "does not exist in the workspace.")
 
     def _pl_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         spec = self._pl_spec(b, None)
@@ -278,10 +313,19 @@ class FakeKinds:
 
     def _sc_delete(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         s = self._schema(m["name"])
-        inside = [v for v in self.state.volumes if v.startswith(s["full_name"] + ".")]
-        inside += [t for t in self.state.uc_models if t.startswith(s["full_name"] + ".")]
+        prefix = s["full_name"] + "."
+        held = (self.state.volumes, self.state.uc_models, self.state.tables)
+        inside = [name for names in held for name in names if name.startswith(prefix)]
         if inside and q.get("force") != "true":
-            raise fs.bad(f"Schema '{s['full_name']}' is not empty.")
+            raise fs.ApiError(400, "SCHEMA_NOT_EMPTY",
+                              f"Cannot delete schema '{s['full_name']}': it is not empty "
+                              f"({len(inside)} object(s) inside).")
+        for names in held:
+            for name in [n for n in names if n.startswith(prefix)]:
+                if isinstance(names, set):
+                    names.discard(name)
+                else:
+                    del names[name]
         del self.state.schemas[s["full_name"]]
         return {}
 
@@ -387,9 +431,14 @@ class FakeKinds:
         if table in self.state.monitors:
             raise fs.ApiError(409, "RESOURCE_ALREADY_EXISTS", f"Monitor for '{table}' exists.")
         self._mo_check(b, creating=True)
+        output = str(b["output_schema_name"])
+        self._schema(output)
         info = {**b, "table_name": table, "status": "MONITOR_STATUS_ACTIVE",
                 "monitor_version": 1}  # fmt: skip
         self.state.monitors[table] = info
+        short = table.rsplit(".", 1)[-1]
+        self.state.tables.update(f"{output}.{short}_{kind}_metrics"
+                                 for kind in ("profile", "drift"))
         return info
 
     def _monitor(self, t: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from mlops_stacks.bundle import load_bundle
 from mlops_stacks.deploy import deploy
 from mlops_stacks.workspace import open_workspace
 from mlops_stacks.workspace.databricks import current_user
-from tests.databricks.fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks, WsObject
 
 ROOT = "/Workspace/Users/jane.doe@example.com/.bundle/kinds/staging"
 LOCK = f"{ROOT}/state/deploy.lock"
@@ -70,6 +70,11 @@ def _dashboard_find(s: FakeDatabricks, rid: str) -> Any:
     return d if d and d["lifecycle_state"] == "ACTIVE" else None
 
 
+def _seed_notebook(s: FakeDatabricks) -> None:
+    """A notebook someone put in the workspace (the pipeline's library)."""
+    s.state.objects["/Workspace/Shared/features"] = WsObject("NOTEBOOK", s.next_id(), b"", "SQL")
+
+
 def _seed_schema(s: FakeDatabricks) -> None:
     s.state.schemas["main.ml"] = {"catalog_name": "main", "name": "ml", "full_name": "main.ml"}
 
@@ -99,6 +104,7 @@ CASES = [
         [("PUT", "/api/2.0/pipelines/{id}")],
         _pipeline_find,
         lambda s, rid: s.state.pipelines.pop(rid),
+        _seed_notebook,
         access=lambda s, rid: s.state.permissions[("pipelines", rid)]
         == [{"group_name": "users", "permission_level": "CAN_VIEW"}],
     ),

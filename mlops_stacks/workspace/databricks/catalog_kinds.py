@@ -8,9 +8,11 @@ volumes            /api/2.1/unity-catalog/volumes                       catalog.
 quality_monitors   /api/2.1/unity-catalog/tables/{table}/monitor        the table's full name
 =================  ===================================================  ===================
 
-``grants`` of schemas and volumes go to the UC permissions API as add/remove
-changes, only when they differ from what was deployed. Request bodies keep the
-fields of databricks-sdk's ``SchemaInfo``, ``VolumeInfo`` and ``MonitorInfo``.
+Schemas are deleted with ``force=true`` (with the tables they hold, as the
+Databricks CLI does). ``grants`` of schemas and volumes go to the UC permissions
+API as add/remove changes, only when they differ from what was deployed.
+Request bodies keep the fields of databricks-sdk's ``SchemaInfo``,
+``VolumeInfo`` and ``MonitorInfo``.
 """
 
 from __future__ import annotations
@@ -102,6 +104,12 @@ class Schemas(_Securable):
     create_fields = ("catalog_name", "name", "comment", "properties", "storage_root")
     patch_fields = ("comment", "properties")
     replace_fields = ("catalog_name", "storage_root")
+
+    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+        # As the Databricks CLI does: a schema holds what the bundle does not own (the
+        # metric tables a quality monitor writes, tables jobs create), and destroying the
+        # bundle removes the schema with them.
+        return "DELETE", self._path(rid), {"query": {"force": "true"}}
 
     def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
         from databricks.sdk.service.catalog import SchemaInfo

@@ -239,10 +239,8 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
                 "Deployment state records everything applied so far, so rerunning converges.",
             )
         label = f"{status} {code}".strip() if status else code or "error"
-        return WorkspaceError(
-            f"Could not {what} on {ctx.host}: {label}: {raw}",
-            hint="Check the resource configuration in the bundle; run `mlops-stacks validate`.",
-        )
+        return WorkspaceError(f"Could not {what} on {ctx.host}: {label}: {raw}",
+                              hint=_refused_hint(what))
     if _is_network_error(err):
         import requests
 
@@ -265,6 +263,15 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     return WorkspaceError(
         f"Could not {what} on {ctx.host}: {type(err).__name__}: {_server_text(err, ctx)}"
     )
+
+
+def _refused_hint(what: str) -> str:
+    """What to do when the workspace refuses a call (its message says why)."""
+    if what.startswith("delete "):
+        # The configuration is not the cause: validate would not help.
+        return ("The workspace refused the deletion for the reason above: fix that (or delete "
+                "the resource in the workspace), then run the command again.")
+    return "Check the resource configuration in the bundle; run `mlops-stacks validate`."
 
 
 class AuthFailure(Exception):
