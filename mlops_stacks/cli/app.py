@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("open", "open"),
     ("models", "models"),
     ("serve", "serve"),
+    ("cicd", "cicd"),
 ]
 
 

@@ -9,7 +9,8 @@ records every request, and injects faults on demand::
     server.fail(None, "/api/2.2/jobs/", status=500)                    # forever
     server.fail(None, "", status=401)                                  # everything
 
-Endpoints: SCIM Me; workspace import/export/mkdirs/get-status/list/delete;
+Endpoints: SCIM Me; SCIM service principals, their tokens, folder permissions and catalog/schema
+grants (``fake_identity.py``); workspace import/export/mkdirs/get-status/list/delete;
 jobs create/reset/get/list/delete/run-now/runs get (2.1 and 2.2); MLflow
 experiments create/get/get-by-name/update/delete/restore; workspace model
 registry create/get/update/delete; Unity Catalog registered models and grants;
@@ -29,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.databricks.fake_identity import FakeIdentity
 from tests.databricks.fake_kinds import FakeKinds
 
 NOTEBOOK_HEADER = b"# Databricks notebook source"
@@ -144,7 +146,7 @@ class State:
     grants: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
 
 
-class FakeDatabricks(FakeKinds):
+class FakeDatabricks(FakeIdentity, FakeKinds):
     """The server. ``url`` once started; ``token`` is the only accepted bearer token."""
 
     def __init__(
@@ -168,6 +170,7 @@ class FakeDatabricks(FakeKinds):
             for prefix in ("", "/Workspace"):
                 self.state.objects[prefix + folder or "/"] = WsObject("DIRECTORY", self.next_id())
         self.init_kinds()
+        self.init_identity()
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------
@@ -275,7 +278,9 @@ class FakeDatabricks(FakeKinds):
                 if err.status in (429, 503):
                     fault_retry = getattr(err, "retry_after", 0)
                     extra["Retry-After"] = str(fault_retry or 0)
-                return err.status, extra, {"error_code": err.code, "message": err.message}
+                body = getattr(err, "body", None) or {"error_code": err.code,
+                                                      "message": err.message}
+                return err.status, extra, body
 
     def _oauth(
         self, method: str, path: str, headers: dict[str, str], raw_body: bytes
@@ -329,8 +334,10 @@ class FakeDatabricks(FakeKinds):
 
     def _check_auth(self, headers: dict[str, str]) -> None:
         auth = headers.get("authorization", "")
-        if auth != f"Bearer {self.token}":
+        caller = self.identity_for(auth[7:]) if auth.startswith("Bearer ") else None
+        if caller is None:
             raise ApiError(401, "UNAUTHENTICATED", "Invalid access token.")
+        self.caller = caller
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         for route_method, pattern, fn in self._routes:
@@ -399,7 +406,7 @@ class FakeDatabricks(FakeKinds):
             ("PUT", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)/config", self._ep_update),
             ("DELETE", r"/api/2\.0/serving-endpoints/(?P<name>[^/]+)", self._ep_delete),
         ]
-        r += self.kind_routes()
+        r = self.identity_routes() + r + self.kind_routes()
         return [(m, re.compile(p), fn) for m, p, fn in r]
 
     # -- identity ---------------------------------------------------------------
@@ -407,6 +414,9 @@ class FakeDatabricks(FakeKinds):
         return {"oidc_endpoint": f"{self.url}/oidc", "workspace_id": "1234567890"}
 
     def _me(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        principal = self.me_record()  # signed in with a token of a service principal
+        if principal is not None:
+            return principal
         return {
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
             "id": "4242",

@@ -1,0 +1,100 @@
+"""``cicd setup`` for GitHub Actions on AWS, against the fake workspace and the ``gh`` stand-in."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cicd.conftest import Harness
+
+STAGING, PROD = "demo-staging-deployer", "demo-prod-deployer"
+
+
+def principals(harness: Harness) -> dict[str, str]:
+    return {sp["displayName"]: sp["applicationId"]
+            for sp in harness.server.service_principals.values()}  # fmt: skip
+
+
+def test_dry_run_changes_nothing_and_says_what_it_would_do(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh")
+    out = harness.cli("cicd", "setup")
+    assert harness.server.writes() == []
+    assert harness.calls("gh", "secret", "set") == [] and harness.calls("gh", "api") == []
+    assert "staging (" in out and "would change:" in out
+    for change in (f"create service principal {STAGING}", "grant CAN_MANAGE on "
+                   "/Shared/.bundle/demo/staging", "grant USE_CATALOG on catalog staging",
+                   "create schema staging.demo", "grant USE_SCHEMA, CREATE_MODEL on schema "
+                   "test.demo", "store STAGING_DATABRICKS_TOKEN in GitHub repository secrets",
+                   "store PROD_DATABRICKS_TOKEN in GitHub environment prod"):  # fmt: skip
+        assert change in out, out
+    assert "Dry run: nothing was changed" in out
+
+
+def test_apply_creates_once_and_a_second_run_changes_nothing(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh")
+    harness.cli("cicd", "setup", "--apply")
+    server, sps = harness.server, principals(harness)
+    assert set(sps) == {STAGING, PROD}
+    stg, prd = sps[STAGING], sps[PROD]
+    # What the deploys need, granted to the right principal.
+    assert server.state.grants[("catalog", "staging")][stg] == {"USE_CATALOG"}
+    assert server.state.grants[("catalog", "test")][stg] == {"USE_CATALOG"}
+    assert server.state.grants[("schema", "prod.demo")][prd] == {"USE_SCHEMA", "CREATE_MODEL"}
+    assert prd not in server.state.grants[("catalog", "staging")]
+    root = server.state.objects["/Shared/.bundle/demo/prod"].object_id
+    assert server.dir_acls[str(root)] == [
+        {"service_principal_name": prd, "permission_level": "CAN_MANAGE"}]
+    # Secrets: a token of each principal, where the pipelines read it from.
+    github = harness.state()["github"]
+    assert set(github["repo"]) == {"STAGING_DATABRICKS_TOKEN"}
+    assert set(github["environments"]["prod"]) == {"PROD_DATABRICKS_TOKEN"}
+    tokens = server.obo_tokens
+    assert tokens[github["repo"]["STAGING_DATABRICKS_TOKEN"]]["application_id"] == stg
+    assert tokens[github["environments"]["prod"]["PROD_DATABRICKS_TOKEN"]]["application_id"] == prd
+    assert len(tokens) == 2
+
+    mark, calls = server.mark(), len(harness.state()["calls"])
+    out = harness.cli("cicd", "setup", "--apply", "-o", "json")
+    assert server.writes(since=mark) == []
+    new_calls = harness.state()["calls"][calls:]
+    assert [c for c in new_calls if c[1:3] == ["secret", "set"] or c[1] == "api"] == []
+    report = json.JSONDecoder().raw_decode(out[out.index("{"):])[0]
+    assert report["applied"] is True
+    assert all(e["changes"] == [] and e["notes"] == [] for e in report["environments"])
+    assert {s["state"] for e in report["environments"] for s in e["secrets"]} == {"present"}
+    assert len(server.obo_tokens) == 2 and principals(harness) == sps
+
+
+def test_no_secret_value_in_any_output_argument_or_file(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh")
+    harness.cli("cicd", "setup", "--apply")
+    harness.cli("cicd", "setup", "--apply", "-o", "json")
+    harness.cli("cicd", "check")
+    values = list(harness.server.obo_tokens)
+    assert len(values) == 2
+    texts = list(harness.outputs)
+    texts += [" ".join(call) for call in harness.state()["calls"]]
+    for path in harness.root.parent.rglob("*"):
+        if path.is_file() and path != harness.state_file:  # the stand-in is GitHub's storage
+            texts.append(path.read_bytes().decode("utf-8", errors="replace"))
+    for value in values:
+        assert not [t for t in texts if value in t]
+
+
+def test_logged_out_or_missing_gh_gives_instructions_instead(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh", False)
+    out = harness.cli("cicd", "setup", "--apply")
+    assert "gh is not logged in to GitHub (run `gh auth login`)" in out
+    assert "gh secret set PROD_DATABRICKS_TOKEN --env prod" in out
+    assert "Settings > Environments > prod > Add environment secret PROD_DATABRICKS_TOKEN" in out
+    assert "left to do by hand" in out
+    assert harness.server.obo_tokens == {}  # no token made that nobody could store
+    assert set(principals(harness)) == {STAGING, PROD}  # the rest was done
+    assert harness.calls("gh", "secret") == []
+
+    harness.monkeypatch.setenv("PATH", str(harness.root))  # no gh anywhere
+    out = harness.cli("cicd", "setup")
+    assert "(gh is not installed)" in out and "gh secret set STAGING_DATABRICKS_TOKEN`" in out
