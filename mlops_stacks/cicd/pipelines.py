@@ -131,7 +131,7 @@ def _environment(value: Any) -> str | None:
 
 def _github(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
     out = []
-    workflow_env = doc.get("env") if isinstance(doc.get("env"), dict) else {}
+    workflow_env = doc["env"] if isinstance(doc.get("env"), dict) else {}
     default_dir = ((doc.get("defaults") or {}).get("run") or {}).get("working-directory")
     for key, job in (doc.get("jobs") or {}).items():
         if not isinstance(job, dict):

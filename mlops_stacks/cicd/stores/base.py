@@ -46,12 +46,12 @@ def run(argv: list[str], *, stdin: str | None = None, env: dict[str, str] | None
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         raise StoreError(f"`{' '.join(argv)}` did not finish in {CLI_TIMEOUT:g} s.") from None
-    except OSError as err:
-        raise StoreError(f"Cannot run {argv[0]}: {err.strerror}.") from None
-    out, err = done.stdout, done.stderr
+    except OSError as exc:
+        raise StoreError(f"Cannot run {argv[0]}: {exc.strerror}.") from None
+    out, errors = done.stdout, done.stderr
     if secret:
-        out, err = out.replace(secret, "***"), err.replace(secret, "***")
-    return Result(done.returncode, out, err)
+        out, errors = out.replace(secret, "***"), errors.replace(secret, "***")
+    return Result(done.returncode, out, errors)
 
 
 def checked(argv: list[str], **kwargs: object) -> Result:
