@@ -14,13 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.databricks.conftest import server  # noqa: F401  (fixture)
 from tests.databricks.fake_server import FakeDatabricks
 
 BIN = Path(__file__).resolve().parent / "bin"
@@ -91,7 +91,7 @@ class Harness:
         return text
 
 
-def make_harness(rendered: Path, tmp_path: Path, server: FakeDatabricks,
+def make_harness(rendered: Path, tmp_path: Path, server: FakeDatabricks,  # noqa: F811
                  monkeypatch: pytest.MonkeyPatch) -> Harness:
     root = tmp_path / "repo"
     shutil.copytree(rendered, root)
@@ -109,21 +109,12 @@ def make_harness(rendered: Path, tmp_path: Path, server: FakeDatabricks,
     return Harness(root, server, state_file, monkeypatch)
 
 
-@pytest.fixture
-def server() -> Iterator[FakeDatabricks]:
-    srv = FakeDatabricks().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
 @pytest.fixture(scope="session")
 def github_aws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(tmp_path_factory.mktemp("gh") / "repo", cloud="aws")
 
 
 @pytest.fixture
-def harness(github_aws: Path, tmp_path: Path, server: FakeDatabricks,
+def harness(github_aws: Path, tmp_path: Path, server: FakeDatabricks,  # noqa: F811
             monkeypatch: pytest.MonkeyPatch) -> Harness:
     return make_harness(github_aws, tmp_path, server, monkeypatch)
