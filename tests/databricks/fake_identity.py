@@ -51,6 +51,11 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _FILTER = re.compile(r'^\s*(\w+)\s+(eq|co|sw|ne)\s+"((?:[^"\\]|\\.)*)"\s*$', re.I)
 
 
+def _privilege(value: Any) -> str:
+    """SQL spelling (``USE SCHEMA``) and API spelling (``USE_SCHEMA``) name one privilege."""
+    return str(value).upper().replace(" ", "_")
+
+
 def scim_error(status: int, detail: str) -> fs.ApiError:
     err = fs.ApiError(status, "", detail)
     err.body = {"schemas": [ERROR_SCHEMA], "detail": detail, "status": str(status)}  # type: ignore[attr-defined]
@@ -268,14 +273,14 @@ class FakeIdentity:
                 raise fs.ApiError(404, "PRINCIPAL_DOES_NOT_EXIST",
                                   f"Could not find principal with name {principal}")
             for priv in [*(change.get("add") or []), *(change.get("remove") or [])]:
-                if str(priv) not in PRIVILEGES[key[0]]:
+                if _privilege(priv) not in PRIVILEGES[key[0]]:
                     raise fs.bad(f"Privilege {priv} is not applicable to this entity "
                                  f"[{key[0].upper()}:{key[1]}]")
         table = self.state.grants.setdefault(key, {})
         for change in changes:
             privs = table.setdefault(change["principal"], set())
-            privs.update(str(p) for p in change.get("add") or [])
-            privs.difference_update(str(p) for p in change.get("remove") or [])
+            privs.update(_privilege(p) for p in change.get("add") or [])
+            privs.difference_update(_privilege(p) for p in change.get("remove") or [])
         return self._uc_grants_get(m, q, b)
 
 
