@@ -13,10 +13,10 @@ cicd_app = typer.Typer(
 
 Examples:
 
-    mlops-stacks cicd setup                 # dry run: what would be created, granted, stored
+    mlops-stacks cicd setup              # dry run: what it would do
     mlops-stacks cicd setup --apply
     mlops-stacks cicd check
-    mlops-stacks cicd check -t staging      # the first step of the staging deploy job
+    mlops-stacks cicd check -t staging   # first step of the deploy job
 """,
     no_args_is_help=True,
     rich_markup_mode="markdown",
