@@ -194,8 +194,7 @@ def load_for(project_dir: Path, target: str, user: str | None) -> Any:
     from mlops_stacks.bundle import load_bundle
 
     current = {"userName": user} if user else None
-    bundle, diags = load_bundle(project_dir, target=target, current_user=current,
-                                lookup_user=False, env={})  # fmt: skip
+    bundle, diags = load_bundle(project_dir, target=target, current_user=current, env={})
     if bundle is None:
         first = next(iter(diags.errors), None)
         raise ConfigError(
