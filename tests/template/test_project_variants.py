@@ -46,14 +46,17 @@ def test_feature_store_adds_the_feature_job_and_wires_the_table(feature_store_cl
     feature_job = jobs["write_feature_table_job"]
     params = {p["name"]: p["default"] for p in feature_job["parameters"]}
     table = params["feature_table_path"]
-    for key in ("model_training_job", "batch_inference_job"):
-        assert {p["name"]: p["default"] for p in jobs[key]["parameters"]}[
-            "feature_table_path"
-        ] == table
-    for notebook in ("training/notebooks/Train.py", "batch_inference/notebooks/BatchInference.py"):
-        text = (project / notebook).read_text()
-        assert 'dbutils.widgets.text("feature_table_path"' in text
-        assert "load_feature_table(" in text
+    training = {p["name"]: p["default"] for p in jobs["model_training_job"]["parameters"]}
+    assert training["feature_table_path"] == table
+    text = (project / "training/notebooks/Train.py").read_text()
+    assert 'dbutils.widgets.text("feature_table_path"' in text
+    assert "load_feature_table(" in text
+    # The logged model keeps the table it was trained with (its feature step), so batch
+    # inference sends raw trips and needs no table of its own.
+    scoring = {p["name"] for p in jobs["batch_inference_job"]["parameters"]}
+    assert "feature_table_path" not in scoring
+    text = (project / "batch_inference/notebooks/BatchInference.py").read_text()
+    assert "model_inputs(trips)" in text and "load_feature_table(" not in text
 
 
 def test_monitoring_off_leaves_no_trace(feature_store_classic_aws):

@@ -1,12 +1,20 @@
 """Turn raw trips into the model's input columns.
 
-The model is trained on these columns, and batch inference and serving call
-the same function, so training and scoring never disagree about features.
+``feature_step`` is the first stage of the logged model (``training/train.py``):
+the model takes trips as they arrive (``MODEL_INPUTS``: the columns of
+``data/taxi_trips.csv`` without the fare) and computes these features itself.
+Training, validation, batch inference and ``mlops-stacks serve`` therefore share
+this code, and a served model answers a raw trip record.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+
+from common.data import REQUIRED_COLUMNS
+
+#: What the logged model takes: one trip as recorded, without the label.
+MODEL_INPUTS = list(REQUIRED_COLUMNS)
 
 BASE_FEATURES = [
     "trip_distance",
@@ -49,3 +57,15 @@ def build_features(frame: pd.DataFrame, zip_features: pd.DataFrame | None = None
     # All float64: integer columns cannot hold missing values at serving time, and a
     # signature of doubles accepts both ints and floats.
     return enriched[columns].astype("float64")
+
+
+def model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``frame`` that the logged model takes (raw trips, no label)."""
+    return frame[MODEL_INPUTS].copy()
+
+
+def feature_step(zip_features: pd.DataFrame | None = None):
+    """``build_features`` as a scikit-learn step, so the logged model applies it."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    return FunctionTransformer(build_features, kw_args={"zip_features": zip_features})

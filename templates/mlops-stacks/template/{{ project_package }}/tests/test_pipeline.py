@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from common.data import LABEL, split_train_holdout
-from common.features import build_features
+from common.features import MODEL_INPUTS, model_inputs
 from training.train import Hyperparameters, parse_hyperparameters, train_and_register
 
 MODEL = "main.tests.fare_model"
@@ -16,7 +16,7 @@ WORSE = Hyperparameters(n_estimators=30, max_depth=2)  # passes them, but loses 
 
 def evaluation_frame(trips):
     _, holdout = split_train_holdout(trips)
-    frame = build_features(holdout)
+    frame = model_inputs(holdout)
     frame[LABEL] = holdout[LABEL].to_numpy()
     return holdout, frame
 
@@ -32,7 +32,7 @@ def champion(mlflow_store, trips):
     outcome = evaluate_version(trained.model_uri, frame, mode="enabled")
     mark_challenger(MODEL, trained.model_version)
     decision, champion_version = promote_if_better(
-        MODEL, trained.model_version, holdout, build_features(holdout)
+        MODEL, trained.model_version, holdout, model_inputs(holdout)
     )
     return trained, outcome, decision, champion_version
 
@@ -55,7 +55,7 @@ def test_logged_model_has_a_signature_and_explicit_requirements(champion):
 
     trained, *_ = champion
     info = get_model_info(trained.model_uri)
-    assert [c.name for c in info.signature.inputs.inputs] == list(build_features_columns())
+    assert [c.name for c in info.signature.inputs.inputs] == MODEL_INPUTS
     import mlflow
 
     requirements = mlflow.pyfunc.get_model_dependencies(trained.model_uri)
@@ -63,10 +63,16 @@ def test_logged_model_has_a_signature_and_explicit_requirements(champion):
     assert "scikit-learn" in text and "cloudpickle" in text
 
 
-def build_features_columns():
-    from common.features import BASE_FEATURES
+def test_the_logged_model_scores_a_raw_trip_record(champion):
+    """The model applies the feature step itself: a trip as recorded is enough to score."""
+    import mlflow
 
-    return BASE_FEATURES
+    trained, *_ = champion
+    model = mlflow.pyfunc.load_model(trained.model_uri)
+    trip = {"pickup_datetime": "2024-01-06 18:30:00", "pickup_zip": 10016,
+            "dropoff_zip": 10013, "trip_distance": 3.0, "passenger_count": 1}
+    [fare] = model.predict(pd.DataFrame([trip]))
+    assert 3.0 < fare < 40.0
 
 
 def test_good_model_passes_validation_and_becomes_champion(champion):
@@ -104,7 +110,7 @@ def test_worse_challenger_does_not_take_champion(champion, trips):
     holdout, _ = evaluation_frame(trips)
     mark_challenger(MODEL, worse.model_version)
     decision, champion_version = promote_if_better(
-        MODEL, worse.model_version, holdout, build_features(holdout)
+        MODEL, worse.model_version, holdout, model_inputs(holdout)
     )
     assert not decision.promote and "does not beat" in decision.reason
     assert champion_version == "1"
@@ -116,14 +122,14 @@ def test_promotion_requires_the_challenger_alias(champion, trips):
 
     holdout, _ = evaluation_frame(trips)
     with pytest.raises(RuntimeError, match="not the challenger"):
-        promote_if_better(MODEL, "1", holdout, build_features(holdout))
+        promote_if_better(MODEL, "1", holdout, model_inputs(holdout))
 
 
 def test_batch_inference_scores_with_the_champion(champion, trips, tmp_path):
     from batch_inference.predict import score_file
 
     sample = trips.head(300)
-    output, version = score_file(MODEL, sample, build_features(sample), tmp_path / "p.csv")
+    output, version = score_file(MODEL, sample, model_inputs(sample), tmp_path / "p.csv")
     scored = pd.read_csv(output)
     assert version == "1" and len(scored) == 300
     assert {"prediction", "model_version", "scored_at", LABEL} <= set(scored.columns)
@@ -139,7 +145,7 @@ def test_batch_inference_explains_a_missing_champion(mlflow_store, trips, tmp_pa
         score_file(
             "main.tests.never_trained",
             trips.head(5),
-            build_features(trips.head(5)),
+            model_inputs(trips.head(5)),
             tmp_path / "x.csv",
         )
 

@@ -13,12 +13,15 @@ logs them as the MLflow run's parameters.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.pipeline import Pipeline
 
+import common
 from common.data import LABEL, split_train_holdout
-from common.features import build_features
+from common.features import feature_step, model_inputs
 
 # Written into the logged model so MLflow does not spend time inferring them.
 # Keep in step with requirements.txt.
@@ -93,14 +96,19 @@ def build_model(params: Hyperparameters) -> GradientBoostingRegressor:
 
 def fit(
     trips: pd.DataFrame, params: Hyperparameters, zip_features: pd.DataFrame | None = None
-) -> tuple[GradientBoostingRegressor, pd.DataFrame, dict[str, float]]:
-    """Fit on the training split; return the model, a sample of its inputs and holdout metrics."""
+) -> tuple[Pipeline, pd.DataFrame, dict[str, float]]:
+    """Fit on the training split; return the model, a sample of its inputs and holdout metrics.
+
+    The model is the feature step (``common/features.py``) followed by the estimator, so it
+    takes raw trips: batch inference and serving send trips, not engineered columns.
+    """
     from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 
     training, holdout = split_train_holdout(trips)
-    x_train = build_features(training, zip_features)
-    x_holdout = build_features(holdout, zip_features)
-    model = build_model(params).fit(x_train, training[LABEL])
+    x_train = model_inputs(training)
+    x_holdout = model_inputs(holdout)
+    model = Pipeline([("features", feature_step(zip_features)), ("model", build_model(params))])
+    model.fit(x_train, training[LABEL])
     predicted = model.predict(x_holdout)
     metrics = {
         "holdout_root_mean_squared_error": float(
@@ -139,6 +147,8 @@ def train_and_register(
             pip_requirements=MODEL_PIP_REQUIREMENTS,
             serialization_format=SERIALIZATION_FORMAT,
             registered_model_name=model_name,
+            # The feature step's code travels with the model, so it loads without the project.
+            code_paths=[str(Path(common.__file__).parent)],
         )
     version = str(info.registered_model_version)
     return TrainedModel(
