@@ -9,7 +9,10 @@ raises one ``RunError`` naming every ``file:line`` and what to change, before
 any task starts.
 
 A file that builds its own session (``spark = SparkSession.builder...``) is not
-reported for ``spark``.
+reported for ``spark``. With the Spark engine installed (``runner/spark``), the
+``spark`` session and the generated ``/databricks-datasets`` are provided, and
+``shims/unsupported.py`` adds what stays Databricks-only (monitoring metric tables,
+``%scala`` cells).
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "spark",
         re.compile(r"(?<![\w.])spark\s*\.(?!\s*$)"),
-        "uses the `spark` session, which only Databricks provides: read data with pandas "
-        "from a file of the bundle, or create a session (`spark = SparkSession.builder"
-        ".getOrCreate()` with pyspark installed)",
+        "uses the `spark` session: install the Spark engine for local runs "
+        "(pip install \"mlops-stacks[spark]\"), or read data with pandas from a file of "
+        "the bundle",
     ),
     (
         "databricks-datasets",
         re.compile(r"(?:dbfs:)?/databricks-datasets\b"),
-        "reads /databricks-datasets, which exists only on Databricks: ship a sample file "
-        "with the bundle and read it by a path relative to the notebook",
+        "reads /databricks-datasets, which exists only on Databricks (with the Spark engine, "
+        "a sample of /databricks-datasets/nyctaxi-with-zipcodes/subsampled is generated): "
+        "ship a sample file with the bundle and read it by a path relative to the notebook",
     ),
     (
         "feature-engineering",
@@ -64,29 +68,48 @@ def _code(line: str) -> str:
     return line.split(" #", 1)[0]
 
 
-def scan(path: Path, shown_as: str) -> list[Finding]:
-    """Databricks-only uses in one Python source file or notebook (one finding per rule/line)."""
+def _provided(what: str, code: str, own_session: bool, engine: bool) -> bool:
+    """Whether the rule ``what`` is covered on this line (by the notebook or the engine)."""
+    from mlops_stacks.runner.spark import datasets
+
+    if what == "spark":
+        return own_session or engine
+    if what == "databricks-datasets" and engine:
+        paths = re.findall(r"(?:dbfs:)?/databricks-datasets[^\s'\"`)]*", code)
+        return all(datasets.supported(p) for p in paths)
+    return False
+
+
+def scan(path: Path, shown_as: str, spark_engine: bool | None = None) -> list[Finding]:
+    """Databricks-only uses in one Python source file or notebook (one finding per rule/line).
+
+    ``spark_engine``: whether the Spark engine is installed (found out when ``None``)."""
+    from mlops_stacks.runner.shims import unsupported
+    from mlops_stacks.runner.spark import installed
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
+    engine = installed() if spark_engine is None else spark_engine
     own_session = bool(_OWN_SESSION.search(text))
+    lines = text.splitlines()
     out: list[Finding] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         code = _code(line)
         if not code.strip():
             continue
         for what, pattern, fix in _RULES:
-            if what == "spark" and own_session:
-                continue
-            if pattern.search(code):
+            if pattern.search(code) and not _provided(what, code, own_session, engine):
                 out.append(Finding(shown_as, number, what, fix))
                 break
-    return out
+    out.extend(Finding(shown_as, n, what, fix)
+               for n, what, fix in unsupported.scan_lines(lines, engine))
+    return sorted(out, key=lambda f: f.line)
 
 
 def check_databricks_only(files: Mapping[str, Path], job_key: str,
-                          root: Path | None = None) -> None:
+                          root: Path | None = None, spark_engine: bool | None = None) -> None:
     """``RunError`` listing each Databricks-only use in the task files (task key -> path)."""
     findings: list[Finding] = []
     seen: set[Path] = set()
@@ -100,7 +123,7 @@ def check_databricks_only(files: Mapping[str, Path], job_key: str,
                 shown = path.resolve().relative_to(root.resolve())
             except ValueError:
                 shown = path
-        findings.extend(scan(path, str(shown)))
+        findings.extend(scan(path, str(shown), spark_engine))
     if not findings:
         return
     listed = "\n".join(f"  {f}" for f in findings[:20])

@@ -166,6 +166,14 @@ class Jobs:
 
 
 class Notebook:
+    path: str | None = None  # the running notebook's file without ``.py`` (set by the runner)
+
+    @property
+    def entry_point(self) -> Any:
+        from mlops_stacks.runner.shims.notebook_context import EntryPoint
+
+        return EntryPoint(self.path)
+
     def exit(self, value: Any = "") -> None:
         raise NotebookExit("" if value is None else str(value))
 
@@ -180,6 +188,9 @@ class Fs:
 
     @staticmethod
     def _p(path: str) -> Path:
+        from mlops_stacks.runner.spark.paths import local_path
+
+        path = local_path(path, generate=False)
         for prefix in ("file:", "dbfs:"):
             if path.startswith(prefix):
                 path = path[len(prefix) :]

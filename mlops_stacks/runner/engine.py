@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlops_stacks.runner import kinds, preload
+from mlops_stacks.runner import kinds, preload, spark
 from mlops_stacks.runner.cancel import cancel, sigterm_as_interrupt
 from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, EventHandler, RunEvent
 from mlops_stacks.runner.execution import Execution, RunOtherJob, TimedOut
@@ -190,6 +190,7 @@ def _preload_modules(run: Execution) -> tuple[list[str], str]:
             files_root=run.files_root,
         )
         declared = [d.name for d in found]
+    declared += spark.preload_distributions(run.plan.files.values())
     return preload.seed_modules(declared), "modules of the libraries the job declares"
 
 

@@ -17,6 +17,7 @@ from mlops_stacks.runner.dag import TaskGraph, build_graph, select
 from mlops_stacks.runner.databricks_only import check_databricks_only
 from mlops_stacks.runner.params import check_static_references, job_parameters
 from mlops_stacks.runner.requirements import check_requirements
+from mlops_stacks.runner.spark.inputs import check_input_tables
 
 
 @dataclass
@@ -62,6 +63,8 @@ def prepare_run(
             files[key] = local
         check_static_references(key, settings, parameters, set(graph.nodes))
     check_databricks_only(files, job_key, files_root)
+    check_input_tables(job, job_key=job_key, tasks=selected, parameters=parameters,
+                       files_root=files_root)
     if check_deps:
         check_requirements(
             job, resolve_path=resolve_path, job_key=job_key, tasks=selected, files_root=files_root

@@ -30,6 +30,9 @@ _SUBMODULES = {
     "mlflow": ["mlflow.pyfunc", "mlflow.tracking", "mlflow.models"],
     "scikit-learn": ["sklearn.base", "sklearn.utils"],
     "pandas": ["pandas"],
+    "pyspark-client": ["pyspark.sql.connect.session", "pyspark.sql.connect.readwriter",
+                       "pyspark.sql.connect.dataframe", "pyspark.sql.functions"],
+    "pysail": ["pysail.spark"],
 }
 # Caches that preloaded libraries fill on first use, filled once in the fork server
 # (while the first task runs) so that the tasks forked after it inherit them:

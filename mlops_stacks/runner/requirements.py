@@ -7,7 +7,8 @@ Sources, for the tasks that will run:
 - ``tasks[].libraries``: ``pypi.package`` and ``requirements`` files;
 - for notebook tasks, the project's ``requirements.txt``: the nearest one
   found walking up from the notebook to the files root (the directory that
-  holds ``databricks.yml``, or ``files_root``).
+  holds ``databricks.yml``, or ``files_root``), and what the notebook's own
+  ``%pip install`` lines name (``shims/pip.py``; they are not run mid-run).
 
 A package counts as present when its *distribution* is installed in this
 interpreter (``importlib.metadata``), whatever its import name. Versions are
@@ -127,6 +128,7 @@ def collect_requirements(
                     out.extend(_parse_file(path, resolve_path, set()))
         notebook = (task.get("notebook_task") or {}).get("notebook_path")
         if notebook:
+            out.extend(_pip_magics(_resolve_file(notebook, resolve_path), resolve_path))
             req_file = project_requirements(_resolve_file(notebook, resolve_path), files_root)
             if req_file is not None and req_file not in project_files:
                 project_files.append(req_file)
@@ -159,6 +161,18 @@ def project_requirements(notebook: Path | None, files_root: Path | None = None) 
         if at_root:
             return None
         directory = directory.parent
+
+
+def _pip_magics(notebook: Path | None, resolve_path: ResolvePath) -> list[Declared]:
+    """What the notebook's ``%pip install`` lines name (``shims/pip.py``)."""
+    from mlops_stacks.runner.shims.pip import requirement_lines
+
+    if notebook is None:
+        return []
+    out: list[Declared] = []
+    for number, spec in requirement_lines(notebook):
+        out.extend(_parse_line(spec, f"{notebook}:{number} (%pip)", notebook, resolve_path))
+    return out
 
 
 def _flatten(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.runner import notebook as nb
-from mlops_stacks.runner.dbutils import DBUtils, NotebookExit, TaskOutput, display, display_html
+from mlops_stacks.runner.dbutils import DBUtils, NotebookExit, TaskOutput, display_html
+from mlops_stacks.runner.shims import magics
+from mlops_stacks.runner.shims.display import display
+from mlops_stacks.runner.spark import installed as spark_engine_installed
 
 _RUNNER_DIR = str(Path(__file__).resolve().parent)
 PYTHON_ONLY = ("sql", "scala", "r")
@@ -132,6 +135,9 @@ def _report_modules(path: str | None) -> None:
 
 def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
     kind = spec["kind"]
+    from mlops_stacks.runner.shims import mlflow_hooks
+
+    mlflow_hooks.install()
     dbutils = DBUtils(spec.get("widgets") or {}, spec.get("task_values") or {}, output)
     if kind == "notebook":
         return run_notebook(Path(spec["path"]), dbutils)
@@ -161,6 +167,7 @@ def notebook_globals(path: Path, dbutils: DBUtils) -> dict[str, Any]:
         }
     )
     sys.modules["__main__"] = module
+    magics.bind(module.__dict__, path)
     return module.__dict__
 
 
@@ -170,14 +177,25 @@ def run_notebook(path: Path, dbutils: DBUtils) -> None:
     os.chdir(path.parent)
     sys.path.insert(0, str(path.parent))
     sys.argv = [str(path)]
+    dbutils.notebook.path = str(path.with_suffix(""))
     _exec_cells(path, notebook_globals(path, dbutils), dbutils)
 
 
 def _exec_cells(path: Path, env: dict[str, Any], dbutils: DBUtils) -> None:
+    from mlops_stacks.runner.spark.session import provide
+
+    provide(env, path)
     for cell in nb.read(path):
         magic = cell.magic
         if magic is None or magic == "python":
-            exec(compile(cell.python_source(), str(path), "exec"), env)  # noqa: S102
+            source = magics.python_source(cell.python_source())
+            exec(compile(source, str(path), "exec"), env)  # noqa: S102
+        elif magic == "sql" and spark_engine_installed():
+            from mlops_stacks.runner.shims import sql_cell
+
+            sql_cell.run(cell.body, env)
+        elif magic in magics.CELL_MAGICS:
+            magics.run_cell(f"%{magic} {cell.body}", env, f"{path.name}:{cell.start_line}")
         elif magic in SKIPPED_MAGICS:
             if magic in ("pip", "conda"):
                 print(
@@ -233,7 +251,11 @@ def run_python_file(path: Path, argv: list[str], dbutils: DBUtils) -> None:
     os.chdir(path.parent)
     sys.path.insert(0, str(path.parent))
     sys.argv = [str(path), *[str(a) for a in argv]]
-    runpy.run_path(str(path), init_globals={"dbutils": dbutils}, run_name="__main__")
+    from mlops_stacks.runner.spark.session import provide
+
+    init: dict[str, Any] = {"dbutils": dbutils}
+    provide(init, path)
+    runpy.run_path(str(path), init_globals=init, run_name="__main__")
 
 
 def run_wheel(package_name: str, entry_point: str, argv: list[str]) -> None:

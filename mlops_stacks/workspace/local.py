@@ -109,6 +109,7 @@ class LocalWorkspace:
         self._secret_values: list[str] = []
         self._configs: dict[tuple[str, str], Any] = {}  # the bundle's resources, for unseal
         self._secrets: Secrets | None = None
+        self.spark_remote = ""  # the target's Spark Connect endpoint (runner/spark)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> LocalWorkspace:
@@ -118,6 +119,9 @@ class LocalWorkspace:
             root_path=ws.get("root_path"), file_path=ws.get("file_path"),
         )
         out._secret_values = bundle_secrets(bundle.config).values
+        from mlops_stacks.runner import spark
+
+        out.spark_remote = spark.remote_setting(bundle.config)
         out._configs = {(kind, key): config for kind, key, config in bundle.all_resources()}
         return out
 
@@ -215,12 +219,15 @@ class LocalWorkspace:
         return self.mlflow.artifact_root
 
     def mlflow_env(self) -> dict[str, str]:
-        """Environment for job tasks: where MLflow tracks and registers."""
+        """Environment for job tasks: where MLflow tracks and registers, where tables live."""
+        from mlops_stacks.runner import spark
+
         return {
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_REGISTRY_URI": self.registry_uri,
             "MLOPS_STACKS_TARGET": self.target,
             VOLUMES_ENV: str(self.volumes_dir),
+            **spark.task_env(self.dir, self.spark_remote),
         }
 
     @property

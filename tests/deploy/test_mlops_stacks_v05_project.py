@@ -1,8 +1,10 @@
 """The project shaped like one MLOps Stacks v0.5 generates (``tests/bundle/v05_project.py``),
-with a quality monitor and a training notebook that uses the Spark session.
+with a quality monitor and a training notebook that uses the Spark session and reads
+the monitor's metric table.
 
 It deploys to the local workspace, and ``run`` stops before any task starts,
-naming the notebook and line that needs Databricks.
+naming the notebook and line that needs Databricks (the metric table; the Spark
+session itself runs locally with the ``[spark]`` extra, tests/runner/spark).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ env = dbutils.widgets.get("env")
 # COMMAND ----------
 
 raw_data = spark.read.format("delta").load("/databricks-datasets/nyctaxi-with-zipcodes/subsampled")
+metrics = spark.table("local.fare_model.predictions_profile_metrics")
 """
 
 
@@ -74,7 +77,7 @@ def cli(*args: str) -> tuple[int, str]:
     return res.exit_code, res.stdout + res.stderr
 
 
-def test_v05_shaped_project_deploys_locally_and_spark_is_stopped_before_the_run(
+def test_v05_shaped_project_deploys_locally_and_metric_tables_stop_the_run(
     project: Path,
 ) -> None:
     code, out = cli("deploy", "-t", "local", "--auto-approve")
@@ -85,7 +88,7 @@ def test_v05_shaped_project_deploys_locally_and_spark_is_stopped_before_the_run(
     code, out = cli("run", "model_training_job", "-t", "local")
     assert code == 1, out
     assert "no task was started" in out
-    assert "training/Train.py:12" in out and "`spark` session" in out
+    assert "training/Train.py:13" in out and "Lakehouse Monitoring" in out
     assert "Traceback" not in out
     runs = project / ".mlops-stacks" / "local" / "runs"
     assert not runs.exists() or not any(runs.iterdir())
