@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
 from mlops_stacks.errors import MlopsStacksError
+
+if TYPE_CHECKING:
+    from mlops_stacks.cli.terminal import Terminal
 
 runs_app = typer.Typer(
     name="runs",
@@ -68,6 +72,7 @@ def list_runs(
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     jobs = sorted(bundle.resources("jobs"))
     records = workspace.list_runs(job_key)
+    _warn_unreadable(term, getattr(workspace, "runs_dir", None))
     if job_key is not None and job_key not in jobs and not records:
         raise MlopsStacksError(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
@@ -272,6 +277,18 @@ def logs(
             term.print(f"==> {key} <==")
         term.out.file.write(text if text.endswith("\n") or not text else text + "\n")
         term.out.file.flush()
+
+
+def _warn_unreadable(term: Terminal, runs_dir: Path | None) -> None:
+    """Say which run records a listing left out because they cannot be read."""
+    from mlops_stacks.runner.record import DAMAGED_RUN_HINT, list_runs
+
+    if runs_dir is None:
+        return
+    unreadable: list[Path] = []
+    list_runs(runs_dir, unreadable=unreadable)
+    for path in unreadable:
+        term.warn(f"Left out the run record {path}: it cannot be read. {DAMAGED_RUN_HINT}")
 
 
 def register(app: typer.Typer) -> None:

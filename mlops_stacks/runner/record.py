@@ -14,7 +14,6 @@ closed by the first of them that reads it: INTERNAL_ERROR, "the run's process en
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
@@ -219,11 +218,22 @@ def read_log_tail(path: Path | str | None, lines: int = LOG_TAIL_LINES) -> list[
     return text.splitlines()[-lines:]
 
 
+#: How to get past a run record that cannot be read.
+DAMAGED_RUN_HINT = (
+    "Move its run folder away (or delete it) to drop the run from the history; "
+    "runs of the job are not affected."
+)
+
+
 def load_run(runs_dir: Path, run_id: str) -> RunRecord:
     """The record of run ``run_id``; ``RunError`` naming the known runs if there is none."""
+    from mlops_stacks.state_files import read_json_object
+
     path = Path(runs_dir) / run_id / RUN_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json_object(path, what="the run record", hint=DAMAGED_RUN_HINT)
+        if data is None:
+            raise FileNotFoundError(path)
     except FileNotFoundError:
         known = [r.run_id for r in list_runs(runs_dir)[:5]]
         hint = (
@@ -232,15 +242,24 @@ def load_run(runs_dir: Path, run_id: str) -> RunRecord:
             else "No runs yet: start one with `mlops-stacks run JOB`."
         )
         raise RunError(f"No run with id '{run_id}' in {runs_dir}.", hint=hint) from None
-    except (OSError, ValueError) as exc:
-        raise RunError(f"Cannot read run record {path}: {exc}") from exc
-    record = RunRecord.from_dict(data)
+    try:
+        record = RunRecord.from_dict(data)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise RunError(f"The run record {path} is damaged: {exc}.", hint=DAMAGED_RUN_HINT) from None
     record.close_if_orphaned(runs_dir)
     return record
 
 
-def list_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecord]:
-    """All runs in ``runs_dir`` (optionally of one job), newest first; unreadable ones left out."""
+def list_runs(
+    runs_dir: Path, job_key: str | None = None, *, unreadable: list[Path] | None = None
+) -> list[RunRecord]:
+    """All runs in ``runs_dir`` (optionally of one job), newest first.
+
+    Records that cannot be read are left out; their paths go to ``unreadable`` when
+    given, so that a listing can say so.
+    """
+    from mlops_stacks.state_files import json_problem
+
     root = Path(runs_dir)
     if not root.is_dir():
         return []
@@ -250,8 +269,13 @@ def list_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecord]:
         if not path.is_file():
             continue
         try:
-            rec = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+            problem, data = json_problem(path.read_bytes())
+            rec = RunRecord.from_dict(data) if problem is None else None
+        except (OSError, ValueError, TypeError, AttributeError):
+            rec = None
+        if rec is None:
+            if unreadable is not None:
+                unreadable.append(path)
             continue
         if job_key is None or rec.job_key == job_key:
             rec.close_if_orphaned(root)

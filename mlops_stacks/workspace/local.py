@@ -36,6 +36,7 @@ from mlops_stacks.fileio import (
 )
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
+from mlops_stacks.state_files import DamagedFile, read_json_object
 from mlops_stacks.workspace import local_lock
 from mlops_stacks.workspace.local_kinds import (
     LOCAL_MEANINGS,
@@ -131,9 +132,15 @@ class LocalWorkspace:
         if self._secrets is None:
             salt_file = self._inside(self.dir / "secrets.salt")
             try:
-                salt = salt_file.read_text(encoding="utf-8").strip()
+                salt = salt_file.read_bytes().decode("ascii").strip()
             except FileNotFoundError:
                 salt = ""
+            except (OSError, UnicodeDecodeError):
+                raise DamagedFile(
+                    f"The secrets salt {salt_file} is damaged: it is not the text it was.",
+                    hint=f"Delete it and run `mlops-stacks deploy -t {self.target}`: the jobs "
+                    "are written again with a new salt.",
+                ) from None
             if not salt:
                 salt = new_salt()
                 atomic_write_bytes(salt_file, salt.encode("ascii"))
@@ -343,25 +350,11 @@ class LocalWorkspace:
 
     # -- state ------------------------------------------------------------------------
     def read_state(self) -> dict[str, Any] | None:
-        try:
-            text = self.state_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise WorkspaceError(
-                f"The deployment state {self.state_file} is corrupt: {exc}.",
-                hint="Restore it from a backup, or delete it and run `mlops-stacks deploy` "
-                "again: existing jobs, experiments and models are adopted by name.",
-            ) from None
-        if not isinstance(data, dict):
-            raise WorkspaceError(
-                f"The deployment state {self.state_file} is not a JSON object.",
-                hint="Delete it and run `mlops-stacks deploy` again: existing jobs, "
-                "experiments and models are adopted by name.",
-            )
-        return data
+        return read_json_object(
+            self.state_file, what="the deployment state",
+            hint="Restore it from a backup, or delete it and run `mlops-stacks deploy` "
+            "again: existing jobs, experiments and models are adopted by name.",
+        )  # fmt: skip
 
     def write_state(self, state: Mapping[str, Any]) -> None:
         atomic_write_json(self._inside(self.state_file), dict(state))
@@ -414,13 +407,18 @@ class LocalWorkspace:
             return self._inside(self.jobs_dir / f"{key}.json")
         return self._inside(self.dir / "resources" / kind / f"{key}.json")
 
-    def _read_record(self, kind: str, key: str) -> dict[str, Any] | None:
+    def _read_record(self, kind: str, key: str, *, strict: bool = False) -> dict[str, Any] | None:
+        """The record of a deployed resource; None when missing or (unless ``strict``)
+        damaged: deploy then sees the resource as gone and writes it again."""
         try:
-            return json.loads(self._record_file(kind, key).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            return read_json_object(
+                self._record_file(kind, key), what=f"the record of {kind} '{key}'",
+                hint=f"Run `mlops-stacks deploy -t {self.target}`: it writes the record again.",
+            )  # fmt: skip
+        except DamagedFile:
+            if strict:
+                raise
             return None
-        except ValueError:
-            return None  # a garbled record is rewritten by the next create
 
     def _next_job_id(self) -> str:
         highest = 0
@@ -552,7 +550,7 @@ class LocalWorkspace:
     # -- job runs ----------------------------------------------------------------------
     def job_settings(self, key: str) -> dict[str, Any]:
         """The deployed settings of job ``key``; ``WorkspaceError`` if it is not deployed."""
-        record = self._read_record("jobs", key)
+        record = self._read_record("jobs", key, strict=True)
         if record is None:
             deployed = sorted(p.stem for p in self.jobs_dir.glob("*.json"))
             raise WorkspaceError(

@@ -16,6 +16,7 @@ import socket
 from pathlib import Path
 
 from mlops_stacks.errors import LockError
+from mlops_stacks.state_files import DamagedFile, read_json_object
 from mlops_stacks.workspace.protocol import LockInfo, LockResult
 
 
@@ -35,16 +36,15 @@ def _pid_alive(pid: int) -> bool:
 
 def read_lock(path: Path) -> LockInfo | None:
     """The lock's holder; ``None`` when unlocked. A garbled lock file raises ``LockError``."""
+    hint = "If no deploy is running, break it with --force-lock."
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        return LockInfo.from_dict(json.loads(text))
+        data = read_json_object(path, what="the deployment lock", hint=hint)
+        return None if data is None else LockInfo.from_dict(data)
+    except DamagedFile as exc:
+        raise LockError(exc.message, hint=hint) from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise LockError(
-            f"The deployment lock {path} exists but cannot be read ({exc}).",
-            hint="If no deploy is running, break it with --force-lock.",
+            f"The deployment lock {path} exists but cannot be read ({exc}).", hint=hint
         ) from None
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import WorkspaceError, require_extra
+from mlops_stacks.state_files import damaged_store, sqlite_problem
 
 _MISSING = "RESOURCE_DOES_NOT_EXIST"
 
@@ -86,6 +87,7 @@ class MlflowResources:
     def __init__(self, store_dir: Path) -> None:
         self.store_dir = store_dir
         self._client: Any = None
+        self._checked = False
 
     @property
     def tracking_uri(self) -> str:
@@ -101,8 +103,14 @@ class MlflowResources:
 
     # -- store ------------------------------------------------------------------
     def ensure_store(self) -> None:
-        """Create the sqlite store (from the cached empty one when possible) if missing."""
+        """Create the sqlite store (from the cached empty one when possible) if missing;
+        a store that exists is checked first (``check_store``).
+
+        A new store is made in a temporary file and renamed into place, so a full disk
+        or a kill during MLflow's table creation leaves no half-made store behind.
+        """
         if self.db_file.exists():
+            self.check_store()
             return
         require_extra("mlflow", purpose="The local MLflow store")
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -113,13 +121,37 @@ class MlflowResources:
         _quiet_mlflow_logs()
         from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-        SqlAlchemyStore(self.tracking_uri, str(self.artifact_root))
+        tmp = self.store_dir / f".mlflow.db.{os.getpid()}.new"
+        try:
+            SqlAlchemyStore(f"sqlite:///{tmp}", str(self.artifact_root)).engine.dispose()
+            os.replace(tmp, self.db_file)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            if isinstance(exc, OSError) or "full" in str(exc):
+                raise WorkspaceError(
+                    f"Could not create the MLflow store {self.db_file}: {exc}.",
+                    hint="Free disk space (or check the folder's permissions), then run "
+                    "the command again; nothing half-made was left behind.",
+                ) from None
+            raise
         if cached is not None:  # keep an empty copy for the next new store
             with contextlib.suppress(OSError):
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
                 shutil.copyfile(self.db_file, tmp)
                 os.replace(tmp, cached)
+
+    def check_store(self) -> None:
+        """``DamagedFile`` when the existing store cannot be used as it is (emptied,
+        cut, garbled, half-migrated); MLflow would silently re-create an empty file and
+        end in tracebacks on the others. Checked once per instance."""
+        if self._checked or not self.db_file.exists():
+            return
+        problem = sqlite_problem(self.db_file)
+        if problem is not None:
+            raise damaged_store(self.db_file, problem)
+        self._checked = True
 
     def _copy_from(self, cached: Path) -> bool:
         tmp = self.store_dir / f".mlflow.db.{os.getpid()}.tmp"
@@ -147,6 +179,7 @@ class MlflowResources:
         names = [str(n) for n in model_names]
         if not (exp_ids or names) or not self.db_file.is_file():
             return set(), set()
+        self.check_store()
         try:
             with contextlib.closing(sqlite3.connect(f"{self.db_file.as_uri()}?mode=ro",
                                                     uri=True)) as conn:
@@ -174,6 +207,7 @@ class MlflowResources:
         """Whether model ``name`` has ``version`` (read-only look at the store)."""
         if not self.db_file.is_file():
             return False
+        self.check_store()
         try:
             with contextlib.closing(sqlite3.connect(f"{self.db_file.as_uri()}?mode=ro",
                                                     uri=True)) as conn:
