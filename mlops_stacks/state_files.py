@@ -25,7 +25,7 @@ class DamagedFile(WorkspaceError):
     """A state file of the local workspace exists but cannot be used as it is."""
 
 
-def json_problem(data: bytes) -> tuple[str | None, Any]:
+def json_problem(data: bytes) -> tuple[str | None, dict[str, Any] | None]:
     """(what is wrong with ``data`` as a JSON object, or None; the parsed value)."""
     if not data.strip():
         return "it is empty", None
@@ -42,7 +42,7 @@ def json_problem(data: bytes) -> tuple[str | None, Any]:
             type(value), "a number"
         )
         return f"it holds {kind}, not a JSON object", None
-    return None, value
+    return None, dict(value)
 
 
 def read_json_object(path: Path, *, what: str, hint: str) -> dict[str, Any] | None:

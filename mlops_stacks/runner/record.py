@@ -269,8 +269,8 @@ def list_runs(
         if not path.is_file():
             continue
         try:
-            problem, data = json_problem(path.read_bytes())
-            rec = RunRecord.from_dict(data) if problem is None else None
+            _, data = json_problem(path.read_bytes())
+            rec = RunRecord.from_dict(data) if data is not None else None
         except (OSError, ValueError, TypeError, AttributeError):
             rec = None
         if rec is None:

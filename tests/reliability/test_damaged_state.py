@@ -74,6 +74,14 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return project, run_dir.name
 
 
+def copy_of(deployed: tuple[Path, str], tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the deployed project (its run ID alike), for one case to damage."""
+    source, run_id = deployed
+    project = tmp_path / "demo"
+    shutil.copytree(source, project, symlinks=True)
+    return project, run_id
+
+
 COMMANDS = [
     ("plan",), ("runs", "list"), ("run", "score_job"), ("deploy", "--auto-approve", "--force-lock"),
     ("destroy", "--auto-approve", "--force-lock"),
@@ -85,9 +93,7 @@ COMMANDS = [
 def test_damaged_state_is_reported_with_the_file_and_a_way_out(
     deployed: tuple[Path, str], tmp_path: Path, rel: str, damage: str
 ) -> None:
-    source, run_id = deployed
-    project = tmp_path / "demo"
-    shutil.copytree(source, project, symlinks=True)
+    project, run_id = copy_of(deployed, tmp_path)
     path = project / LOCAL / rel.replace("RUN", run_id)
     path.write_bytes(DAMAGES[damage](path.read_bytes()))
     problems = []
@@ -105,9 +111,7 @@ def test_damaged_state_is_reported_with_the_file_and_a_way_out(
 def test_an_emptied_mlflow_store_is_reported_not_silently_made_anew(
     deployed: tuple[Path, str], tmp_path: Path
 ) -> None:
-    source, _ = deployed
-    project = tmp_path / "demo"
-    shutil.copytree(source, project, symlinks=True)
+    project, _ = copy_of(deployed, tmp_path)
     store = project / LOCAL / "mlflow" / "mlflow.db"
     store.write_bytes(b"")
     code, out = mlops(project, "run", "score_job")
@@ -122,9 +126,7 @@ def test_a_store_left_half_migrated_is_reported_with_the_way_out(
     # What a full disk during MLflow's table upgrade leaves: a temporary alembic table.
     import sqlite3
 
-    source, _ = deployed
-    project = tmp_path / "demo"
-    shutil.copytree(source, project, symlinks=True)
+    project, _ = copy_of(deployed, tmp_path)
     store = project / LOCAL / "mlflow" / "mlflow.db"
     with sqlite3.connect(store) as conn:
         conn.execute("CREATE TABLE _alembic_tmp_experiments (x INTEGER)")
