@@ -10,6 +10,7 @@ path prefix match (``method=None``: any method; ``times``: how many requests)::
     srv.huge("GET", "/api/2.2/jobs/list", megabytes=300)  # streams that many bytes
     srv.rewrite("POST", "/api/2.2/jobs/create", lambda payload: {})  # applied, answer changed
     srv.drop("POST", "/api/2.2/jobs/create", times=1)     # applied, connection closed unanswered
+    srv.drop("POST", "/api/2.2/jobs/create", skip=2, times=1)  # the same, for the third only
     srv.fail("POST", "/api/2.2/jobs/create", status=500)  # applied, answered with an error
 
 Every request's raw path (before any decoding) is kept in ``raw_paths``.
@@ -41,9 +42,14 @@ class Behaviour:
     megabytes: int = 0
     declare_length: bool = False
     rewrite: Callable[[Any], Any] | None = None
+    skip: int = 0
+    """Matching requests to let through (well served) before this behaviour starts."""
 
     def take(self, method: str, path: str) -> bool:
         if (self.method and self.method != method) or not path.startswith(self.prefix):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
             return False
         if self.times is not None:
             if self.times <= 0:
