@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,10 @@ _INDENTATION_PROBLEMS = ("did not find expected key", "mapping values are not al
                          "expected <block end>, but found")
 
 
+#: The first line of a conflict block that git and ``mlops-stacks update`` write inline.
+_CONFLICT = re.compile(r"^<{7}(?: |$)", re.M)
+
+
 def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
     """Parse YAML ``text`` read from ``path`` into a ``Node`` tree.
 
@@ -273,6 +278,15 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
     document yields ``Node(None)``.
     """
     diags = Diagnostics()
+    conflict = _CONFLICT.search(text)
+    if conflict:
+        line = text.count("\n", 0, conflict.start()) + 1
+        diags.append(error(
+            "unresolved merge conflict", Location(path, line, 1),
+            detail="The lines between <<<<<<<, ======= and >>>>>>> hold both versions of a "
+            "change (left by `mlops-stacks update` or git). Keep the lines you want, delete "
+            "the three marker lines, then commit the file."))
+        return None, diags
     if "\t" in text:
         for lineno, line in enumerate(text.splitlines(), start=1):
             stripped = line.lstrip(" ")

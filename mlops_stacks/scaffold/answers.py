@@ -42,12 +42,23 @@ class Given:
         return f"{self.source}:{self.line}: " if self.line else f"{self.source}: "
 
     def fix(self, key: str, value: Any) -> str:
-        """How to pass ``value`` for ``key`` in the same place the bad one came from."""
+        """How to pass ``value`` for ``key`` in the same place the bad one came from
+        (``--data`` quoted for the shell when it needs quotes)."""
+        import shlex
+
         if self.source == "prompt":
             return f"Try {_text(value)}."
         if self.source in (DATA, "api"):
-            return f"Pass --data {key}={_text(value)}."
+            return f"Pass --data {shlex.quote(f'{key}={_text(value)}')}."
         return f"Set `{key}: {_text(value)}` in {self.source}."
+
+    def ask_again(self, key: str) -> str:
+        """The fix when no valid value can be suggested."""
+        if self.source == "prompt":
+            return "Type another value."
+        if self.source in (DATA, "api"):
+            return f"Pass --data {key}=VALUE with an allowed value."
+        return f"Set an allowed value for `{key}` in {self.source}."
 
 
 def _text(value: Any) -> str:

@@ -75,6 +75,13 @@ class Prompter:
                 ) from None
             value: Any = default if reply == "" and default is not None else reply
             numbers = [int(n) for n in reply.replace(",", " ").split() if n.isdigit()]
+            if offered and numbers and any(not 1 <= n <= len(offered) for n in numbers) and (
+                    str(reply) not in {str(c.value) for c in offered}):
+                self.console.print(
+                    f"  {name}: {reply} is not a choice: pick 1-{len(offered)} (or type "
+                    f"one of {', '.join(str(c.value) for c in offered)}).",
+                    style="red", markup=False)
+                continue
             picked = [offered[n - 1].value for n in numbers if 1 <= n <= len(offered)]
             if offered and picked and len(picked) == len(reply.replace(",", " ").split()):
                 value = picked if q.multiselect else picked[0] if len(picked) == 1 else reply

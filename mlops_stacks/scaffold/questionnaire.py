@@ -382,7 +382,7 @@ def _before_copier(q: Any, given: Given) -> Any:
     value, kind = given.value, q.get_type_name()
     if kind == "bool" and isinstance(value, str):
         if value.strip().lower() not in _TRUE | _FALSE:
-            raise _Refusal("is not a boolean (use true or false)", "true")
+            raise _Refusal("is not a boolean (use true or false)")
         return value.strip().lower() in _TRUE
     if kind == "str" and not q.multiselect:
         if not isinstance(value, str) and given.where:  # YAML typed it: `name: 12345`
@@ -433,8 +433,24 @@ def _validated(q: Any, value: Any) -> Any:
             problem = message[: fix.start()] if fix else message
             if not problem.startswith(_VERDICT):
                 problem = f"is refused by the template: {problem}"
-            raise _Refusal(problem.rstrip("."), fix.group("value") if fix else "...")
+            raise _Refusal(problem.rstrip("."), fix.group("value") if fix else None)
     return value
+
+
+def _accepted(q: Any, suggestion: Any, given: Given) -> bool:
+    """Whether a suggested value passes the same checks (a suggestion must be a fix)."""
+    if given.where and isinstance(suggestion, str):  # YAML text for a file: its value
+        import yaml
+
+        try:
+            suggestion = yaml.safe_load(suggestion)
+        except yaml.YAMLError:
+            return False
+    try:
+        _validated(q, _typed(q, _before_copier(q, Given(suggestion, given.source, given.line))))
+    except _Refusal:
+        return False
+    return True
 
 
 def check(q: Any, given: Given) -> Any:
@@ -447,10 +463,10 @@ def check(q: Any, given: Given) -> Any:
         return _validated(q, _typed(q, _before_copier(q, given)))
     except _Refusal as refusal:
         shown = "***" if q.secret else _SHORT.repr(given.value)
-        if refusal.suggestion is not None:
+        if refusal.suggestion is not None and _accepted(q, refusal.suggestion, given):
             fix = given.fix(q.var_name, refusal.suggestion)
         else:
-            fix = f"Give a value for {q.var_name}."
+            fix = given.ask_again(q.var_name)
         end = " " if refusal.problem.endswith(("?", ".")) else ". "
         raise AnswerError(
             f"{given.where}{q.var_name}: {shown} {refusal.problem}{end}{fix}"
