@@ -260,7 +260,8 @@ def test_multiselect_answers_are_lists_as_in_copier(init: Init, workdir: Path) -
     assert out.exit_code == 0, out.stderr
     assert (workdir / "a/out.txt").read_text() == (workdir / "by-copier/out.txt").read_text()
     bad = init("--template", str(tpl), "--defaults", "--no-git", "--data", "langs=Go", "b")
-    assert "langs: 'Go' is not a list of some of py, go, rs. Pass --data 'langs=[go]'." in bad.stderr
+    assert ("langs: 'Go' is not a list of some of py, go, rs. Pass --data 'langs=[go]'."
+            in bad.stderr)
 
 
 def test_a_multiselect_prompt_takes_several_numbers(tmp_path: Path) -> None:
