@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.deploy.bundle_project import DATABRICKS_YML
 from tests.scaffold.update_kit import cli, git
 
-BUNDLE_V1 = """\
-bundle:
-  name: demo
-targets:
-  local:
-    default: true
-    workspace:
-      host: local
+BUNDLE_V1 = DATABRICKS_YML + """\
 resources:
   jobs:
     train:
