@@ -123,11 +123,12 @@ class MlflowUi:
              *ui_arguments(tracking_uri, artifact_root, host, port)],
             stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
-        ui = cls(url, proc, Path(log.name), busy, db)
+        log_path = Path(log.name)
+        ui = cls(url, proc, log_path, busy, db)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                tail = ui.log_path.read_text(errors="replace").splitlines()[-10:]
+                tail = log_path.read_text(errors="replace").splitlines()[-10:]
                 raise MlopsStacksError(
                     f"The MLflow UI exited with code {proc.returncode} before it was ready.",
                     hint="\n".join(tail) or f"Is port {port} free? Choose another with --port.")
@@ -177,7 +178,7 @@ def _free_port(host: str) -> int:
 def _answers(url: str, timeout: float = 1) -> bool:
     try:
         with urllib.request.urlopen(url + "/health", timeout=timeout) as resp:
-            return resp.status == 200
+            return bool(resp.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
 

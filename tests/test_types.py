@@ -9,6 +9,7 @@ clone checks everything once (about 25 s of CPU).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,19 @@ def test_mypy_passes_on_the_package() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_type_ignore_names_its_error_code_and_a_reason() -> None:
+    """``# type: ignore[code]`` with the reason after it (``  # why``) or on the line above."""
+    bare = []
+    for path in sorted((ROOT / "mlops_stacks").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
+            if "type: ignore" not in line:
+                continue
+            named = re.search(r"#\s*type:\s*ignore\[[a-z-]+(,\s*[a-z-]+)*\]", line)
+            reason_after = re.search(r"type:\s*ignore\[[^\]]*\]\s+#\s*\S", line)
+            reason_above = number > 1 and lines[number - 2].strip().startswith("#")
+            if not named or not (reason_after or reason_above):
+                bare.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert bare == []

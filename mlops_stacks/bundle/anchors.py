@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -35,7 +36,8 @@ def _anchored(first: yaml.Event, events: Iterator[yaml.Event]) -> bool:
         if not is_map or position % 2 == 1:
             items.append(value)
         position += 1
-    return bool(first.anchor) or (bool(items) and all(items))
+    # A collection start here (scalars and aliases returned above): a NodeEvent.
+    return bool(cast(yaml.NodeEvent, first).anchor) or (bool(items) and all(items))
 
 
 def anchor_only_keys(path: str | Path) -> set[str]:

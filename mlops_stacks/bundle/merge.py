@@ -64,7 +64,7 @@ def _entry_key(node: Node, key_field: str) -> object:
 
 def _merge_keyed(base: list[Node], over: list[Node], key_field: str, path: Path) -> list[Node]:
     out = list(base)
-    index = {}
+    index: dict[object, int] = {}
     for i, node in enumerate(out):
         k = _entry_key(node, key_field)
         if k is not None:

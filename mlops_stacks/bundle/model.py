@@ -88,7 +88,8 @@ class Bundle:
 
     @property
     def mode(self) -> str | None:
-        return self.config.get("bundle", {}).get("mode")
+        mode = self.config.get("bundle", {}).get("mode")
+        return None if mode is None else str(mode)
 
     @cached_property
     def sync_root(self) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from mlops_stacks.diagnostics import Location
 
@@ -49,8 +49,9 @@ class Node:
     def loc(self) -> Location:
         loc = self._loc
         if type(loc) is not Location:
-            loc = self._loc = Location(loc.name, loc.line + 1, loc.column + 1)
-        return loc  # type: ignore[return-value]
+            mark = cast(Mark, loc)
+            loc = self._loc = Location(mark.name, mark.line + 1, mark.column + 1)
+        return loc
 
     @loc.setter
     def loc(self, loc: Location | Mark) -> None:

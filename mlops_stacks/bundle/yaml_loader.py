@@ -95,6 +95,7 @@ class _Builder:
 
     def _loc(self, event: yaml.Event) -> Location:
         mark = event.start_mark
+        assert mark is not None  # the parser marks every event
         return Location(self.path, mark.line + 1, mark.column + 1)
 
     def _value(self, get: Callable[[], Any], event: Any, depth: int) -> Node:
@@ -198,7 +199,9 @@ class _Builder:
                 return value  # quoted: always a string
             if value and _MAYBE_TYPED is not None and value[0] not in _MAYBE_TYPED:
                 return value  # plain text no implicit type starts with
-            tag = self._resolver.resolve(yaml.ScalarNode, value, (True, False))
+            # types-PyYAML leaves Resolver.resolve unannotated.
+            tag = self._resolver.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, value, (True, False))
         if tag == _STR_TAG:
             return value
         if tag in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG, _NULL_TAG):

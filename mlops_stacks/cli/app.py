@@ -17,7 +17,9 @@ import typer
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
-    import click  # typer >= 0.16 vendors click; it is not always installed
+    # typer vendors click (typer._click) and types TyperGroup's methods with it; click
+    # itself is not always installed.
+    from typer import _click as click
 
 from mlops_stacks import __version__
 from mlops_stacks.cli import terminal

@@ -64,7 +64,7 @@ def tidy(command: Any) -> None:
     original = command.get_params
 
     def get_params(ctx: Any) -> list[Any]:
-        params = original(ctx)
+        params: list[Any] = original(ctx)
         for param in params:  # includes --help and the completion options added late
             _tidy_param(param)
         return params

@@ -144,10 +144,11 @@ def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,
     if diag is None:
         return []
     if strict:
+        from mlops_stacks.diagnostics import Diagnostics
         from mlops_stacks.errors import ConfigError
 
         raise ConfigError(diag.summary.replace(" This run uses the deployed copy.", ""),
-                          [diag], hint=diag.detail)
+                          Diagnostics([diag]), hint=diag.detail)
     term.err.print(render_text([diag], str(bundle.root)), markup=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         term.err.print(render_github([diag], str(bundle.root)), markup=False)

@@ -65,7 +65,7 @@ class _SafeConsole(Console):
     """A rich console whose text arguments are escaped and cut line by line (see ``safe``),
     so code that prints through ``term.out`` / ``term.err`` directly is safe too."""
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(_safe_lines(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 

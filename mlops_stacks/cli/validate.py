@@ -10,12 +10,15 @@ list. Exits 1 when there are errors (warnings alone exit 0, unless ``--strict``)
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_pairs
+
+if TYPE_CHECKING:
+    from mlops_stacks.diagnostics import Diagnostic
 
 HELP = """Validate the bundle (databricks.yml and its includes) for a target.
 
@@ -109,8 +112,8 @@ def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: boo
         term.success(line)
 
 
-def _relative(diag: Any, root: str | None) -> dict[str, Any]:
-    data = diag.to_dict()
+def _relative(diag: Diagnostic, root: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = diag.to_dict()
     if root:
         data["locations"] = [loc.relative_to(root).to_dict() for loc in diag.locations]
     return data

@@ -82,8 +82,8 @@ def build_artifacts(bundle: Bundle, progress: Callable[[str], None] = lambda _m:
                 for kind in ("whl", "jar"):
                     node = lib.get(kind) if lib.is_map else None
                     value = node.value if node is not None else None
-                    if not isinstance(value, str) or value.startswith("/") or "://" in value \
-                            or "${" in value:
+                    if node is None or not isinstance(value, str) or value.startswith("/") \
+                            or "://" in value or "${" in value:
                         continue
                     # Relative to the file that declares it (as validate translates paths).
                     base = relative_base(node, bundle.root)

@@ -97,7 +97,7 @@ def _identity(kind: str, spec: Mapping[str, Any]) -> str | None:
     if kind == "registered_models":
         parts = [spec.get("catalog_name"), spec.get("schema_name"), spec.get("name")]
         if all(isinstance(p, str) and p for p in parts):
-            return ".".join(parts)  # type: ignore[arg-type]
+            return ".".join(str(p) for p in parts)
     name = spec.get("name")
     return name if isinstance(name, str) and len(name) >= 3 else None
 
@@ -143,8 +143,8 @@ def _select(resources: list[Resource], select: Iterable[str]) -> set[tuple[str, 
             )
         todo.extend(found)
     identities = {
-        (kind, key): name for kind, key, spec in resources
-        if (name := _identity(kind, spec)) is not None
+        (kind, key): ident for kind, key, spec in resources
+        if (ident := _identity(kind, spec)) is not None
     }  # fmt: skip
     chosen: set[tuple[str, str]] = set()
     while todo:

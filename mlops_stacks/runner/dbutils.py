@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mlops_stacks.runner.record import write_json_atomic
+from mlops_stacks.fileio import atomic_write_json as write_json_atomic
 
 
 class InputWidgetNotDefined(Exception):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError, RunError
+from mlops_stacks.fileio import atomic_write_json as write_json_atomic
 from mlops_stacks.runner.record import (
     CANCELED,
     FAILED,
@@ -30,7 +31,6 @@ from mlops_stacks.runner.record import (
     RunRecord,
     load_run,
     new_run_id,
-    write_json_atomic,
 )
 
 REQUEST_FILE = "request.json"
@@ -86,6 +86,7 @@ def start_detached(
     if os.name == "posix":
         kwargs["start_new_session"] = True
     else:  # pragma: no cover - Windows
+        # Windows only: typeshed defines it on win32
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     with open(run_dir / "runner.log", "ab") as log:
         process = subprocess.Popen(

@@ -243,7 +243,8 @@ def _exit(code: int) -> None:
     import atexit
     import gc
 
-    threading._shutdown()  # type: ignore[attr-defined] - what Py_FinalizeEx calls first
+    # Private (not in typeshed): what Py_FinalizeEx calls first.
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     main_module = sys.modules.get("__main__")
     if main_module is not None and main_module.__dict__ is not globals():  # a notebook's

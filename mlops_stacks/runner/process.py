@@ -91,6 +91,7 @@ class TaskProcess(_Handle):
         if os.name == "posix":
             kwargs["start_new_session"] = True
         else:  # pragma: no cover - Windows
+            # Windows only: typeshed defines it on win32
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         with open(log_path, "ab") as log:
             self.popen = subprocess.Popen(

@@ -113,7 +113,7 @@ def collect_requirements(
     project_files: list[Path] = []
     for task in _flatten(selected):
         env_key = task.get("environment_key")
-        if env_key in envs and env_key not in used_envs:
+        if isinstance(env_key, str) and env_key in envs and env_key not in used_envs:
             used_envs.append(env_key)
         for lib in task.get("libraries") or []:
             if not isinstance(lib, dict):

@@ -179,7 +179,8 @@ def load_answers_file(path: Path) -> dict[str, Given]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        kind = {list: "a list", str: "a string"}.get(type(data), type(data).__name__)
+        kinds: dict[type[object], str] = {list: "a list", str: "a string"}
+        kind = kinds.get(type(data), type(data).__name__)
         raise AnswerError(
             f"{path}: expected a mapping of question keys to answers "
             f"(e.g. `project_name: my_project`), got {kind}."

@@ -51,7 +51,8 @@ def refuse_untrusted_settings(settings: dict[str, Any], source: str) -> None:
 
 def trusted_in_settings(source: str) -> bool:
     """Whether copier's user settings file lists ``source`` as trusted."""
-    from copier.settings import Settings
+    # copier provides Settings lazily (a module __getattr__), so mypy does not see it.
+    from copier.settings import Settings  # type: ignore[attr-defined]
 
     try:
         return bool(Settings.from_file().is_trusted(source))

@@ -228,7 +228,7 @@ def _run_copier_update(sub: Subproject, options: UpdateOptions, root: Path) -> N
             defaults=options.defaults,
             skip_answered=options.skip_answered,
             unsafe=options.trust,
-            conflict=options.conflict,
+            conflict="rej" if options.conflict == "rej" else "inline",  # checked above
             overwrite=True,
             quiet=True,
         )

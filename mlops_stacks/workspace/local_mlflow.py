@@ -123,7 +123,10 @@ class MlflowResources:
 
         tmp = self.store_dir / f".mlflow.db.{os.getpid()}.new"
         try:
-            SqlAlchemyStore(f"sqlite:///{tmp}", str(self.artifact_root)).engine.dispose()
+            # mlflow leaves the store's constructor unannotated.
+            store = SqlAlchemyStore(  # type: ignore[no-untyped-call]
+                f"sqlite:///{tmp}", str(self.artifact_root))
+            store.engine.dispose()
             os.replace(tmp, self.db_file)
         except BaseException as exc:
             with contextlib.suppress(OSError):

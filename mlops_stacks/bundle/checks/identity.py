@@ -89,15 +89,16 @@ def check_identity(tree: Node) -> Iterator[Diagnostic]:
 
 
 def _resource(kind: str, spec: Node, where: str) -> Iterator[Diagnostic]:
-    if kind == "jobs" and spec.get("run_as") is not None:
-        yield from _run_as(spec.get("run_as"), f"{where}.run_as")
+    run_as = spec.get("run_as")
+    if kind == "jobs" and run_as is not None:
+        yield from _run_as(run_as, f"{where}.run_as")
     if kind == "secret_scopes":
         yield from _principal(spec.get("permissions"), f"{where}.permissions",
                               "a secret scope permission", _PRINCIPALS)
     yield from _principal(spec.get("grants"), f"{where}.grants", "a grant", ("principal",))
     for dotted in _OWNED.get(kind, ()):
         node = spec.at(*dotted.split("."))
-        if _set(node):
+        if node is not None and _set(node):
             yield error(f"{dotted.rsplit('.', 1)[-1]} must not be set in the bundle",
                         node.loc, path=f"{where}.{dotted}",
                         detail="The deployment sets it; remove it from the configuration.")

@@ -56,11 +56,13 @@ def check_job(job: Node, path: Path) -> Iterator[Diagnostic]:
             first_index, first = by_key[task_key]
             diag = error(
                 f'duplicate task_key "{task_key}"',
+                # the value was read from this key above: the node exists
                 task.get("task_key").loc,  # type: ignore[union-attr]
                 path=format_path(path + ("tasks", index, "task_key")),
                 detail=f"tasks[{first_index}] already uses this key. "
                 "Task keys must be unique within a job: rename one of them.",
             )
+            # the value was read from this key above: the node exists
             diag.locations.append(first.get("task_key").loc)  # type: ignore[union-attr]
             yield diag
             continue
@@ -98,6 +100,7 @@ def _check_definitions(
         if name in seen:
             yield error(
                 f'duplicate {key_field} "{name}"',
+                # the value was read from this key above: the node exists
                 entry.get(key_field).loc,  # type: ignore[union-attr]
                 path=format_path(path + (list_field, index, key_field)),
                 detail=f"Each entry of {list_field} needs its own {key_field}.",
@@ -114,6 +117,7 @@ def _check_parameters(job: Node, path: Path) -> Iterator[Diagnostic]:
         if name in seen:
             yield error(
                 f'duplicate job parameter "{name}"',
+                # the value was read from this key above: the node exists
                 entry.get("name").loc,  # type: ignore[union-attr]
                 path=format_path(path + ("parameters", index, "name")),
                 detail="Job parameter names must be unique: remove or rename one.",
@@ -153,6 +157,7 @@ def _check_task(
         if upstream in by_key and upstream != name and dep.get("outcome") is None:
             continue  # the common, valid case
         dep_path = format_path(path + ("depends_on", index, "task_key"))
+        # the value was read from this key above: the node exists
         loc = dep.get("task_key").loc  # type: ignore[union-attr]
         if upstream == name:
             yield error(f'task "{name}" depends on itself', loc, path=dep_path,
@@ -171,6 +176,7 @@ def _check_task(
             yield error(
                 f'depends_on "{upstream}" sets an outcome, '
                 f'but "{upstream}" is not a condition_task',
+                # the value was read from this key above: the node exists
                 dep.get("outcome").loc,  # type: ignore[union-attr]
                 path=format_path(path + ("depends_on", index, "outcome")),
                 detail="outcome only applies to condition tasks; remove it.",
@@ -190,6 +196,7 @@ def _check_task(
         make = warning if field == "job_cluster_key" else error
         yield make(
             f'task "{name}" uses undefined {field} "{wanted}"',
+            # the value was read from this key above: the node exists
             task.get(field).loc,  # type: ignore[union-attr]
             path=format_path(path + (field,)),
             detail=(f'Did you mean "{hint}"? ' if hint else "")
@@ -266,6 +273,7 @@ def check_schedule(schedule: Node | None, path: Path) -> Iterator[Diagnostic]:
     if zone is not None and zone_problem(zone):
         yield error(
             f'invalid timezone_id "{zone[:60]}": {zone_problem(zone)}',
+            # the value was read from this key above: the node exists
             zone_node.loc,  # type: ignore[union-attr]
             path=format_path(path + ("timezone_id",)),
             detail='Use a Java/IANA time zone ID such as "UTC", "Europe/Amsterdam" or '
@@ -279,6 +287,7 @@ def check_schedule(schedule: Node | None, path: Path) -> Iterator[Diagnostic]:
     if problem:
         yield error(
             f'invalid cron expression "{expr}": {problem}',
+            # the value was read from this key above: the node exists
             expr_node.loc,  # type: ignore[union-attr]
             path=format_path(path + ("quartz_cron_expression",)),
             detail=FORMAT_HELP,

@@ -44,9 +44,12 @@ def _registered_models(tree: Node) -> Iterator[Diagnostic]:
         for field in ("name", "catalog_name", "schema_name"):
             node = model.get(field)
             value = _plain_string(node)
-            if value is None or not _UC_FORBIDDEN.search(value):
+            if value is None:
                 continue
-            bad = _UC_FORBIDDEN.search(value).group(0)  # type: ignore[union-attr]
+            found = _UC_FORBIDDEN.search(value)
+            if found is None:
+                continue
+            bad = found.group(0)
             shown = {" ": "a space", ".": "a period", "/": "a slash"}.get(
                 bad, "a control character"
             )
@@ -57,6 +60,7 @@ def _registered_models(tree: Node) -> Iterator[Diagnostic]:
                            "and name (the full name is catalog.schema.name).")
             yield warning(
                 f'invalid registered model {field} "{value}": it contains {shown}',
+                # the value was read from this node above: it exists
                 node.loc,  # type: ignore[union-attr]
                 path=format_path(("resources", "registered_models", key, field)),
                 detail=detail,
@@ -71,6 +75,7 @@ def _experiments(tree: Node) -> Iterator[Diagnostic]:
             continue
         yield warning(
             f'experiment name "{value}" is not an absolute workspace path',
+            # the value was read from this node above: it exists
             node.loc,  # type: ignore[union-attr]
             path=format_path(("resources", "experiments", key, "name")),
             detail="Experiments live at a workspace path; use for example "
@@ -86,6 +91,7 @@ def _serving_endpoints(tree: Node) -> Iterator[Diagnostic]:
         if name is not None and not _ENDPOINT_NAME.match(name):
             yield error(
                 f'invalid serving endpoint name "{name}"',
+                # the value was read from this node above: it exists
                 name_node.loc,  # type: ignore[union-attr]
                 path=format_path(base + ("name",)),
                 detail="Use 1-63 letters, digits, '-' or '_'.",
@@ -127,7 +133,7 @@ def _serving_endpoints(tree: Node) -> Iterator[Diagnostic]:
                 hint = closest(target, served)
                 yield error(
                     f'traffic route names unknown served entity "{target}"',
-                    route.get(ref_field).loc,  # type: ignore[union-attr]
+                    route.get(ref_field).loc,
                     path=format_path(base + ("config", "traffic_config", "routes", index,
                                              ref_field)),
                     detail=(f'Did you mean "{hint}"? ' if hint else "")
@@ -136,6 +142,7 @@ def _serving_endpoints(tree: Node) -> Iterator[Diagnostic]:
         if all_known and routes.value and total != 100:
             yield error(
                 f"traffic percentages add up to {total}, not 100",
+                # ``routes`` was read from traffic_config above: it exists
                 key_location(config.get("traffic_config"), "routes"),  # type: ignore[arg-type]
                 path=format_path(base + ("config", "traffic_config", "routes")),
                 detail="Split the traffic so the routes' traffic_percentage values sum to 100.",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mlops_stacks.bundle.nodes import Node
 
@@ -81,7 +81,7 @@ def compile_schema(schema: dict[str, Any]) -> Rule:
         node: Any = schema
         for part in ref[2:].split("/"):
             node = node[part]
-        return node
+        return cast(dict[str, Any], node)
 
     def build(sub: dict[str, Any]) -> Rule:
         key = id(sub)
@@ -236,8 +236,8 @@ def _check(rule: Rule, node: Node, trail: Trail, out: list[Problem]) -> None:
                 if additional is False:
                     out.append(Problem("additionalProperties", _flat(trail), node, rule, key))
                     continue
-                if additional is None:
-                    continue
+                if not isinstance(additional, Rule):
+                    continue  # None: anything goes
                 sub = additional
             _check(sub, child, (trail, key), out)
         return

@@ -106,7 +106,7 @@ class _Deriver:
         for f in dataclasses.fields(cls):
             props[f.name] = self.shape(hints[f.name])
             if (f.default is dataclasses.MISSING
-                    and f.default_factory is dataclasses.MISSING):  # type: ignore[misc]
+                    and f.default_factory is dataclasses.MISSING):
                 needed.append(f.name)
         props.update(extra or {})
         rule["properties"] = dict(sorted(props.items()))

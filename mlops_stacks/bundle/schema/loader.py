@@ -42,7 +42,7 @@ def resource_kinds() -> tuple[str, ...]:
 
 def load_schema() -> dict[str, Any]:
     """The schema as a dict (a fresh copy callers may change)."""
-    schema = json.loads(_text(SCHEMA_FILE))
+    schema: dict[str, Any] = json.loads(_text(SCHEMA_FILE))
     shapes = json.loads(_text(SHAPES_FILE))
     definitions = schema["definitions"]
     definitions.update(shapes["definitions"])

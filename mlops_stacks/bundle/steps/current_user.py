@@ -15,6 +15,8 @@ workspace that can run the look-up.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.model import LOCAL_HOST
 from mlops_stacks.bundle.nodes import Node, from_plain
@@ -31,6 +33,7 @@ class PopulateCurrentUser:
         if tree is None:
             return diags
         host = ctx.host()
+        user: dict[str, Any] | None
         if ctx.current_user_arg:
             user = complete_user(ctx.current_user_arg)
         elif host == LOCAL_HOST:

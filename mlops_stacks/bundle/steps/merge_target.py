@@ -83,6 +83,7 @@ def _override_variables(tree: Node, overrides: Node) -> Diagnostics:
             ))
             continue
         if decl.value is None:
+            assert declared is not None  # ``decl`` was found in it
             decl = Node({}, decl.loc)
             declared.value[name] = decl
         if not decl.is_map:

@@ -40,6 +40,7 @@ class SelectTarget:
         if not names:
             ctx.target = IMPLICIT_TARGET
             return diags
+        assert targets is not None  # it has names
         defaults = []
         for name in names:
             flag = targets.at(name, "default")

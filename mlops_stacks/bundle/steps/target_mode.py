@@ -73,6 +73,7 @@ def _development(ctx: Context, tree: Node, mode: Node) -> Diagnostics:
         if presets.get(key) is None:
             presets.value[key] = Node(value, mode.loc)
     bundle = tree.get("bundle")
+    assert bundle is not None  # ``mode`` is read from it
     lock = bundle.ensure_map("deployment", mode).ensure_map("lock", mode)
     if lock.get("enabled") is None:
         lock.value["enabled"] = Node(False, mode.loc)
@@ -96,6 +97,7 @@ def _service_principal(user: dict[str, Any] | None) -> bool:
 def _production(ctx: Context, tree: Node) -> Diagnostics:
     diags = Diagnostics()
     mode = tree.at("bundle", "mode")
+    assert mode is not None  # called for mode: production
     if ctx.root_path_defaulted:
         detail = ("Without it, each deployer gets a copy in their own home folder. Set e.g.\n\n"
                   "workspace:\n  root_path: /Workspace/Shared/.bundle/${bundle.name}/"

@@ -23,7 +23,7 @@ The SDK is imported only when a connection is made, so ``--help`` stays fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -39,7 +39,7 @@ def open_databricks_workspace(bundle: Bundle, *, profile: str | None = None) -> 
     return DatabricksWorkspace.for_bundle(bundle, profile=profile)
 
 
-def current_user(host: str, profile: str | None = None) -> dict | None:
+def current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
     """The identity the credentials for ``host`` belong to (``None`` for ``local``)."""
     from mlops_stacks.workspace.databricks.auth import current_user as _current_user
 

@@ -129,7 +129,7 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-class Answer(dict):
+class Answer(dict[str, Any]):
     """A JSON object from the workspace whose fields are checked when read."""
 
     def __init__(self, data: Mapping[str, Any], raw: RawAnswer, ctx: Context | None = None,
@@ -164,7 +164,7 @@ class Answer(dict):
             self._check_id(key, value)
         return self._wrap(key, value)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if not dict.__contains__(self, key):
             return default
         return self._wrap(key, dict.__getitem__(self, key))

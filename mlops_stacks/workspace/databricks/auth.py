@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mlops_stacks.errors import AuthError
 from mlops_stacks.workspace.databricks.answers import Answer, parse
@@ -45,6 +45,7 @@ from mlops_stacks.workspace.databricks.http import (
 
 if TYPE_CHECKING:
     import requests
+    from databricks.sdk.clock import Clock
     from databricks.sdk.config import Config
 
 #: Environment knobs for the HTTP behaviour (tests and slow networks).
@@ -322,7 +323,8 @@ def connect(host: str, profile: str | None = None) -> Connection:
     label = host or (f"profile '{profile}'" if profile else "the Databricks workspace")
     try:
         with settings.deadline.running():
-            cfg = Config(clock=SingleAttemptClock(), **kwargs)
+            # Duck-typed: subclassing the SDK's Clock would import the SDK with this module.
+            cfg = Config(clock=cast("Clock", SingleAttemptClock()), **kwargs)
     except ValueError as err:
         message = shorten(_short_sdk_message(redact(str(err), secrets)))
         raise AuthError(

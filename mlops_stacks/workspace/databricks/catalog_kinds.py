@@ -35,7 +35,7 @@ def _names(kind: str, key: str, config: Mapping[str, Any], parts: tuple[str, ...
             f"{kind} '{key}' needs {', '.join(parts)}.",
             hint=f"Set them under resources.{kind}.{key}.",
         )
-    return ".".join(values)  # type: ignore[arg-type]
+    return ".".join(str(v) for v in values)  # each checked a non-empty str above
 
 
 class _Securable(Kind):

@@ -96,7 +96,7 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based), with jitter."""
         base = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return base * (0.75 + random.random() * 0.5)
+        return float(base) * (0.75 + random.random() * 0.5)
 
 
 def http_status(err: BaseException) -> int | None:
@@ -125,7 +125,7 @@ def http_status(err: BaseException) -> int | None:
 
 def _unwrap(err: BaseException) -> BaseException:
     """The SDK wraps the last error of its retry loop in TimeoutError/RuntimeError."""
-    from databricks.sdk.errors import DatabricksError
+    from databricks.sdk.errors.base import DatabricksError
 
     seen = 0
     while (
@@ -205,7 +205,7 @@ def describe(err: BaseException, ctx: Context) -> str:
 
 def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     """Our error for a failed call; ``what`` says what we tried (``create job 'x'``)."""
-    from databricks.sdk.errors import DatabricksError
+    from databricks.sdk.errors.base import DatabricksError
 
     err = _unwrap(err)
     if isinstance(err, WorkspaceError):
@@ -301,7 +301,7 @@ def retryable(err: BaseException, *, applied_possible: bool) -> bool:
     opened. A request that was sent and got no answer is then not retried blindly
     (``call_with_retries`` reconciles it or fails with ``MaybeApplied``).
     """
-    from databricks.sdk.errors import DatabricksError
+    from databricks.sdk.errors.base import DatabricksError
 
     err = _unwrap(err)
     if isinstance(err, (DatabricksError, HttpError)):

@@ -72,7 +72,7 @@ def generate_job(
             "Not overwriting " + ", ".join(str(p.relative_to(bundle_root)) for p in existing) + ".",
             hint="Pass --force to overwrite them, or --key to name the job differently.",
         )
-    for path, content in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, content)
+    for target, content in files.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, content)
     return key, list(files)

@@ -39,8 +39,9 @@ def secret_acls(permissions: Any) -> dict[str, str]:
     """Bundle ``permissions`` of a secret scope as principal -> READ/WRITE/MANAGE."""
     out: dict[str, str] = {}
     for entry in permissions or []:
-        if isinstance(entry, Mapping) and _principal(entry):
-            out[_principal(entry)] = str(entry.get("level") or "").upper()  # type: ignore[index]
+        principal = _principal(entry) if isinstance(entry, Mapping) else None
+        if principal:
+            out[principal] = str(entry.get("level") or "").upper()
     return out
 
 
@@ -92,7 +93,8 @@ class SecretScopes(Kind):
                               what="list secret scopes")  # fmt: skip
         for scope in data.get("scopes") or []:
             if scope.get("name") == rid:
-                return scope
+                found: dict[str, Any] = scope
+                return found
         return None
 
     def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:

@@ -46,7 +46,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def sdk_fields(cls: Any, config: Mapping[str, Any]) -> dict[str, Any]:
     """``config`` reduced to the fields of a databricks-sdk service dataclass (``cls``)."""
-    return cls.from_dict(dict(config)).as_dict()
+    fields: dict[str, Any] = cls.from_dict(dict(config)).as_dict()
+    return fields
 
 
 def update_grants(
@@ -166,14 +167,14 @@ class Kind:
         """(path, query) of the call that reads ``rid``."""
         return self._path(rid), None
 
-    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> dict[str, Any] | None:
         """The resource in the answer of the read call (None when it no longer counts)."""
         return data
 
     # Shared helpers.
     def _post_create(
         self, key: str, name: str, path: str, body: dict[str, Any]
-    ) -> dict[str, Any] | None:
+    ) -> Answer | None:
         """Create the resource; None when it exists already.
 
         The workspace keeps these names unique, so the create is safe to repeat after a
@@ -423,7 +424,7 @@ class Experiments(Kind):
     def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
         return "/api/2.0/mlflow/experiments/get", {"experiment_id": rid}
 
-    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> dict[str, Any] | None:
         exp = data.obj("experiment")
         if not exp or exp.text("lifecycle_stage") == "deleted":
             return None
@@ -445,7 +446,7 @@ class RegisteredModels(Kind):
                 hint=f"Set them under resources.registered_models.{key} "
                 "(the model's full name is catalog.schema.name).",
             )
-        return ".".join(parts)  # type: ignore[arg-type]
+        return ".".join(str(p) for p in parts)  # each checked a non-empty str above
 
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/explore/data/models/{rid.replace('.', '/')}"
@@ -562,7 +563,7 @@ class WorkspaceModels(Kind):
     def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
         return "/api/2.0/mlflow/registered-models/get", {"name": rid}
 
-    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> dict[str, Any] | None:
         return data.obj("registered_model") or None
 
 
