@@ -11,21 +11,24 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlops_stacks"
 RUNNER_MAX_LINES = 400
 
 # The layers, top to bottom. A module may import only from layers below its own;
-# layers on one line are peers and import neither each other.
+# layers in one tuple are peers and import neither each other.
 #
 # - cli: parses flags and renders results; it may use every layer.
 # - deploy: plans and applies a bundle (the desired configuration) to a workspace,
 #   through the workspace protocol; it reads run records to refuse destroying what runs.
 # - workspace: the backends (local, Databricks) behind that protocol; a workspace
 #   is opened for a bundle target and runs jobs locally through the runner.
-# - bundle, runner: the foundations. bundle turns files into a resolved configuration
-#   and talks to no workspace (the current-user look-up is passed in); runner runs
-#   one job's tasks from plain settings. Neither needs the other.
+# - runner: runs one job's tasks from its settings; it checks task kinds against the
+#   bundle schema, and shares the /Volumes folder name with the local workspace from
+#   below (runner/volumes.py), never by importing the workspace.
+# - bundle: the foundation; turns files into a resolved configuration and talks to no
+#   workspace (the current-user look-up is passed in).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("deploy",),
     ("workspace",),
-    ("bundle", "runner"),
+    ("runner",),
+    ("bundle",),
 )
 # Views over a deployed target (what is deployed, model versions): they read the
 # deployment state, so only cli (and modules outside the layers) may import them.

@@ -6,7 +6,7 @@ missing from it runs only on Databricks and is skipped locally (also said once).
 - schemas and volumes are folders under the target's directory; a task finds
   the local folder of ``/Volumes/<catalog>/<schema>/<volume>/...`` under the
   directory named by the ``MLOPS_STACKS_VOLUMES`` environment variable
-  (``volume_path`` does the mapping);
+  (``runner/volumes.py`` does the mapping);
 - a serving endpoint is served with ``mlops-stacks serve``; like on Databricks,
   it is deferred (not failed) while the model version it serves is not
   registered yet.
@@ -14,14 +14,13 @@ missing from it runs only on Databricks and is skipped locally (also said once).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-#: Environment variable that names the folder holding the local volumes.
-VOLUMES_ENV = "MLOPS_STACKS_VOLUMES"
+# The folder handed to tasks (runner/volumes.py maps /Volumes/... paths into it).
+from mlops_stacks.runner.volumes import VOLUMES_ENV as VOLUMES_ENV
 
 LOCAL_MEANINGS = {
     "experiments": "MLflow experiments in the target's MLflow store",
@@ -34,15 +33,6 @@ LOCAL_MEANINGS = {
     "quality_monitors": "recorded; the monitoring job computes the metrics locally",
     "model_serving_endpoints": "served locally with `mlops-stacks serve`",
 }
-
-
-def volume_path(path: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """The local folder of a ``/Volumes/...`` path (root: ``$MLOPS_STACKS_VOLUMES``)."""
-    base = root if root is not None else os.environ.get(VOLUMES_ENV)
-    if not base or not path.startswith("/Volumes/"):
-        return Path(path)
-    rest = [p for p in path[len("/Volumes/"):].split("/") if p not in ("", ".", "..")]
-    return Path(base).joinpath(*rest)
 
 
 def folder_of(volumes_dir: Path, kind: str, config: Mapping[str, Any]) -> Path | None:

@@ -56,6 +56,7 @@ def run(argv: list[str], *, stdin: str | None = None, env: dict[str, str] | None
 
 def checked(argv: list[str], **kwargs: object) -> Result:
     """``run`` that raises ``StoreError`` with the CLI's own message when it fails."""
+    # ``kwargs`` are run()'s own keyword arguments, passed through unchanged
     result = run(argv, **kwargs)  # type: ignore[arg-type]
     if result.code != 0:
         message = (result.err.strip() or result.out.strip() or f"exit code {result.code}")

@@ -29,4 +29,5 @@ def install_dataframe_display() -> None:
     from pyspark.sql.connect.dataframe import DataFrame
 
     if not hasattr(DataFrame, "display"):
+        # the shim replaces the library's attribute in the task process
         DataFrame.display = display  # type: ignore[attr-defined]

@@ -49,6 +49,7 @@ def _wrap_setter(home: ModuleType, name: str, env_name: str) -> None:
     def setter(uri: Any) -> None:
         original(local_uri(uri, env_name))
 
+    # marks the function as our shim (functions have no such attribute in typeshed)
     setter._mlops_stacks = True  # type: ignore[attr-defined]
     _rebind(original, setter, home)
 

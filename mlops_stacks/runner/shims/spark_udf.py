@@ -34,5 +34,7 @@ def patch(pyfunc: ModuleType) -> None:
         kwargs.pop("prebuilt_env_uri", None)
         return original(spark, model_uri, *args, **kwargs)
 
+    # marks the function as our shim (functions have no such attribute in typeshed)
     spark_udf._mlops_stacks = True  # type: ignore[attr-defined]
+    # the shim replaces the library's attribute in the task process
     pyfunc.spark_udf = spark_udf  # type: ignore[attr-defined]

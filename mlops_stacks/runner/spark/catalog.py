@@ -65,7 +65,7 @@ def quoted(parts: tuple[str, ...] | list[str]) -> str:
 
 def register_all(spark: Any) -> list[str]:
     """Register the schemas and tables of the catalog folder (and the bundle's schemas)."""
-    from mlops_stacks.workspace.local_kinds import VOLUMES_ENV
+    from mlops_stacks.runner.volumes import VOLUMES_ENV
 
     names: list[str] = []
     schemas: set[tuple[str, str]] = set()
@@ -132,6 +132,8 @@ def install() -> None:
         self.save(str(folder), partitionBy=partitionBy, **options)
         _register(spark, parts, folder)
 
+    # marks the function as our shim (functions have no such attribute in typeshed)
     save_as_table._mlops_stacks = True  # type: ignore[attr-defined]
     save_as_table.__doc__ = original.__doc__
+    # the shim replaces the library's attribute in the task process
     writer.saveAsTable = save_as_table  # type: ignore[method-assign]

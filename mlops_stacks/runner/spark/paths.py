@@ -22,7 +22,7 @@ _SQL_PATH = re.compile(r"`((?:dbfs:)?/(?:databricks-datasets|dbfs|Volumes)/[^`]*
 def local_path(path: str, *, generate: bool = True) -> str:
     """The local path of a Databricks path (other paths are returned as they are);
     ``generate``: write a sample dataset the path is in when it is missing."""
-    from mlops_stacks.workspace.local_kinds import volume_path
+    from mlops_stacks.runner.volumes import volume_path
 
     if not isinstance(path, str):
         return path
@@ -78,7 +78,9 @@ def install() -> None:
     def sql(self: Any, sqlQuery: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
         return original_sql(self, map_sql(sqlQuery), *args, **kwargs)
 
+    # marks the function as our shim (functions have no such attribute in typeshed)
     sql._mlops_stacks = True  # type: ignore[attr-defined]
+    # the shim replaces the library's attribute in the task process
     session.SparkSession.sql = sql  # type: ignore[method-assign]
 
 
@@ -92,6 +94,7 @@ def _wrap_first_argument(cls: type, name: str) -> None:
             kwargs["path"] = _mapped(kwargs["path"])
         return original(self, _mapped(path), *args, **kwargs)
 
+    # marks the function as our shim (functions have no such attribute in typeshed)
     wrapper._mlops_stacks = True  # type: ignore[attr-defined]
     wrapper.__doc__ = original.__doc__
     setattr(cls, name, wrapper)
