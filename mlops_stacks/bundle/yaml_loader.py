@@ -283,9 +283,9 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, Diagnostics]:
     diags = Diagnostics()
     conflict = _CONFLICT.search(text)
     if conflict:
-        line = text.count("\n", 0, conflict.start()) + 1
+        conflict_line = text.count("\n", 0, conflict.start()) + 1
         diags.append(error(
-            "unresolved merge conflict", Location(path, line, 1),
+            "unresolved merge conflict", Location(path, conflict_line, 1),
             detail="The lines between <<<<<<<, ======= and >>>>>>> hold both versions of a "
             "change (left by `mlops-stacks update` or git). Keep the lines you want, delete "
             "the three marker lines, then commit the file."))
