@@ -13,6 +13,8 @@ task's own duration. It also prints the start-up time of ``mlops-stacks --help``
 
     python benchmarks/pipeline.py [--runs 3]
 
+``--spark`` prints a Spark task's start-up overhead instead (``spark_task.py``).
+
 Not a test: these machines are shared and timings are noisy; the load average
 is printed with the figures.
 """
@@ -148,7 +150,15 @@ def help_time(runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per job (median printed)")
+    parser.add_argument("--spark", action="store_true",
+                        help="only the Spark task start-up figure (benchmarks/spark_task.py)")
     args = parser.parse_args()
+    if args.spark:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from spark_task import report
+
+        report(max(args.runs, 5))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="mlops-stacks-pipeline-"))
     try:
         cli("init", "--defaults", "--no-git", "--data", "project_name=demo", "demo", cwd=tmp)

@@ -42,6 +42,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("summary", "summary"),
     ("open", "open"),
     ("models", "models"),
+    ("sql", "sql"),
     ("serve", "serve"),
     ("cicd", "cicd"),
 ]

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_stacks.runner import kinds
+from mlops_stacks.runner import kinds, spark
 from mlops_stacks.runner.dag import TaskGraph, build_graph, select
 from mlops_stacks.runner.databricks_only import check_databricks_only
 from mlops_stacks.runner.params import check_static_references, job_parameters
 from mlops_stacks.runner.requirements import check_requirements
 from mlops_stacks.runner.spark.inputs import check_input_tables
+from mlops_stacks.runner.spark.pins import check_engine_pins
 
 
 @dataclass
@@ -66,9 +67,11 @@ def prepare_run(
     check_input_tables(job, job_key=job_key, tasks=selected, parameters=parameters,
                        files_root=files_root)
     if check_deps:
-        check_requirements(
+        declared = check_requirements(
             job, resolve_path=resolve_path, job_key=job_key, tasks=selected, files_root=files_root
         )
+        if spark.preload_distributions(files.values()):  # the tasks run on the Spark engine
+            check_engine_pins(declared, job_key)
     return RunPlan(
         job=job,
         job_key=job_key,

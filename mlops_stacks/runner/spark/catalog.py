@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.runner.spark import CATALOG_ENV
+from mlops_stacks.runner.volumes import VOLUMES_ENV
 
 DEFAULT_CATALOG, DEFAULT_SCHEMA = "spark_catalog", "default"
+# The engine's own name for its default catalog (Sail: ``sail``), read when a session
+# starts: its tables live in the ``spark_catalog`` folder.
+_engine_default = DEFAULT_CATALOG
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
@@ -63,10 +67,21 @@ def quoted(parts: tuple[str, ...] | list[str]) -> str:
     return ".".join(f"`{p}`" for p in parts)
 
 
+def folder_name(spark: Any, name: str) -> tuple[tuple[str, str, str], str]:
+    """``(catalog, schema, table)`` as the engine names it, and its catalog-folder name."""
+    parts = split_name(name, spark.catalog.currentCatalog(), spark.catalog.currentDatabase())
+    in_folder = (DEFAULT_CATALOG if parts[0] == _engine_default else parts[0], *parts[1:])
+    return parts, ".".join(in_folder)
+
+
+def _engine_name(catalog: str) -> str:
+    return _engine_default if catalog == DEFAULT_CATALOG else catalog
+
+
 def register_all(spark: Any) -> list[str]:
     """Register the schemas and tables of the catalog folder (and the bundle's schemas)."""
-    from mlops_stacks.runner.volumes import VOLUMES_ENV
-
+    global _engine_default
+    _engine_default = str(spark.catalog.currentCatalog()).lower()
     names: list[str] = []
     schemas: set[tuple[str, str]] = set()
     volumes = os.environ.get(VOLUMES_ENV)
@@ -77,7 +92,7 @@ def register_all(spark: Any) -> list[str]:
             schemas.add((schema_dir.parent.name, schema_dir.name))
     for catalog, schema in sorted(schemas):
         if _PART.match(catalog) and _PART.match(schema):
-            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quoted([catalog, schema])}")
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quoted([_engine_name(catalog), schema])}")
     base = root()
     if base is not None and base.is_dir():
         for log in sorted(base.glob("*/*/*/_delta_log")):
@@ -90,6 +105,7 @@ def register_all(spark: Any) -> list[str]:
 
 
 def _register(spark: Any, parts: tuple[str, str, str], folder: Path) -> None:
+    parts = (_engine_name(parts[0]), parts[1], parts[2])
     location = str(folder).replace("'", "\\'")
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quoted(parts[:2])}")
     spark.sql(f"CREATE TABLE IF NOT EXISTS {quoted(parts)} USING delta LOCATION '{location}'")
@@ -108,8 +124,8 @@ def install() -> None:
                       mode: str | None = None, partitionBy: Any = None,  # noqa: N803
                       **options: Any) -> None:
         spark = self._spark
-        parts = split_name(name, spark.catalog.currentCatalog(), spark.catalog.currentDatabase())
-        folder = table_folder(".".join(parts))
+        parts, in_folder = folder_name(spark, name)
+        folder = table_folder(in_folder)
         if folder is None:  # no catalog folder (not a local run): the engine's own catalog
             original(self, name, format, mode, partitionBy, **options)
             return

@@ -17,8 +17,9 @@ from mlops_stacks.errors import RunError
 from mlops_stacks.runner.spark import catalog, installed
 
 _INPUT = re.compile(r"input_table", re.IGNORECASE)
-EXAMPLE = ("spark.read.format(\"delta\").load(\"/databricks-datasets/nyctaxi-with-zipcodes/"
-           "subsampled\").drop(\"fare_amount\").write.saveAsTable(\"{name}\")")
+EXAMPLE = ("mlops-stacks sql -t {target} \"CREATE TABLE {name} AS SELECT tpep_pickup_datetime, "
+           "tpep_dropoff_datetime, trip_distance, pickup_zip, dropoff_zip FROM "
+           "delta.\\`/databricks-datasets/nyctaxi-with-zipcodes/subsampled\\`\"")
 
 
 def catalog_dir(files_root: Path) -> Path:
@@ -45,12 +46,12 @@ def input_tables(job: dict[str, Any], tasks: Iterable[str],
 
 
 def check_input_tables(job: dict[str, Any], *, job_key: str, tasks: Iterable[str],
-                       parameters: dict[str, str], files_root: Path | None,
-                       target: str = "local") -> None:
+                       parameters: dict[str, str], files_root: Path | None) -> None:
     """``RunError`` naming each input table that the catalog folder does not hold."""
     if files_root is None or not installed():
         return
     base = catalog_dir(files_root)
+    target = Path(files_root).parent.name  # .mlops-stacks/<target>/files
     missing = []
     for key, name, table in input_tables(job, tasks, parameters):
         try:
@@ -67,8 +68,8 @@ def check_input_tables(job: dict[str, Any], *, job_key: str, tasks: Iterable[str
     raise RunError(
         f"Job '{job_key}' reads tables that do not exist on target '{target}' yet; "
         f"no task was started:\n{listed}",
-        hint="Create each table first, in a notebook or Python task of the bundle that "
-        f"writes it, for example from the generated NYC taxi sample:\n  "
-        f"{EXAMPLE.format(name=first)}\nthen run the job again (docs/spark.md, "
-        "\"Input tables\").",
+        hint="Create each table first (a task of the bundle that writes it with saveAsTable, "
+        "or `mlops-stacks sql`), for example from the generated NYC taxi sample:\n  "
+        f"{EXAMPLE.format(name=first, target=target)}\nthen run the job again "
+        "(docs/spark.md, \"Input tables\").",
     )

@@ -2,7 +2,8 @@
 and ``/Volumes``.
 
 ``local_path`` maps one path; ``install`` makes the Spark reader, writer and
-``spark.sql`` (backquoted paths, as in ``delta.`dbfs:/...` ``) map them, and
+``spark.sql`` (backquoted paths, as in ``delta.`dbfs:/...` ``; table DDL through
+``ddl.py``) map them, and
 generates a dataset the first time a task reads it (``datasets.py``).
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.runner.spark import DBFS_ENV
+from mlops_stacks.runner.volumes import volume_path
 
 DATASETS = "/databricks-datasets/"
 _SQL_PATH = re.compile(r"`((?:dbfs:)?/(?:databricks-datasets|dbfs|Volumes)/[^`]*|dbfs:/[^`]*)`")
@@ -22,8 +24,6 @@ _SQL_PATH = re.compile(r"`((?:dbfs:)?/(?:databricks-datasets|dbfs|Volumes)/[^`]*
 def local_path(path: str, *, generate: bool = True) -> str:
     """The local path of a Databricks path (other paths are returned as they are);
     ``generate``: write a sample dataset the path is in when it is missing."""
-    from mlops_stacks.runner.volumes import volume_path
-
     if not isinstance(path, str):
         return path
     root = os.environ.get(DBFS_ENV)
@@ -76,7 +76,10 @@ def install() -> None:
         return
 
     def sql(self: Any, sqlQuery: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
-        return original_sql(self, map_sql(sqlQuery), *args, **kwargs)
+        from mlops_stacks.runner.spark import ddl
+
+        return ddl.run(self, map_sql(sqlQuery),
+                       lambda text: original_sql(self, text, *args, **kwargs))
 
     # marks the function as our shim (functions have no such attribute in typeshed)
     sql._mlops_stacks = True  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def _start() -> Any:
     global _server
     import warnings
 
-    os.environ.setdefault("RUST_LOG", "warn")  # Sail's own log lines stay out of task logs
+    os.environ.setdefault("RUST_LOG", "error")  # Sail's own log lines stay out of task logs
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support")
     _quiet_client_imports()
     remote = remote_endpoint()
@@ -76,7 +77,7 @@ def _start() -> Any:
     spark = SparkSession.builder.remote(remote).getOrCreate()
     tables = catalog.register_all(spark)
     print(f"[mlops-stacks] spark: {where}, {len(tables)} table(s) in the catalog folder",
-          flush=True)
+          file=sys.stderr, flush=True)
     return spark
 
 

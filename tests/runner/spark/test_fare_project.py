@@ -73,6 +73,7 @@ def test_training_then_batch_inference_on_the_spark_engine(project: Path) -> Non
     assert code == 1, out
     assert "no task was started" in out
     assert "local.fare_model.feature_store_inference_input" in out
+    assert 'mlops-stacks sql -t local "CREATE TABLE local.fare_model.feature_store_' in out
     runs = project / ".mlops-stacks/local/runs"
     assert len(list(runs.iterdir())) == 1  # only the training run
 
@@ -88,6 +89,22 @@ def test_training_then_batch_inference_on_the_spark_engine(project: Path) -> Non
 
     code, out = cli(project, "run", "read_predictions", "-t", "local")
     assert code == 0, out
+
+    summary = sql(project, "CREATE OR REPLACE TABLE local.fare_model.summary AS "
+                  "SELECT count(*) AS n, count(prediction) AS scored "
+                  "FROM local.fare_model.predictions")
+    assert summary["rows"] == []
+    assert sql(project, "SELECT n, scored FROM local.fare_model.summary")["rows"] == [[50, 50]]
+
+
+def sql(project: Path, query: str) -> dict:
+    """``mlops-stacks sql`` in its own process, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_stacks", "sql", query, "-t", "local", "-o", "json"],
+        capture_output=True, text=True, cwd=project, env={**os.environ,
+                                                          "MLOPS_STACKS_SPARK_REMOTE": ""})
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
 
 
 @pytest.fixture(scope="module")

@@ -150,8 +150,8 @@ def test_table_names_and_input_tables(tmp_path: Path) -> None:
     assert catalog.split_name("t") == ("spark_catalog", "default", "t")
     with pytest.raises(catalog.TableNameError):
         catalog.split_name("a.b.c.d")
-    files = tmp_path / "files"
-    (tmp_path / "catalog/local/fare/present/_delta_log").mkdir(parents=True)
+    files = tmp_path / "dev" / "files"  # .mlops-stacks/<target>/files
+    (tmp_path / "dev/catalog/local/fare/present/_delta_log").mkdir(parents=True)
     job = {"tasks": [{"task_key": "score", "notebook_task": {"base_parameters": {
         "input_table_name": "local.fare.missing", "output_table_name": "local.fare.out",
         "table_input_table": "local.fare.present"}}}]}
@@ -162,10 +162,30 @@ def test_table_names_and_input_tables(tmp_path: Path) -> None:
         inputs.check_input_tables(job, job_key="batch", tasks=["score"], parameters={},
                                   files_root=files)
     assert "local.fare.present" not in str(info.value)
-    assert "saveAsTable" in str(info.value.hint)  # type: ignore[attr-defined]
+    hint = str(info.value.hint)  # type: ignore[attr-defined]
+    assert 'mlops-stacks sql -t dev "CREATE TABLE local.fare.missing AS SELECT' in hint
 
 
 def test_the_target_variable_names_the_endpoint() -> None:
     config = {"variables": {"spark_remote": {"value": "sc://h:15002", "default": ""}}}
     assert remote_setting(config) == "sc://h:15002"
     assert remote_setting({}) == ""
+
+
+def test_an_mlflow_2_pin_stops_a_spark_job_before_it_starts(tmp_path: Path) -> None:
+    from mlops_stacks.errors import RunError
+    from mlops_stacks.runner import prepare_run
+
+    (tmp_path / "requirements.txt").write_text("mlflow>=2.9,<3\nscikit-learn\n")
+    (tmp_path / "Train.py").write_text("# Databricks notebook source\ndf = spark.range(3)\n")
+    (tmp_path / "Plain.py").write_text("# Databricks notebook source\nprint(1)\n")
+    job = {"tasks": [{"task_key": "Train", "notebook_task": {"notebook_path": "Train"}}]}
+    with pytest.raises(RunError) as info:
+        prepare_run(job, job_key="train", resolve_path=lambda p: tmp_path / p,
+                    files_root=tmp_path)
+    text = str(info.value) + str(info.value.hint)
+    assert "mlflow>=2.9,<3  (from " in text and "requirements.txt:1" in text
+    assert "mlflow.validate_evaluation_results" in text and "-t staging" in text
+    plain = {"tasks": [{"task_key": "P", "notebook_task": {"notebook_path": "Plain"}}]}
+    prepare_run(plain, job_key="plain", resolve_path=lambda p: tmp_path / p,
+                files_root=tmp_path)  # no Spark: the pin is the project's business
