@@ -34,6 +34,7 @@ Examples:
 
     mlops-stacks update                       # to the newest version
     mlops-stacks update --pretend             # show what would change
+    mlops-stacks update --pretend --diff      # and how, line by line
     mlops-stacks update --vcs-ref v2.0.0 --conflict rej
     mlops-stacks update --check -o json
 """
@@ -48,6 +49,10 @@ def update(
     ),
     pretend: bool = typer.Option(
         False, "--pretend", help="Show what would change; write nothing."
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", help="Also print the changes as a unified diff (with --pretend: "
+        "the changes the update would make)."
     ),
     conflict: str = typer.Option(
         "inline", "--conflict", metavar="inline|rej", help="How to leave conflicts."
@@ -86,6 +91,7 @@ def update(
         defaults=defaults or not term.interactive,
         trust=trust,
         skip_answered=skip_answered,
+        diff=diff,
     )
     if options.defaults:
         with term.status("Updating the project..."):
@@ -96,6 +102,7 @@ def update(
         term.json(_summary(result))
     else:
         _print(term, result)
+        _new_answers(term, result, asked=not options.defaults)
     if result.conflicts:
         raise typer.Exit(1)
 
@@ -109,6 +116,8 @@ def _summary(result: Any) -> dict[str, Any]:
         "pretend": result.pretend,
         "changed": result.changed,
         "conflicts": result.conflicts,
+        "new_answers": result.new_answers,
+        **({"diff": result.diff} if result.diff else {}),
     }
 
 
@@ -121,6 +130,9 @@ def _print(term: Any, result: Any) -> None:
     term.success(f"{verb} {result.project_dir} ({versions}):")
     for rel in result.changed:
         term.print(f"  {rel}")
+    if result.diff:
+        term.out.file.write(result.diff if result.diff.endswith("\n") else result.diff + "\n")
+        term.out.file.flush()
     if result.conflicts:
         term.warn(
             f"{len(result.conflicts)} file(s) have conflicts: {', '.join(result.conflicts)}."
@@ -132,6 +144,18 @@ def _print(term: Any, result: Any) -> None:
         )
     elif not result.pretend:
         term.print("Review with `git diff`, then commit.")
+
+
+def _new_answers(term: Any, result: Any, *, asked: bool) -> None:
+    """Say which new questions were answered, and with what, when nobody was asked."""
+    if not result.new_answers or asked:
+        return
+    pairs = ", ".join(f"{k}={v}" for k, v in result.new_answers.items())
+    verb = "would take" if result.pretend else "took"
+    term.warn(f"The new version asks {len(result.new_answers)} new question(s); with no "
+              f"terminal to ask (or --defaults), the update {verb} their defaults: {pairs}.")
+    key = next(iter(result.new_answers))
+    term.print(f"To answer differently: mlops-stacks update --data {key}=VALUE (repeatable).")
 
 
 def _check(term: Any, project_dir: Path) -> None:

@@ -49,6 +49,7 @@ class UpdateOptions:
     defaults: bool = False
     trust: bool = False
     skip_answered: bool = False
+    diff: bool = False  # also return the changes as a unified diff
 
 
 @dataclass
@@ -60,6 +61,9 @@ class UpdateResult:
     changed: list[str]  # paths relative to the repository root, as `git status` lists them
     conflicts: list[str]
     pretend: bool = False
+    new_answers: dict[str, Any] = field(default_factory=dict)
+    """Answers to questions the old version did not ask (not given with --data)."""
+    diff: str = ""  # the changes as a unified diff (``UpdateOptions.diff``)
 
 
 @dataclass
@@ -313,7 +317,11 @@ def update_project(options: UpdateOptions) -> UpdateResult:
             _run_copier_update(sub, options, root)
         changed = _changed(root)
         conflicts = _conflicts(root, changed)
-        after = _read_answers(root / sub.answers_relpath).get("_commit")
+        answers_after = _read_answers(root / sub.answers_relpath)
+        after = answers_after.get("_commit")
+        new_answers = {k: v for k, v in answers_after.items() if not k.startswith("_")
+                       and k not in sub.answers and k not in options.data}
+        diff = _diff(root, changed) if options.diff else ""
     return UpdateResult(
         project_dir=sub.folder,
         source=sub.source,
@@ -322,7 +330,26 @@ def update_project(options: UpdateOptions) -> UpdateResult:
         changed=changed,
         conflicts=conflicts,
         pretend=options.pretend,
+        new_answers=new_answers,
+        diff=diff,
     )
+
+
+def _diff(root: Path, changed: list[str]) -> str:
+    """``git diff`` of the update under ``root``, new files included (nothing is staged)."""
+    tracked = set(_git(root, "ls-files", "--", ".").splitlines())
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    parts = [_git(root, "-c", "core.quotepath=off", "diff", "--no-color", "HEAD", "--", ".")]
+    for rel in changed:
+        local = rel[len(prefix) + 1:] if prefix != "." and rel.startswith(prefix + "/") else rel
+        if local in tracked or not (root / local).is_file():
+            continue
+        new = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "diff", "--no-color", "--no-index", "--",
+             "/dev/null", local], cwd=root, capture_output=True, text=True)
+        parts.append(new.stdout)
+    return "".join(parts)
 
 
 @contextlib.contextmanager
