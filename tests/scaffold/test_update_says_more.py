@@ -6,28 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.scaffold.update_kit import cli, git
+from tests.scaffold.update_kit import cli, git, tagged_template
 
 
 def _template(root: Path) -> Path:
     """v1: one file; v2: changes a line, adds a file and a question with a default."""
-    repo = root / "template"
-    (repo / "template").mkdir(parents=True)
-    git(root, "init", "-q", str(repo))
-    (repo / "copier.yml").write_text("_subdirectory: template\n")
-    (repo / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
-        "{{ _copier_answers|to_nice_yaml -}}\n")
-    (repo / "template" / "settings.txt").write_text("retries = 1\n")
-    for tag in ("v1", "v2"):
-        if tag == "v2":
-            (repo / "copier.yml").write_text(
-                "_subdirectory: template\nteam:\n  type: str\n  default: ml-platform\n")
-            (repo / "template" / "settings.txt").write_text("retries = 3\n")
-            (repo / "template" / "owner.txt.jinja").write_text("owner = {{ team }}\n")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-qm", tag)
-        git(repo, "tag", tag)
-    return repo
+    return tagged_template(root, {
+        "v1": {"copier.yml": "_subdirectory: template\n",
+               "template/settings.txt": "retries = 1\n"},
+        "v2": {"copier.yml": "_subdirectory: template\nteam:\n  type: str\n"
+                             "  default: ml-platform\n",
+               "template/settings.txt": "retries = 3\n",
+               "template/owner.txt.jinja": "owner = {{ team }}\n"},
+    })
 
 
 def test_pretend_diff_shows_the_changes_and_new_defaults_are_named(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.deploy.bundle_project import DATABRICKS_YML
-from tests.scaffold.update_kit import cli, git
+from tests.scaffold.update_kit import cli, git, tagged_template
 
 BUNDLE_V1 = DATABRICKS_YML + """\
 resources:
@@ -24,19 +24,11 @@ resources:
 
 
 def test_validate_after_a_conflicting_update_names_the_conflict(tmp_path: Path) -> None:
-    repo = tmp_path / "template"
-    (repo / "template").mkdir(parents=True)
-    git(tmp_path, "init", "-q", str(repo))
-    (repo / "copier.yml").write_text("_subdirectory: template\n")
-    (repo / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
-        "{{ _copier_answers|to_nice_yaml -}}\n")
-    (repo / "template" / "Train.py").write_text("# Databricks notebook source\n")
-    bundle = repo / "template" / "databricks.yml"
-    for tag, depth in (("v1", "5"), ("v2", "6")):
-        bundle.write_text(BUNDLE_V1.replace('"5"', f'"{depth}"'))
-        git(repo, "add", "-A")
-        git(repo, "commit", "-qm", tag)
-        git(repo, "tag", tag)
+    repo = tagged_template(tmp_path, {
+        tag: {"copier.yml": "_subdirectory: template\n",
+              "template/Train.py": "# Databricks notebook source\n",
+              "template/databricks.yml": BUNDLE_V1.replace('"5"', f'"{depth}"')}
+        for tag, depth in (("v1", "5"), ("v2", "6"))})
     project = tmp_path / "demo"
     code, _, err = cli("init", "--template", str(repo), "--vcs-ref", "v1", "--defaults",
                        str(project))

@@ -28,3 +28,23 @@ def cli(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
     terminal.reset()
     return result.exit_code, result.stdout, result.stderr
+
+
+ANSWERS_JINJA = {"template/{{_copier_conf.answers_file}}.jinja":
+                 "{{ _copier_answers|to_nice_yaml -}}\n"}
+
+
+def tagged_template(root: Path, versions: dict[str, dict[str, str]]) -> Path:
+    """A git template at ``root/template``: for each tag in order, write its files (paths in
+    the repository; an answers-file template is added) and commit and tag them."""
+    repo = root / "template"
+    repo.mkdir(parents=True)
+    git(root, "init", "-q", str(repo))
+    for tag, files in versions.items():
+        for rel, text in {**ANSWERS_JINJA, **files}.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", tag)
+        git(repo, "tag", tag)
+    return repo
