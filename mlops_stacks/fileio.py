@@ -27,15 +27,21 @@ def is_temp_name(name: str) -> bool:
     return bool(TEMP_NAME.fullmatch(name))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (a temp file beside it, then ``os.replace``)."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (a temp file beside it, then ``os.replace``).
+
+    ``durable=False`` skips forcing the data to disk first: readers still see the old
+    or the new content, and a process killed at any point leaves one of them; only a
+    power cut may leave an empty file (for records that are rebuilt when unreadable).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -43,10 +49,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any, *, durable: bool = True) -> None:
     """``atomic_write_bytes`` of ``data`` as indented JSON (keys in the order given)."""
     text = json.dumps(data, indent=2, default=str) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def atomic_copy(source: Path, dest: Path) -> None:

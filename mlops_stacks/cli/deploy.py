@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, VAR
+from mlops_stacks.cli.options import (
+    AUTO_APPROVE,
+    FORCE_LOCK,
+    PARALLELISM,
+    PROFILE,
+    TARGET,
+    VAR,
+)
 from mlops_stacks.errors import UsageError
 
 if TYPE_CHECKING:
@@ -21,10 +28,13 @@ HELP = """Deploy the bundle to a target: sync files, then create/update/delete r
 Validates the bundle first (errors stop the deploy). Takes the target's deployment
 lock, so a second deploy of the same target at the same time fails fast and says
 who holds it. Files are synced by content hash (git-ignored files, `sync.exclude`
-and `.mlops-stacks/` are skipped; deleted files are removed). Resources change one
-at a time and the state is saved after each, so an interrupted deploy is repaired
-by the next one. Resources deleted outside mlops-stacks (a job deleted in the UI,
-an experiment deleted in MLflow) are created again, with a warning.
+and `.mlops-stacks/` are skipped; deleted files are removed). Resources change
+over their dependency graph, up to `--parallelism` at once on Databricks (a
+resource starts once what it references is done), and each change is recorded in
+the state as it lands, so an interrupted deploy is repaired by the next one. A
+failed change stops only what depends on it; every failure is reported at the
+end. Resources deleted outside mlops-stacks (a job deleted in the UI, an
+experiment deleted in MLflow) are created again, with a warning.
 
 On the local target, experiments and registered models are created in the
 target's MLflow store (`.mlops-stacks/<target>/mlflow/`); jobs are stored for
@@ -70,6 +80,7 @@ def deploy(
         help="Apply exactly the plan saved by `plan -o json > FILE`; refuses (nothing "
         "deployed) when the target or the bundle changed since.",
     ),
+    parallelism: int | None = PARALLELISM,
 ) -> None:
     from mlops_stacks.cli.context import open_target
 
@@ -84,12 +95,13 @@ def deploy(
         select = list((saved.get("basis") or {}).get("select") or []) or None
     term, bundle, workspace = open_target(target, var, profile)
     apply_deploy(term, bundle, workspace, auto_approve=auto_approve, force_lock=force_lock,
-                 select=select, saved_plan=saved)
+                 select=select, saved_plan=saved, parallelism=parallelism)
 
 
 def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_approve: bool,
                  force_lock: bool, select: list[str] | None = None,
-                 saved_plan: dict[str, Any] | None = None) -> None:
+                 saved_plan: dict[str, Any] | None = None,
+                 parallelism: int | None = None) -> None:
     """Deploy with the prompts, progress and summary lines of ``deploy`` (also ``run --deploy``).
 
     Warnings (resources recreated, links not synced) are printed as diagnostics.
@@ -97,6 +109,7 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.deploy import check_deployable
     from mlops_stacks.deploy import deploy as run_deploy
+    from mlops_stacks.deploy.graph import parallelism_from
     from mlops_stacks.diagnostics import render_github, render_text, warning
 
     check_deployable(bundle, workspace)
@@ -114,7 +127,7 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
     with spinner_unless_asking(term, f"Deploying {bundle.name} to {bundle.target}", asking):
         result = run_deploy(bundle, workspace, force_lock=force_lock, approve=approve,
                             progress=term.info, warn=warn, select=select,
-                            saved_plan=saved_plan)
+                            saved_plan=saved_plan, parallelism=parallelism_from(parallelism))
     for line in result.plan.kind_notes:
         term.print(f"  {line}")
     if result.warnings and os.environ.get("GITHUB_ACTIONS") == "true":

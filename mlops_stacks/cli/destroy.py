@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from mlops_stacks.cli.options import AUTO_APPROVE, FORCE_LOCK, PROFILE, TARGET, VAR
+from mlops_stacks.cli.options import (
+    AUTO_APPROVE,
+    FORCE_LOCK,
+    PARALLELISM,
+    PROFILE,
+    TARGET,
+    VAR,
+)
 
 HELP = """Delete everything deployed to a target: resources, synced files and state.
 
 Lists what will be deleted and asks first (experiments and registered models lose
 their runs and versions). Without a terminal, --auto-approve is required. While a
-run of the target is going on, destroy refuses unless --force.
+run of the target is going on, destroy refuses unless --force. Resources are
+deleted in reverse dependency order, up to `--parallelism` at once on Databricks.
+A deletion that fails does not stop the others nor the removal of the files; the
+command then exits 1, listing each failure and what is left.
 
 Examples:
 
@@ -28,11 +38,13 @@ def destroy(
     force: bool = typer.Option(
         False, "--force", help="Destroy even while a run of the target is going on."
     ),
+    parallelism: int | None = PARALLELISM,
 ) -> None:
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import NotApproved, load_state
     from mlops_stacks.deploy import destroy as run_destroy
+    from mlops_stacks.deploy.graph import parallelism_from
 
     term, bundle, workspace = open_target(target, var, profile)
     state = load_state(workspace, bundle.name, bundle.target)
@@ -50,7 +62,8 @@ def destroy(
     asking = term.interactive and not auto_approve
     with spinner_unless_asking(term, f"Destroying {bundle.name} on {bundle.target}", asking):
         result = run_destroy(bundle, workspace, force_lock=force_lock, approve=approve,
-                             progress=term.info, force=force, warn=term.warn)
+                             progress=term.info, force=force, warn=term.warn,
+                             parallelism=parallelism_from(parallelism))
     deleted_files = len(result.files.delete) if result.files else 0
     term.print(f"Resources: {result.count('delete')} deleted")
     term.print(f"Files: {deleted_files} deleted")

@@ -46,6 +46,16 @@ FORCE_LOCK = typer.Option(
     False, "--force-lock",
     help="Break the target's deployment lock even if another deploy holds it.",
 )
+PARALLELISM = typer.Option(
+    None,
+    "--parallelism",
+    metavar="N",
+    min=1,
+    envvar="MLOPS_STACKS_PARALLELISM",
+    show_envvar=True,
+    help="Changes (requests, file uploads) in flight at once on a Databricks workspace "
+    "(default 10). The local workspace applies one change at a time.",
+)
 
 
 def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, str]:

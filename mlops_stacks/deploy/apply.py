@@ -1,4 +1,4 @@
-"""Apply a deployment: lock, plan, sync files, then one resource action at a time.
+"""Apply a deployment: lock, plan, sync files, then the resource actions over their graph.
 
 ``deploy`` and ``destroy`` both:
 
@@ -7,8 +7,10 @@
 2. read the state, drop from it what was deleted outside mlops-stacks
    (``refresh.py``: those are recreated, with a warning), and plan against it;
 3. ask ``approve`` before deleting resources that hold data;
-4. change things one at a time, saving the state after each change, so a
-   crash leaves a state the next run converges from;
+4. change resources over their dependency graph, ``parallelism`` at a time
+   (``execute.py``), recording each change as it lands, so a crash leaves a
+   state the next run converges from; a failure stops only what depends on it,
+   and every failure is reported at the end;
 5. always release the lock.
 
 Everything goes through the ``Workspace`` protocol; nothing here knows whether
@@ -24,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.deploy.artifacts import build_artifacts
 from mlops_stacks.deploy.desired import Desired, desired_resources
+from mlops_stacks.deploy.execute import ApplyFailed, Outcome, change, execute, raise_failures
 from mlops_stacks.deploy.faults import pause_point
+from mlops_stacks.deploy.graph import DEFAULT_PARALLELISM
 from mlops_stacks.deploy.plan import (
     CREATE,
     DELETE,
@@ -33,13 +37,11 @@ from mlops_stacks.deploy.plan import (
     Action,
     Plan,
     compute_plan,
-    resolve_ids,
 )
 from mlops_stacks.deploy.refresh import refreshed_plan
 from mlops_stacks.deploy.saved_plan import check_saved_plan, plan_basis
 from mlops_stacks.deploy.state import (
     DeploymentState,
-    ResourceState,
     load_state,
     save_state,
 )
@@ -47,7 +49,7 @@ from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.secrets import bundle_secrets
-from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, Deferred, LockResult, Workspace
+from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -149,45 +151,27 @@ def _lock_note(result: LockResult) -> str | None:
 
 def apply_action(workspace: Workspace, state: DeploymentState, action: Action) -> None:
     """Carry out one action in the workspace and record it in ``state`` (not saved)."""
-    if action.op == DELETE:
-        assert action.deployed is not None
-        workspace.delete_resource(action.kind, action.key, action.deployed.id)
+    deployed = change(workspace, state.ids, action, state)
+    if deployed is None:
         state.remove(action.kind, action.key)
-        return
-    config = resolve_ids(action.config or {}, state.ids())
-    if action.op == CREATE:
-        ref = workspace.create_resource(action.kind, action.key, config)
     else:
-        assert action.deployed is not None
-        ref = workspace.update_resource(
-            action.kind, action.key, action.deployed.id, config, action.deployed.config)
-    state.put(action.kind, action.key,
-              ResourceState(id=ref.id, fingerprint=state.fingerprint(config), config=config,
-                            name=ref.name))
+        state.put(action.kind, action.key, deployed)
 
 
 def _apply_all(workspace: Workspace, state: DeploymentState, plan: Plan,
-               result: ApplyResult, progress: Progress) -> None:
-    done = 0
-    for action in plan.actions:
-        if action.op == UNCHANGED:
-            result.done.setdefault(UNCHANGED, []).append(action.address)
-            continue
-        verb = {CREATE: "Creating", UPDATE: "Updating", DELETE: "Deleting"}[action.op]
-        progress(f"{verb} {action.address}")
-        try:
-            apply_action(workspace, state, action)
-        except Deferred as why:
-            note = f"{action.address} deferred: {why}"
-            result.notes.append(note)
-            progress(note)
-            result.done.setdefault("deferred", []).append(action.address)
-            continue
-        done += 1
-        pause_point(done, saved=False)
-        save_state(workspace, state)
-        result.done.setdefault(action.op, []).append(action.address)
-        pause_point(done)
+               result: ApplyResult, progress: Progress, parallelism: int) -> None:
+    """``execute`` the plan; what was applied goes in ``result``, then failures are raised."""
+    outcome = execute(workspace, state, plan, progress, parallelism)
+    _fill(result, outcome)
+    raise_failures(outcome)
+
+
+def _fill(result: ApplyResult, outcome: Outcome) -> None:
+    for op, addresses in outcome.done.items():
+        result.done.setdefault(op, []).extend(addresses)
+    for address, note in outcome.deferred.items():
+        result.notes.append(note)
+        result.done.setdefault("deferred", []).append(address)
 
 
 def _approve(plan: Plan, approve: Approve | None) -> None:
@@ -241,12 +225,14 @@ def deploy(
     warn: Progress = lambda _msg: None,
     select: list[str] | None = None,
     saved_plan: dict[str, Any] | None = None,
+    parallelism: int = DEFAULT_PARALLELISM,
 ) -> ApplyResult:
     """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring.
 
     ``warn`` hears about resources deleted outside mlops-stacks (they are recreated).
     ``select`` limits the deploy to those resources and what they reference;
     ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
+    ``parallelism`` bounds the changes (and file uploads) in flight at once.
     """
     check_deployable(bundle, workspace)
     build_artifacts(bundle, progress)
@@ -285,7 +271,7 @@ def deploy(
             save_state(workspace, state)
         pause_point(0)
 
-        _apply_all(workspace, state, result.plan, result, progress)
+        _apply_all(workspace, state, result.plan, result, progress, parallelism)
     return result
 
 
@@ -298,12 +284,16 @@ def destroy(
     progress: Progress = lambda _msg: None,
     force: bool = False,
     warn: Progress = lambda _msg: None,
+    parallelism: int = DEFAULT_PARALLELISM,
 ) -> ApplyResult:
     """Delete every deployed resource, the synced files and the state of the target.
 
     ``approve`` is called with *all* deletions (not only data-holding ones).
     While a run of the target is going on, destroy refuses (its tasks would fail
     on deleted files) unless ``force``; then it warns.
+    A deletion that fails does not stop the others, nor the removal of the files:
+    ``DestroyIncomplete`` then lists what is left (kept in the state) and how to
+    remove it.
     """
     result = ApplyResult(plan=Plan([]))
     running = active_runs(workspace)
@@ -326,12 +316,36 @@ def destroy(
                 "Destroy was not approved; nothing was deleted.",
                 hint="Re-run with --auto-approve to delete without asking.",
             )
-        _apply_all(workspace, state, result.plan, result, progress)
+        outcome = execute(workspace, state, result.plan, progress, parallelism)
+        _fill(result, outcome)
         progress("Deleting synced files")
         result.files = SyncPlan(delete=sorted(state.files))
         workspace.delete_all_files()
+        if outcome.failed:
+            state.files = {}
+            save_state(workspace, state)
+            _destroy_incomplete(bundle.target, outcome)
         workspace.delete_state()
     return result
+
+
+class DestroyIncomplete(ApplyFailed):
+    """Some deletions failed; the rest of the target (and its files) is gone."""
+
+
+def _destroy_incomplete(target: str, outcome: Outcome) -> None:
+    try:
+        raise_failures(outcome, strict=True)
+    except ApplyFailed as failed:
+        left = ", ".join(failed.left)
+        raise DestroyIncomplete(
+            failed.message.replace("; the others were applied:",
+                                   "; everything else was deleted, with the synced files:"),
+            hint=f"Still deployed (kept in the deployment state): {left}. Fix the cause above "
+            f"and run `mlops-stacks destroy -t {target}` again to delete them, or delete them "
+            "in the workspace and run it again to forget them.",
+            failures=failed.failures, left=failed.left,
+        ) from None
 
 
 def desired_for(bundle: Bundle, workspace: Workspace, select: list[str] | None = None) -> Desired:

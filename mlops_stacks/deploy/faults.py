@@ -5,7 +5,9 @@ sleeps (``MLOPS_STACKS_TEST_PAUSE_SECONDS``, default 600) so a test can kill it
 there with SIGKILL, then check that the next deploy converges:
 
 - ``N``: after N resource actions have been applied *and* recorded in the
-  state (``0``: right after the files are synced, before any resource action);
+  state (``0``: right after the files are synced, before any resource action).
+  With several changes at once, N counts the changes in the order they land,
+  and the other workers go on while the one that reached the point sleeps;
 - ``N:unsaved``: after action N has been applied in the workspace but *before*
   the state records it (the window where a crash leaves an unrecorded
   resource behind).
@@ -19,13 +21,16 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 ENV = "MLOPS_STACKS_TEST_PAUSE_AFTER"
 SECONDS_ENV = "MLOPS_STACKS_TEST_PAUSE_SECONDS"
 
 
-def pause_point(done: int, *, saved: bool = True) -> None:
-    """Sleep here if ``MLOPS_STACKS_TEST_PAUSE_AFTER`` names this point."""
+def pause_point(done: int, *, saved: bool = True,
+                before: Callable[[], None] | None = None) -> None:
+    """Sleep here if ``MLOPS_STACKS_TEST_PAUSE_AFTER`` names this point (``before`` is
+    called first: the state writer makes sure the change is written)."""
     spec = os.environ.get(ENV)
     if not spec:
         return
@@ -36,6 +41,8 @@ def pause_point(done: int, *, saved: bool = True) -> None:
         return
     if wanted != done or saved != (where != "unsaved"):
         return
+    if before is not None:
+        before()
     sys.stderr.write(f"mlops-stacks: paused at {spec}\n")
     sys.stderr.flush()
     time.sleep(float(os.environ.get(SECONDS_ENV, "600")))

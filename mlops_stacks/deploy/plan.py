@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops_stacks.deploy.desired import kind_rank
+from mlops_stacks.deploy.desired import kind_rank, references
 from mlops_stacks.deploy.diff import Change, diff
 from mlops_stacks.deploy.state import DeploymentState, ResourceState
 
@@ -82,6 +82,8 @@ class Action:
     deployed: ResourceState | None = None
     """What the state says is deployed (``None`` for a creation)."""
     changes: list[Change] = field(default_factory=list)
+    refs: frozenset[tuple[str, str]] = frozenset()
+    """``(kind, key)`` of what its bundle configuration references (``${resources...}``)."""
 
     @property
     def address(self) -> str:
@@ -157,9 +159,11 @@ def compute_plan(
     """
     ids = state.ids()
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    refs: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
     for kind, key, config in desired:
         if selected is None or (kind, key) in selected:
             wanted[(kind, key)] = resolve_ids(config or {}, ids)
+            refs[(kind, key)] = frozenset(references(config or {}))
 
     deletes = [
         Action(DELETE, kind, key, None, res)
@@ -173,13 +177,15 @@ def compute_plan(
     for (kind, key), config in wanted.items():
         deployed = state.get(kind, key)
         if deployed is None:
-            others.append(Action(CREATE, kind, key, config))
+            action = Action(CREATE, kind, key, config)
         elif deployed.fingerprint == state.fingerprint(config):
-            others.append(Action(UNCHANGED, kind, key, config, deployed))
+            action = Action(UNCHANGED, kind, key, config, deployed)
         else:
             hide = state.hider()
             changes = diff(hide.sealed(deployed.config), hide.sealed(config))
-            others.append(Action(UPDATE, kind, key, config, deployed, changes))
+            action = Action(UPDATE, kind, key, config, deployed, changes)
+        action.refs = refs[(kind, key)]
+        others.append(action)
     # Within a kind, resources that refer to IDs not known yet come after the others,
     # so the IDs they need usually exist by the time they are applied.
     others.sort(key=lambda a: (_kind_rank(a.kind), has_unresolved_ids(a.config), a.key))

@@ -21,14 +21,18 @@ secret-looking keys and parameter names, sensitive variables) are stored as
 ``***`` and a salted hash, and the fingerprint is salted too (``salt``, made
 for each new state; states written before it have none): a change is still
 noticed, but state never holds a secret.
-The workspace writes the document atomically; ``save_state`` is called after
-every change so an interrupted deploy leaves state the next one converges from.
+The workspace writes the document atomically. While resources are applied,
+``recorder.py`` records each change as it lands: a workspace that keeps a
+journal (the local one) appends it there, and ``read_state`` hands the entries
+back under ``journal`` (``from_dict`` replays those made on top of this
+document's ``serial``); other workspaces get the whole document again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -159,11 +163,35 @@ class DeploymentState:
                 hint="Delete it and run `mlops-stacks deploy` again: existing jobs, "
                 "experiments and models are adopted by name.",
             ) from None
-        return cls(
+        state = cls(
             bundle=str(data.get("bundle", "")), target=str(data.get("target", "")),
             serial=int(data.get("serial", 0) or 0), updated_at=str(data.get("updated_at", "")),
             files=files, resources=resources, salt=str(data.get("salt") or ""),
         )
+        state.replay(data.get("journal") or [])
+        return state
+
+    def replay(self, entries: Iterable[Any]) -> None:
+        """Apply the journal entries recorded on top of this document (same ``base``
+        serial); entries of an older document, or damaged ones, are ignored."""
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("base") != self.serial:
+                continue
+            kind, key, res = entry.get("kind"), entry.get("key"), entry.get("resource")
+            if not isinstance(kind, str) or not isinstance(key, str):
+                continue
+            if res is None:
+                self.remove(kind, key)
+            elif isinstance(res, dict) and "id" in res:
+                self.put(kind, key, ResourceState(
+                    id=str(res["id"]), fingerprint=str(res.get("fingerprint", "")),
+                    config=dict(res.get("config") or {}), name=res.get("name")))
+
+    def journal_entry(self, kind: str, key: str) -> dict[str, Any]:
+        """The journal entry for the current state of ``kind.key`` (gone: ``resource`` null)."""
+        res = self.get(kind, key)
+        return {"base": self.serial, "kind": kind, "key": key,
+                "resource": res.to_dict(self.hider()) if res is not None else None}
 
 
 def load_state(workspace: Workspace, bundle: str = "", target: str = "") -> DeploymentState:
@@ -177,8 +205,13 @@ def load_state(workspace: Workspace, bundle: str = "", target: str = "") -> Depl
     return state
 
 
-def save_state(workspace: Workspace, state: DeploymentState) -> None:
-    """Persist ``state`` (atomically, through the workspace), bumping its serial."""
+def next_document(state: DeploymentState) -> dict[str, Any]:
+    """``state`` as the next document to write (its serial bumped)."""
     state.serial += 1
     state.updated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    workspace.write_state(state.to_dict())
+    return state.to_dict()
+
+
+def save_state(workspace: Workspace, state: DeploymentState) -> None:
+    """Persist ``state`` (atomically, through the workspace), bumping its serial."""
+    workspace.write_state(next_document(state))

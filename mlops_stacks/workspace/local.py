@@ -5,6 +5,7 @@
     <bundle root>/.mlops-stacks/<target>/
       files/          synced copy of the bundle (``workspace.file_path`` maps here)
       state.json      deployment state (written atomically)
+      state.journal   changes applied since state.json was written (``local_state``)
       deploy.lock     who is deploying, since when (see ``local_lock``)
       jobs/<key>.json deployed job definitions with their IDs
       resources/<kind>/<key>.json   other resources (serving endpoints, monitors)
@@ -37,7 +38,7 @@ from mlops_stacks.fileio import (
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.state_files import DamagedFile, read_json_object
-from mlops_stacks.workspace import local_lock
+from mlops_stacks.workspace import local_lock, local_state
 from mlops_stacks.workspace.local_kinds import (
     LOCAL_MEANINGS,
     VOLUMES_ENV,
@@ -90,6 +91,8 @@ class LocalWorkspace:
 
     #: Kinds with a local meaning (``local_kinds``); deploy skips the others, saying so.
     local_meanings = LOCAL_MEANINGS
+    #: Changes are local disk and MLflow store work: one at a time (``protocol.max_parallelism``).
+    max_parallelism = 1
 
     def __init__(
         self, bundle_root: Path, target: str, *, bundle_name: str = "",
@@ -111,6 +114,7 @@ class LocalWorkspace:
         self._configs: dict[tuple[str, str], Any] = {}  # the bundle's resources, for unseal
         self._secrets: Secrets | None = None
         self.spark_remote = ""  # the target's Spark Connect endpoint (runner/spark)
+        self._last_job_id: int | None = None  # the job-ID counter (``_next_job_id``)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> LocalWorkspace:
@@ -169,7 +173,7 @@ class LocalWorkspace:
         if not self._real_dir.is_relative_to(self.bundle_root):
             self._refuse(self.dir)
         for name in ("files", "jobs", "resources", "runs", "mlflow", "state.json",
-                     "deploy.lock", "secrets.salt"):
+                     local_state.JOURNAL_NAME, "deploy.lock", "secrets.salt"):
             part = self.dir / name
             if part.is_symlink() and not part.resolve().is_relative_to(self._real_dir):
                 self._refuse(part)
@@ -349,19 +353,21 @@ class LocalWorkspace:
         shutil.rmtree(self.files_dir, ignore_errors=True)
 
     # -- state ------------------------------------------------------------------------
+    @property
+    def journal_file(self) -> Path:
+        return self.dir / local_state.JOURNAL_NAME
+
     def read_state(self) -> dict[str, Any] | None:
-        return read_json_object(
-            self.state_file, what="the deployment state",
-            hint="Restore it from a backup, or delete it and run `mlops-stacks deploy` "
-            "again: existing jobs, experiments and models are adopted by name.",
-        )  # fmt: skip
+        return local_state.read(self.state_file, self.journal_file)
 
     def write_state(self, state: Mapping[str, Any]) -> None:
-        atomic_write_json(self._inside(self.state_file), dict(state))
+        local_state.write(self._inside(self.state_file), self._inside(self.journal_file), state)
+
+    def append_state_entry(self, entry: Mapping[str, Any]) -> None:
+        local_state.append(self._inside(self.journal_file), entry)
 
     def delete_state(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self._inside(self.state_file).unlink()
+        local_state.delete(self._inside(self.state_file), self._inside(self.journal_file))
 
     # -- lock -------------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
@@ -421,12 +427,16 @@ class LocalWorkspace:
             return None
 
     def _next_job_id(self) -> str:
-        highest = 0
-        if self.jobs_dir.is_dir():
-            for f in self.jobs_dir.glob("*.json"):
-                with contextlib.suppress(ValueError, OSError, TypeError):
-                    highest = max(highest, int(json.loads(f.read_text())["job_id"]))
-        return str(highest + 1)
+        """One more than the highest job ID: the job records are read once, then counted."""
+        if self._last_job_id is None:
+            highest = 0
+            if self.jobs_dir.is_dir():
+                for f in self.jobs_dir.glob("*.json"):
+                    with contextlib.suppress(ValueError, OSError, TypeError):
+                        highest = max(highest, int(json.loads(f.read_text())["job_id"]))
+            self._last_job_id = highest
+        self._last_job_id += 1
+        return str(self._last_job_id)
 
     def _write_record(self, kind: str, key: str, config: Mapping[str, Any],
                       resource_id: str | None = None) -> ResourceRef:
@@ -441,7 +451,9 @@ class LocalWorkspace:
                       "config": self._hider().sealed(dict(config))}
         record["created_time"] = existing.get("created_time", _now())
         record["updated_time"] = _now()
-        atomic_write_json(self._record_file(kind, key), record)
+        # Not forced to disk: a record lost to a power cut reads as missing, and the next
+        # deploy recreates it (thousands of jobs deploy without a disk flush each).
+        atomic_write_json(self._record_file(kind, key), record, durable=False)
         return ResourceRef(kind, key, str(rid), name=config.get("name"))
 
     def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:

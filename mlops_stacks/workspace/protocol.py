@@ -314,3 +314,28 @@ class Workspace(Protocol):
         return its record; with ``wait``, once it has ended (CANCELED, or how it
         ended first). A run that already ended is returned as it is."""
         ...
+
+
+@runtime_checkable
+class JournaledState(Protocol):
+    """A workspace that can record one state change without rewriting the whole document.
+
+    ``append_state_entry`` adds an entry (``deploy/state.py`` makes it) durably;
+    ``read_state`` returns the entries recorded since under ``journal``, and
+    ``write_state`` starts the journal over. The local workspace has one, so a
+    deploy of thousands of resources records each change in constant time.
+    """
+
+    def append_state_entry(self, entry: Mapping[str, Any]) -> None:
+        """Append ``entry`` to the state's journal (durable once this returns)."""
+        ...
+
+
+def max_parallelism(workspace: object) -> int | None:
+    """The most changes ``workspace`` takes at once (``None``: no limit of its own).
+
+    The local workspace works on the local disk and its MLflow store, one change
+    at a time; a remote workspace waits on the network, so changes overlap.
+    """
+    value = getattr(workspace, "max_parallelism", None)
+    return value if isinstance(value, int) and value >= 1 else None

@@ -165,6 +165,10 @@ def _session(cfg: Config, settings: CommandSettings, timeout: float) -> requests
         return request
 
     session = requests.Session()
+    # Deploys send up to --parallelism requests at once: keep that many connections open.
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=64)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     session.auth = authenticate
     session.headers["User-Agent"] = str(getattr(cfg, "user_agent", "") or "mlops-stacks")
     return session

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,6 +90,8 @@ class Deadline:
         self._spent = 0.0
         self._since: float | None = None
         self._grace = 0.0
+        self._inside = 0  # calls in flight (several threads may call at once)
+        self._lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Deadline:
@@ -103,19 +106,24 @@ class Deadline:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
-        """Count the time of the block (nested blocks count once)."""
-        if self._since is not None:
-            yield
-            return
-        self._since = time.monotonic()
+        """Count the time of the block; nested blocks, and blocks of several threads at
+        once, count once (the wall time during which at least one call is in flight)."""
+        with self._lock:
+            self._inside += 1
+            if self._inside == 1:
+                self._since = time.monotonic()
         try:
             yield
         finally:
-            self._spent += time.monotonic() - self._since
-            self._since = None
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0 and self._since is not None:
+                    self._spent += time.monotonic() - self._since
+                    self._since = None
 
     def spent(self) -> float:
-        running = time.monotonic() - self._since if self._since is not None else 0.0
+        since = self._since
+        running = time.monotonic() - since if since is not None else 0.0
         return self._spent + running
 
     def remaining(self) -> float:
