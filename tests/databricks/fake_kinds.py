@@ -399,10 +399,13 @@ class FakeKinds:
         return {"model_version": {"name": name, "version": version, "status": "READY"}}
 
     def check_served_entities(self, config: dict[str, Any]) -> None:
-        """A serving endpoint can serve only a registered model version."""
+        """A serving endpoint can serve only a registered model version (of a Unity Catalog
+        model that exists)."""
         for e in config.get("served_entities") or config.get("served_models") or []:
             name = e.get("entity_name") or e.get("model_name")
             version = e.get("entity_version") or e.get("model_version")
+            if isinstance(name, str) and name.count(".") == 2 and name not in self.state.uc_models:
+                raise fs.missing(f"Registered model '{name}' does not exist.")
             if version is not None and (name, str(version)) not in self.state.model_versions:
                 raise fs.missing(f"Model version {version} of {name} does not exist.")
 

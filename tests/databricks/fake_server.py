@@ -24,6 +24,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -99,6 +100,10 @@ class Request:
     query: dict[str, str]
     body: Any
     status: int = 0
+    received: float = 0.0
+    """``time.monotonic()`` when the request arrived (before the added ``latency``)."""
+    answered: float = 0.0
+    """``time.monotonic()`` when its answer was ready."""
 
     @property
     def is_write(self) -> bool:
@@ -112,6 +117,8 @@ class Fault:
     status: int
     times: int | None  # None: forever
     retry_after: int | None = 0
+    code: str | None = None
+    message: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method != method:
@@ -161,6 +168,8 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
         self.failing_tasks: set[str] = set()
         self.oauth_client = ("sp-client-id", "sp-client-secret-value")
         self.run_polls_to_finish = 2
+        self.latency = 0.0
+        """Seconds added to every request (a real workspace answers in 50-300 ms)."""
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -204,8 +213,10 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
         status: int,
         times: int | None = None,
         retry_after: int | None = 0,
+        code: str | None = None,
+        message: str | None = None,
     ) -> Fault:
-        fault = Fault(method, prefix, status, times, retry_after)
+        fault = Fault(method, prefix, status, times, retry_after, code, message)
         with self._lock:
             self.faults.append(fault)
         return fault
@@ -246,12 +257,25 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
     ) -> tuple[int, dict[str, str], Any]:
+        received = time.monotonic()
+        if self.latency:
+            time.sleep(self.latency)  # outside the lock: requests overlap, as on a workspace
+        req = Request(method, "", {}, None, received=received)
+        try:
+            return self._handle(method, raw_path, headers, raw_body, req)
+        finally:
+            req.answered = time.monotonic()
+
+    def _handle(
+        self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes,
+        req: Request,
+    ) -> tuple[int, dict[str, str], Any]:
         parsed = urlparse(raw_path)
         path = parsed.path
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         body: Any = None
         with self._lock:
-            req = Request(method, path, query, None)
+            req.path, req.query = path, query
             self.requests.append(req)
             if path.startswith("/oidc/"):
                 status, payload = self._oauth(method, path, headers, raw_body)
@@ -327,7 +351,8 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
                 503: "Service temporarily unavailable.",
             }
             err = ApiError(
-                fault.status, codes.get(fault.status, "ERROR"), messages.get(fault.status, "error")
+                fault.status, fault.code or codes.get(fault.status, "ERROR"),
+                fault.message or messages.get(fault.status, "error"),
             )
             err.retry_after = fault.retry_after  # type: ignore[attr-defined]
             raise err
