@@ -116,7 +116,7 @@ def _uses(actions: Sequence[Action]) -> list[set[int]]:
                 found.add(by_id[str(leaf)])
         schema = (cfg.get("catalog_name"), cfg.get("schema_name"))
         if a.kind != "schemas" and schema in schemas:
-            found.add(schemas[schema])  # type: ignore[index]
+            found.add(schemas[schema])
         found.discard(i)
         out.append(found)
     return out

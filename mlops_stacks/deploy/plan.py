@@ -19,7 +19,7 @@ resources waiting for a new resource's ID last).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,7 @@ INTEGER_ID_FIELDS = frozenset({"job_id"})
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
-def resolve_ids(value: Any, ids: dict[tuple[str, str], str]) -> Any:
+def resolve_ids(value: Any, ids: Mapping[tuple[str, str], str]) -> Any:
     """``value`` with every known ``${resources.<kind>.<key>.id}`` replaced by its ID.
 
     Under an ``INTEGER_ID_FIELDS`` key a whole-number string becomes an ``int``

@@ -13,40 +13,10 @@ from mlops_stacks.deploy.state import DeploymentState, ResourceState
 from tests.databricks.fake_server import FakeDatabricks
 from tests.databricks.test_databricks_deploy import ROOT, make_project
 from tests.databricks.test_databricks_kinds import deploy_now, write_project
+from tests.databricks.test_databricks_outputs import ENDPOINT, PIPELINE_AND_JOB
 from tests.deploy.bundle_project import cli
 
-CHAIN = """\
-  pipelines:
-    features:
-      name: staging-features
-      catalog: main
-      schema: ml
-      serverless: true
-      libraries:
-        - notebook:
-            path: /Workspace/Shared/features
-  jobs:
-    refresh:
-      name: staging-refresh-features
-      tasks:
-        - task_key: refresh
-          pipeline_task:
-            pipeline_id: ${resources.pipelines.features.id}
-  registered_models:
-    model:
-      catalog_name: main
-      schema_name: ml
-      name: fare_model
-  model_serving_endpoints:
-    fare:
-      name: staging-fare
-      config:
-        served_entities:
-          - entity_name: main.ml.${resources.registered_models.model.name}
-            entity_version: "1"
-            workload_size: Small
-            scale_to_zero_enabled: true
-"""
+CHAIN = PIPELINE_AND_JOB + ENDPOINT  # a job runs the pipeline; the endpoint serves the model
 
 
 def _first(server: FakeDatabricks, method: str, path: str) -> int:
