@@ -10,7 +10,7 @@ import pytest
 from mlops_stacks.deploy.graph import dependencies, walk
 from mlops_stacks.deploy.plan import compute_plan
 from mlops_stacks.deploy.state import DeploymentState, ResourceState
-from tests.databricks.fake_server import FakeDatabricks
+from tests.databricks.fake_server import FakeDatabricks, WsObject
 from tests.databricks.test_databricks_deploy import ROOT, make_project
 from tests.databricks.test_databricks_kinds import deploy_now, write_project
 from tests.databricks.test_databricks_outputs import ENDPOINT, PIPELINE_AND_JOB
@@ -28,6 +28,7 @@ def test_a_dependency_chain_is_applied_in_order_under_concurrency(
     tmp_path: Path, db_env: FakeDatabricks
 ) -> None:
     db_env.latency = 0.05
+    db_env.state.objects["/Workspace/Shared/features"] = WsObject("NOTEBOOK", db_env.next_id())
     db_env.register_version("main.ml.fare_model", "1")  # the model itself is not there yet
     root = write_project(tmp_path / "chain", db_env.url, CHAIN)
     result, ws = deploy_now(root, db_env)
@@ -40,8 +41,8 @@ def test_a_dependency_chain_is_applied_in_order_under_concurrency(
     assert "staging-fare" in db_env.state.endpoints
     state = ws.read_state()
     assert state["resources"]["pipelines"]["features"]["id"] == pid
-    assert state["resources"]["jobs"]["refresh"]["config"]["tasks"][0]["pipeline_task"] == {
-        "pipeline_id": pid}
+    recorded = state["resources"]["jobs"]["refresh"]["config"]["tasks"][0]["pipeline_task"]
+    assert recorded["pipeline_id"] == pid
     # Each dependent was sent only once what it needs had been answered.
     reqs = db_env.requests
     pipeline = reqs[_first(db_env, "POST", "/api/2.0/pipelines")]
