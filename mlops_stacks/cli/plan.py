@@ -18,9 +18,9 @@ HELP = """Show what `deploy` would do to a target, without changing anything.
 
 Compares the bundle's resources with what is deployed (the target's state) and lists
 each one as create (+), update (~, with the fields that change), delete (-) or
-unchanged (=), then the files that would be uploaded or deleted. A resource that
-was deleted outside mlops-stacks (in the workspace UI, in MLflow) is planned as a
-create, with a warning.
+unchanged (=), then the files that would be uploaded (+ new, ~ changed) or
+deleted (-). A resource that was deleted outside mlops-stacks (in the workspace UI,
+in MLflow) is planned as a create, with a warning.
 
 Examples:
 
@@ -55,8 +55,9 @@ def render_plan(term: terminal.Terminal, plan: Plan, files: SyncPlan | None,
         term.print()
     if files is not None:
         term.print(files.summary_line())
+        changed = set(files.changed)
         for rel in files.upload[:20]:
-            term.print(f"  + {rel}")
+            term.print(f"  {'~' if rel in changed else '+'} {rel}")
         for rel in files.delete[:20]:
             term.print(f"  - {rel}")
         more = max(0, len(files.upload) - 20) + max(0, len(files.delete) - 20)

@@ -254,7 +254,7 @@ def logs(
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.runner.follow import read_log
 
-    term, _bundle, workspace = open_target(target, var, profile)
+    term, bundle, workspace = open_target(target, var, profile)
     record = workspace.get_run(run_id)
     if task is not None and task not in record.tasks:
         keys = list(record.tasks)
@@ -272,11 +272,23 @@ def logs(
             hint="Logs are written when a task starts; `mlops-stacks runs get "
             f"{run_id}` shows each task's state.",
         )
+    from mlops_stacks.runner.follow import project_paths
+
+    files_dir = getattr(workspace, "files_dir", None)
+    rewritten = False
     for key, text in found:
+        if files_dir is not None:
+            text, swapped = project_paths(text, files_dir, bundle.sync_root)
+            rewritten = rewritten or swapped
         if task is None:
             term.print(f"==> {key} <==")
         term.out.file.write(text if text.endswith("\n") or not text else text + "\n")
         term.out.file.flush()
+    if rewritten:
+        term.err.print(
+            f"Note: paths are shown as this project's files; the run used the deployed copy "
+            f"in {files_dir} (edits since the last deploy are not in it).", markup=False,
+            style="dim")
 
 
 def _warn_unreadable(term: Terminal, runs_dir: Path | None) -> None:

@@ -49,6 +49,8 @@ class SyncPlan:
     sources: dict[str, Path] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     """Symbolic links leading outside the bundle root: never synced."""
+    changed: list[str] = field(default_factory=list)
+    """The uploads that replace a deployed file (the others are new files)."""
 
     def summary_line(self, done: bool = False) -> str:
         if done:
@@ -59,7 +61,7 @@ class SyncPlan:
 
     def to_dict(self) -> dict[str, Any]:
         return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged),
-                "skipped": self.skipped}
+                "skipped": self.skipped, "changed": self.changed}
 
 
 def _spec(patterns: Iterable[str]) -> Any:
@@ -195,5 +197,7 @@ def plan_sync(root: Path, sync: Mapping[str, Any] | None,
         plan.hashes[rel] = digest
         plan.sources[rel] = source
         (plan.unchanged if deployed.get(rel) == digest else plan.upload).append(rel)
+        if rel in deployed and deployed[rel] != digest:
+            plan.changed.append(rel)
     plan.delete = sorted(set(deployed) - set(plan.hashes))
     return plan

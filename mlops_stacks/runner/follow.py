@@ -109,4 +109,26 @@ def read_log(record: RunRecord, task_key: str | None = None) -> list[tuple[str, 
     return out
 
 
-__all__ = ["follow_run", "read_log"]
+def project_paths(text: str, files_dir: Path, project_root: Path) -> tuple[str, bool]:
+    """``text`` with paths into the synced copy (``files_dir``) shown as the project's own
+    files, where the project has that file; and whether any path was rewritten."""
+    import re
+
+    prefix = str(files_dir).rstrip("/") + "/"
+    if prefix not in text:
+        return text, False
+    changed = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal changed
+        mine = Path(project_root) / match.group(1)
+        if not mine.is_file():
+            return match.group(0)
+        changed = True
+        return str(mine)
+
+    out = re.sub(re.escape(prefix) + r"([^\s\"',:()]+)", swap, text)
+    return out, changed
+
+
+__all__ = ["follow_run", "project_paths", "read_log"]

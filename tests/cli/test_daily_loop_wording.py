@@ -21,3 +21,26 @@ def test_a_misspelt_task_type_is_named_instead_of_sending_the_user_to_databricks
     assert ("Task 'Score' of job 'score_job' has nothing to run: its field 'notebok_task' "
             'is not a task type (did you mean "notebook_task"?)') in run.stderr
     assert "Databricks target" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_runs_logs_point_at_project_files_and_plan_marks_changed_files(tmp_path: Path) -> None:
+    import json
+
+    project = make_project(tmp_path / "demo")
+    (project / "training" / "helper.py").write_text('def fail():\n    raise ValueError("boom")\n')
+    (project / "training" / "notebooks" / "Train.py").write_text(
+        "# Databricks notebook source\nimport os, sys\n"
+        "sys.path.insert(0, os.path.abspath('../..'))\n"
+        "from training.helper import fail\nfail()\n")
+    cli(project, "deploy", check=True)
+    assert cli(project, "run", "train_job").returncode == 1
+    [record] = json.loads(cli(project, "runs", "list", "-o", "json", check=True).stdout)
+    logs = cli(project, "runs", "logs", record["run_id"], "Train", check=True)
+    assert f'File "{project / "training" / "helper.py"}", line 2' in logs.stdout, logs.stdout
+    assert ".mlops-stacks" not in logs.stdout
+    assert "the run used the deployed copy" in logs.stderr
+
+    (project / "training" / "helper.py").write_text("def fail():\n    return None\n")
+    (project / "training" / "new.py").write_text("X = 1\n")
+    plan = cli(project, "plan", check=True).stdout.splitlines()
+    assert "  ~ training/helper.py" in plan and "  + training/new.py" in plan, plan
