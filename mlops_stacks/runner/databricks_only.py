@@ -43,8 +43,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "feature-engineering",
         re.compile(r"\bdatabricks\.feature_(?:engineering|store)\b|\bFeature(?:Engineering|Store)"
                    r"Client\b"),
-        "uses Databricks Feature Engineering, which needs a Databricks workspace: compute the "
-        "features in the notebook with pandas for local runs",
+        "uses Databricks Feature Engineering, which needs a Databricks workspace: install the "
+        "Spark engine (pip install \"mlops-stacks[spark]\"), whose local stand-in runs it, or "
+        "compute the features in the notebook with pandas",
     ),
 )
 _OWN_SESSION = re.compile(r"^\s*spark\s*=", re.MULTILINE)
@@ -74,6 +75,8 @@ def _provided(what: str, code: str, own_session: bool, engine: bool) -> bool:
 
     if what == "spark":
         return own_session or engine
+    if what == "feature-engineering":  # the local stand-in (shims/feature_engineering.py)
+        return engine
     if what == "databricks-datasets" and engine:
         paths = re.findall(r"(?:dbfs:)?/databricks-datasets[^\s'\"`)]*", code)
         return all(datasets.supported(p) for p in paths)

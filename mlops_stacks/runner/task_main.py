@@ -138,6 +138,10 @@ def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
     from mlops_stacks.runner.shims import mlflow_hooks
 
     mlflow_hooks.install()
+    if spark_engine_installed():
+        from mlops_stacks.runner.shims import feature_engineering
+
+        feature_engineering.install()
     dbutils = DBUtils(spec.get("widgets") or {}, spec.get("task_values") or {}, output)
     if kind == "notebook":
         return run_notebook(Path(spec["path"]), dbutils)

@@ -37,8 +37,8 @@ def test_with_the_spark_engine_spark_sql_cells_and_the_taxi_sample_are_provided(
                     "m = spark.table('main.s.predictions_profile_metrics')\n"
                     "# MAGIC %scala\n")
     found = [(f.line, f.what) for f in scan(path, "nb.py", spark_engine=True)]
-    assert found == [(6, "databricks-datasets"), (7, "feature-engineering"),
-                     (11, "lakehouse-monitoring"), (12, "language-cell")]
+    assert found == [(6, "databricks-datasets"), (11, "lakehouse-monitoring"),
+                     (12, "language-cell")]
 
 
 def test_without_the_spark_engine_the_spark_line_names_the_extra(tmp_path: Path) -> None:
