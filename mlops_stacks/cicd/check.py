@@ -81,8 +81,9 @@ def _check_one(repo: Repository, deployer: Deployer, store: SecretStore, ci: boo
             placeholder = True
             gaps.append(Gap(deployer.name, f"{use.host_where} is {use.host}: it {reason}.",
                             f"set it to the URL of your {use.target} workspace."))
-    gaps += _env_gaps(deployer, store, env) if ci else _store_gaps(deployer, store)
-    if placeholder or not deployer.uses:
+    missing = _env_gaps(deployer, store, env) if ci else []
+    gaps += missing if ci else _store_gaps(deployer, store)
+    if placeholder or missing or not deployer.uses:  # no workspace to ask, or no credentials
         return gaps
     for use in _one_per_host(deployer.uses):
         gaps += _workspace_gaps(repo, deployer, use, ci, profile)

@@ -118,16 +118,17 @@ def _one(repo: Repository, deployer: Deployer, options: Options, store: SecretSt
     from mlops_stacks.hosts import placeholder_reason
     from mlops_stacks.workspace.databricks.auth import connect
 
-    host = _host(deployer)
     name = repo.principal_name(deployer)
-    report = DeployerReport(deployer.name, deployer.targets, host, name, "")
-    reason = placeholder_reason(host)
-    if reason:
-        use = deployer.uses[0]
-        report.notes.append(f"{use.host_where} {reason}: set it to the workspace URL, then run "
-                            "`mlops-stacks cicd setup` again.")
+    placeholders = [(u, r) for u in deployer.uses if (r := placeholder_reason(u.host))]
+    if placeholders:
+        report = DeployerReport(deployer.name, deployer.targets, placeholders[0][0].host, name, "")
+        for use, reason in placeholders:
+            report.notes.append(f"{use.host_where} {reason}: set it to the {use.target} "
+                                "workspace URL, then run `mlops-stacks cicd setup` again.")
         _blocked(deployer, report, store)
         return report
+    host = _host(deployer)
+    report = DeployerReport(deployer.name, deployer.targets, host, name, "")
     options.progress(f"{deployer.name}: {host}")
     conn = connect(host, options.profile)
     principal = principals.find(conn, name)

@@ -98,3 +98,14 @@ def test_logged_out_or_missing_gh_gives_instructions_instead(harness: Harness) -
     harness.monkeypatch.setenv("PATH", str(harness.root))  # no gh anywhere
     out = harness.cli("cicd", "setup")
     assert "(gh is not installed)" in out and "gh secret set STAGING_DATABRICKS_TOKEN`" in out
+
+
+def test_placeholder_hosts_are_named_and_no_workspace_is_contacted(harness: Harness) -> None:
+    harness.log_in("gh")
+    out = harness.cli("cicd", "setup", "--apply")
+    for target in ("staging", "test", "prod"):
+        assert (f"demo/databricks.yml (targets.{target}.workspace.host) is the example host "
+                f"mlops-stacks init writes when no host is given: set it to the {target} "
+                "workspace URL") in out
+    assert harness.server.requests == [] and harness.calls("gh", "secret", "set") == []
+    assert "3 steps are left to do by hand" in out

@@ -92,3 +92,10 @@ def test_azure_devops_on_azure_uses_entra_applications(
     out = harness.cli("cicd", "check", "-t", "prod", code=1)
     (gap,) = [line for line in out.splitlines() if line.startswith("prod:")]
     assert "PROD_ARM_CLIENT_SECRET is not in Azure DevOps variable group mlops-stacks-prod" in gap
+    # In the pipeline, a secret variable that is not set stays as the literal macro.
+    ci = {"TF_BUILD": "True", "ARM_TENANT_ID": TENANT, "ARM_CLIENT_ID": APP_PROD,
+          "ARM_CLIENT_SECRET": "$(PROD_ARM_CLIENT_SECRET)"}
+    out = harness.cli("cicd", "check", "-t", "prod", env=ci, code=1)
+    (gap,) = [line for line in out.splitlines() if line.startswith("prod:")]
+    assert "ARM_CLIENT_SECRET is empty in this job: the secret PROD_ARM_CLIENT_SECRET is not " \
+           "set in Azure DevOps variable group mlops-stacks-prod" in gap
