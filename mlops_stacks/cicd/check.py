@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from mlops_stacks.cicd import access, principals
-from mlops_stacks.cicd.project import Deployer, Repository, TargetUse, needs
+from mlops_stacks.cicd.project import Deployer, Repository, TargetUse, needs, profile_for
 from mlops_stacks.cicd.stores import SecretStore, StoreError, store_for
 from mlops_stacks.errors import MlopsStacksError, UsageError
 
@@ -48,7 +48,7 @@ def in_ci(env: Mapping[str, str]) -> bool:
     return any(str(env.get(k, "")).lower() in ("true", "1", "yes") for k in CI_VARIABLES)
 
 
-def check(repo: Repository, target: str | None = None, profile: str | None = None,
+def check(repo: Repository, target: str | None = None, profiles: dict[str, str] | None = None,
           env: Mapping[str, str] | None = None) -> list[Gap]:
     """Every gap between the repository's pipelines and what exists (``[]``: all good)."""
     env = os.environ if env is None else env
@@ -65,7 +65,8 @@ def check(repo: Repository, target: str | None = None, profile: str | None = Non
     store = store_for(repo.platform)
     gaps: list[Gap] = []
     for deployer in deployers:
-        gaps += _check_one(repo, deployer, store, ci, env, profile)
+        gaps += _check_one(repo, deployer, store, ci, env,
+                           profile_for(profiles or {}, deployer.name))
     return gaps
 
 

@@ -89,6 +89,22 @@ class Repository:
         return None
 
 
+def profile_for(profiles: dict[str, str], environment: str) -> str | None:
+    """The ~/.databrickscfg profile for an environment's workspace: ``profiles[environment]``,
+    else ``profiles[""]`` (a profile for all), else None (environment variables, or the one
+    profile whose host is the workspace's)."""
+    return profiles.get(environment) or profiles.get("") or None
+
+
+def parse_profiles(values: list[str] | None) -> dict[str, str]:
+    """``-p NAME`` (every environment) and ``-p ENV=NAME`` (one) as a mapping."""
+    out: dict[str, str] = {}
+    for value in values or []:
+        env, sep, name = value.partition("=")
+        out[env.strip() if sep else ""] = (name if sep else env).strip()
+    return out
+
+
 def find_root(start: Path | None = None) -> Path:
     """The repository root: the nearest folder up from ``start`` whose answers file has
     ``cicd_platform`` (a generated repository with CI/CD)."""
@@ -243,5 +259,5 @@ def _plain_path(path: str) -> str:
 
 __all__ = [
     "Deployer", "Needs", "Repository", "StoredSecret", "TargetUse", "find_root", "load_for",
-    "needs", "read_repository",
+    "needs", "parse_profiles", "profile_for", "read_repository",
 ]  # fmt: skip

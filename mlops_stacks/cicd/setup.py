@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from mlops_stacks.cicd import access, principals
 from mlops_stacks.cicd.credentials import kind_of
-from mlops_stacks.cicd.project import Deployer, Repository, needs
+from mlops_stacks.cicd.project import Deployer, Repository, needs, profile_for
 from mlops_stacks.cicd.stores import SecretStore, store_for
 from mlops_stacks.errors import MlopsStacksError, UsageError
 
@@ -77,7 +77,8 @@ class DeployerReport:
 @dataclass
 class Options:
     apply: bool = False
-    profile: str | None = None
+    profiles: dict[str, str] = field(default_factory=dict)
+    """~/.databrickscfg profiles by environment (``""``: for every one)."""
     auth: str = "secret"
     application_ids: dict[str, str] = field(default_factory=dict)
     """Azure: the Entra application ID of each environment's principal."""
@@ -130,7 +131,7 @@ def _one(repo: Repository, deployer: Deployer, options: Options, store: SecretSt
     host = _host(deployer)
     report = DeployerReport(deployer.name, deployer.targets, host, name, "")
     options.progress(f"{deployer.name}: {host}")
-    conn = connect(host, options.profile)
+    conn = connect(host, profile_for(options.profiles, deployer.name))
     principal = principals.find(conn, name)
     app_id = principal.application_id if principal else options.application_ids.get(
         deployer.name, "")

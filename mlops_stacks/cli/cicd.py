@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 
 from mlops_stacks.cli import terminal
-from mlops_stacks.cli.options import OUTPUT, PROFILE, OutputFormat, parse_pairs
+from mlops_stacks.cli.options import OUTPUT, OutputFormat, parse_pairs
+
+PROFILES = typer.Option(
+    None, "-p", "--profile", metavar="[ENV=]PROFILE",
+    help="The ~/.databrickscfg profile to sign in to the workspaces with: `NAME` for all, "
+    "`prod=NAME` for one environment's (repeatable). Default: environment variables, or the "
+    "profile whose host is the workspace's.",
+)  # fmt: skip
 
 cicd_app = typer.Typer(
     name="cicd",
@@ -39,7 +46,7 @@ def setup(
     azure_tenant_id: str | None = typer.Option(
         None, "--azure-tenant-id", help="Azure: the Entra tenant ID stored as ARM_TENANT_ID."
     ),
-    profile: str | None = PROFILE,
+    profile: list[str] | None = PROFILES,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Create or reuse one service principal per deploying environment (staging, prod),
@@ -56,14 +63,14 @@ def setup(
         mlops-stacks cicd setup
         mlops-stacks cicd setup --apply -o json
     """
-    from mlops_stacks.cicd.project import read_repository
+    from mlops_stacks.cicd.project import parse_profiles, read_repository
     from mlops_stacks.cicd.setup import Options
     from mlops_stacks.cicd.setup import setup as run_setup
 
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)
     options = Options(
-        apply=apply, profile=profile, auth=auth,
+        apply=apply, profiles=parse_profiles(profile), auth=auth,
         application_ids=parse_pairs(application_id, "--application-id"),
         tenant_id=azure_tenant_id, progress=term.info,
     )  # fmt: skip
@@ -101,7 +108,7 @@ def check(
     target: str | None = typer.Option(
         None, "-t", "--target", help="Only the credentials this target deploys with."
     ),
-    profile: str | None = PROFILE,
+    profile: list[str] | None = PROFILES,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Check that CI can deploy: hosts are real and answer, the secrets the pipelines read
@@ -116,11 +123,11 @@ def check(
         mlops-stacks cicd check -t staging
     """
     from mlops_stacks.cicd.check import check as run_check
-    from mlops_stacks.cicd.project import read_repository
+    from mlops_stacks.cicd.project import parse_profiles, read_repository
 
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)
-    gaps = run_check(read_repository(), target, profile)
+    gaps = run_check(read_repository(), target, parse_profiles(profile))
     if json_mode:
         term.json({"ok": not gaps, "gaps": [g.to_dict() for g in gaps]})
     else:

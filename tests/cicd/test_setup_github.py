@@ -109,3 +109,17 @@ def test_placeholder_hosts_are_named_and_no_workspace_is_contacted(harness: Harn
                 "workspace URL") in out
     assert harness.server.requests == [] and harness.calls("gh", "secret", "set") == []
     assert "3 steps are left to do by hand" in out
+
+
+def test_each_environment_may_sign_in_with_its_own_profile(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh")
+    config = harness.root.parent / "databrickscfg"
+    config.write_text(f"[stg]\nhost = {harness.server.url}\ntoken = {harness.server.token}\n\n"
+                      f"[stale]\nhost = {harness.server.url}\ntoken = dapi-revoked\n")
+    harness.monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(config))
+    harness.monkeypatch.delenv("DATABRICKS_TOKEN")
+    out = harness.cli("cicd", "setup", "-p", "staging=stg", "-p", "prod=stale", code=1)
+    assert "rejected the credentials (401)" in out and "profile 'stale'" in out
+    out = harness.cli("cicd", "setup", "-p", "stg")
+    assert "Dry run" in out
