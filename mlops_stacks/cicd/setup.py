@@ -24,13 +24,10 @@ from mlops_stacks.cicd import access, principals
 from mlops_stacks.cicd.credentials import kind_of
 from mlops_stacks.cicd.project import Deployer, Repository, needs, profile_for
 from mlops_stacks.cicd.stores import SecretStore, store_for
-from mlops_stacks.errors import MlopsStacksError, UsageError
+from mlops_stacks.errors import MlopsStacksError
 
 if TYPE_CHECKING:
     from mlops_stacks.workspace.databricks.auth import Connection
-
-AUTH_MODES = ("secret",)
-
 
 @dataclass
 class SecretReport:
@@ -79,7 +76,6 @@ class Options:
     apply: bool = False
     profiles: dict[str, str] = field(default_factory=dict)
     """~/.databrickscfg profiles by environment (``""``: for every one)."""
-    auth: str = "secret"
     application_ids: dict[str, str] = field(default_factory=dict)
     """Azure: the Entra application ID of each environment's principal."""
     tenant_id: str | None = None
@@ -88,9 +84,6 @@ class Options:
 
 def setup(repo: Repository, options: Options) -> list[DeployerReport]:
     """Set up (or, without ``options.apply``, plan) every deployer of ``repo``."""
-    if options.auth not in AUTH_MODES:
-        raise UsageError(f"--auth {options.auth} is not supported.",
-                         hint=f"Use one of: {', '.join(AUTH_MODES)}.")  # fmt: skip
     if not repo.deployers:
         raise MlopsStacksError(
             f"No pipeline in {repo.root} maps secrets for a deploy, so there is nothing to "
@@ -235,4 +228,4 @@ def _value(source: str, conn: Connection, principal: principals.Principal, optio
     return principals.create_token(conn, principal, comment)
 
 
-__all__ = ["AUTH_MODES", "DeployerReport", "Options", "SecretReport", "setup"]
+__all__ = ["DeployerReport", "Options", "SecretReport", "setup"]

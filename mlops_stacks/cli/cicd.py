@@ -33,11 +33,6 @@ Examples:
 @cicd_app.command("setup")
 def setup(
     apply: bool = typer.Option(False, "--apply", help="Make the changes (default: dry run)."),
-    auth: str = typer.Option(
-        "secret", "--auth",
-        help="How CI signs in: `secret` (the credentials the generated pipelines read, "
-        "stored as CI secrets).",
-    ),  # fmt: skip
     application_id: list[str] | None = typer.Option(
         None, "--application-id", metavar="ENV=ID",
         help="Azure: the Microsoft Entra application ID of an environment's principal "
@@ -70,7 +65,7 @@ def setup(
     json_mode = output is OutputFormat.json
     term = terminal.current(json_mode=json_mode)
     options = Options(
-        apply=apply, profiles=parse_profiles(profile), auth=auth,
+        apply=apply, profiles=parse_profiles(profile),
         application_ids=parse_pairs(application_id, "--application-id"),
         tenant_id=azure_tenant_id, progress=term.info,
     )  # fmt: skip
