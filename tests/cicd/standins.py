@@ -9,9 +9,10 @@ shapes of the list commands, 404 for a GitHub environment that does not exist,
 GitLab's "has already been taken" for a variable that exists, masked values of at
 least 8 characters without spaces.
 
-State keys: ``logged_in`` ({program: bool}), ``github`` ({"repo": {NAME: value},
-"environments": {ENV: {NAME: value}}}), ``gitlab`` ([{key, value, masked,
-environment_scope}]), ``azure`` ([{id, name, variables: {NAME: {isSecret, value}}}]).
+State keys: ``logged_in`` ({program: bool}), ``gh_before_json`` (an older ``gh``),
+``github`` ({"repo": {NAME: value}, "environments": {ENV: {NAME: value}}}),
+``gitlab`` ([{key, value, masked, environment_scope}]),
+``azure`` ([{id, name, variables: {NAME: {isSecret, value}}}]).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def gh(args: list[str], state: dict[str, Any]) -> str:
     secrets = store["environments"][env] if env else store["repo"]
     if args[:2] == ["secret", "list"]:
         fields = _opt(args, "--json")
+        if fields and state.get("gh_before_json"):  # gh before 2.41 has no --json here
+            raise Exit(1, err="unknown flag: --json\n\nUsage:  gh secret list [flags]\n")
         if fields:
             return json.dumps([{f: (n if f == "name" else "2026-12-06T10:00:00Z")
                                 for f in fields.split(",")} for n in sorted(secrets)]) + "\n"

@@ -123,3 +123,14 @@ def test_each_environment_may_sign_in_with_its_own_profile(harness: Harness) -> 
     assert "rejected the credentials (401)" in out and "profile 'stale'" in out
     out = harness.cli("cicd", "setup", "-p", "stg")
     assert "Dry run" in out
+
+
+def test_an_older_gh_without_json_output_is_read_too(harness: Harness) -> None:
+    harness.point_hosts()
+    harness.log_in("gh")
+    state = harness.state()
+    state["gh_before_json"] = True
+    state["github"] = {"repo": {"STAGING_DATABRICKS_TOKEN": "set-before"}, "environments": {}}
+    harness.state_file.write_text(json.dumps(state))
+    out = harness.cli("cicd", "check", "-t", "staging", code=1)
+    assert "STAGING_DATABRICKS_TOKEN" not in out and "no service principal" in out

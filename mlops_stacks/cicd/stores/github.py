@@ -28,6 +28,11 @@ class GitHubSecrets(SecretStore):
 
     def existing(self, scope: str | None) -> set[str]:
         result = run(["gh", "secret", "list", "--json", "name", *self._env(scope)])
+        if result.code != 0 and "unknown flag: --json" in result.err:  # gh before 2.41
+            plain = run(["gh", "secret", "list", *self._env(scope)])
+            if plain.code == 0:  # one secret a line: NAME<tab>UPDATED
+                return {line.split("\t", 1)[0] for line in plain.out.splitlines() if line}
+            result = plain
         if result.code != 0:
             if scope and "404" in result.err:
                 return set()  # the environment does not exist yet
