@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from mlops_stacks.cli.options import (
@@ -12,6 +15,9 @@ from mlops_stacks.cli.options import (
     TARGET,
     VAR,
 )
+
+if TYPE_CHECKING:
+    from mlops_stacks.cli.terminal import Terminal
 
 HELP = """Delete everything deployed to a target: resources, synced files and state.
 
@@ -68,6 +74,17 @@ def destroy(
     term.print(f"Resources: {result.count('delete')} deleted")
     term.print(f"Files: {deleted_files} deleted")
     term.success(f"Destroyed target {bundle.target}.")
+    _stop_serving(term, getattr(workspace, "dir", None))
+
+
+def _stop_serving(term: Terminal, target_dir: Path | None) -> None:
+    """A `serve` of this target would go on scoring with a deleted model: stop it."""
+    from mlops_stacks.serving.record import stop_serving
+
+    stopped = stop_serving(target_dir) if target_dir is not None else None
+    if stopped is not None:
+        term.warn(f"Stopped `mlops-stacks serve` (pid {stopped.pid}) at {stopped.url}: it "
+                  f"served {stopped.model} version {stopped.version}, which destroy deleted.")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError, UsageError, require_extra
+from mlops_stacks.serving.guard import DEFAULT_MAX_MB
 
 
 @dataclass(frozen=True)
@@ -89,14 +91,37 @@ def example_request(model: ServedModel, max_rows: int = 3) -> dict[str, Any] | N
     return {"dataframe_split": {"columns": split["columns"], "data": split["data"]}}
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def listen_problem(host: str, port: int) -> MlopsStacksError | None:
+    """Why the server could not listen on ``host``:``port`` (None: it can), told apart:
+    a name that does not resolve, an address of another machine, a port in use."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        return MlopsStacksError(
+            f"Cannot resolve --host {host}: it is not an address or a known host name.",
+            hint="Use an address of this machine: 127.0.0.1 or ::1 (this machine only), "
+            "or 0.0.0.0 (every interface).",
+        )
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
+            s.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return MlopsStacksError(
+                    f"Port {port} on {host} is already in use.",
+                    hint="Choose another with --port N.",
+                )
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return MlopsStacksError(
+                    f"--host {host} is not an address of this machine, so nothing can listen "
+                    "on it.",
+                    hint="Use 127.0.0.1 or ::1 (this machine only), or 0.0.0.0 (every "
+                    "interface).",
+                )
+            return MlopsStacksError(f"Cannot listen on {host} port {port}: {exc.strerror}.")
+    return None
 
 
 @dataclass
@@ -111,7 +136,8 @@ class ModelServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Block until ``GET /ping`` answers 200; fail if the process dies or time runs out."""
@@ -159,11 +185,11 @@ class ModelServer:
             pass
 
 
-def serve_arguments(model_uri: str, host: str, port: int) -> list[str]:
-    """``mlflow`` arguments that serve ``model_uri``; each value is joined to its option,
-    so a value starting with '-' stays a value."""
-    return ["models", "serve", f"--model-uri={model_uri}", "--env-manager=local",
-            f"--host={host}", f"--port={port}", "--workers=1"]  # fmt: skip
+def worker_arguments(model_uri: str, host: str, port: int, max_bytes: int) -> list[str]:
+    """Arguments of ``python -m mlops_stacks.serving.worker`` (``worker.parser``); each value
+    is joined to its option, so a value starting with '-' stays a value."""
+    return [f"--model-uri={model_uri}", f"--host={host}", f"--port={port}",
+            f"--max-bytes={max_bytes}"]  # fmt: skip
 
 
 def start_server(
@@ -172,26 +198,34 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 8080,
     quiet: bool = False,
+    max_request_mb: float = DEFAULT_MAX_MB,
 ) -> ModelServer:
-    """Start MLflow's scoring server for ``model`` in a child process (not yet ready)."""
+    """Start MLflow's scoring app for ``model`` in a child process (not yet ready).
+
+    The child (``worker.py``) refuses bodies over ``max_request_mb`` with 413, answers
+    errors without stack traces, and exits when this process ends in any way: its stdin
+    is a pipe that only this process holds open.
+    """
     require_extra("mlflow", purpose="Serving a model")
     if not 0 < port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, got {port}.")
-    if not _port_free(host, port):
-        raise MlopsStacksError(
-            f"Port {port} on {host} is already in use.", hint="Choose another with --port N."
-        )
+    problem = listen_problem(host, port)
+    if problem is not None:
+        raise problem
     env = dict(os.environ)
     env["MLFLOW_TRACKING_URI"] = model.tracking_uri
     env["MLFLOW_REGISTRY_URI"] = model.registry_uri
     # MLflow starts ``uvicorn`` by name: make this interpreter's scripts findable.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    cmd = [sys.executable, "-m", "mlflow", *serve_arguments(model.uri, host, port)]
+    max_bytes = max(1, int(max_request_mb * 1024 * 1024))
+    cmd = [sys.executable, "-m", "mlops_stacks.serving.worker",
+           *worker_arguments(model.uri, host, port, max_bytes)]  # fmt: skip
     log = tempfile.NamedTemporaryFile(prefix="mlops-stacks-serve-", suffix=".log", delete=False)
     # Quiet: all output to the log. Otherwise the server's access log shows on the
     # terminal and its errors are also kept for the failure message.
     proc = subprocess.Popen(
         cmd,
+        stdin=subprocess.PIPE,  # never written: its end of file tells the worker we are gone
         env=env,
         stdout=log if quiet else None,
         stderr=log,

@@ -12,7 +12,7 @@ the git helpers of scaffold/gitrepo.py and scaffold/releases.py):
 - template export: ``git clone``                                       -> ``--``
 - template test: ``mlops-stacks run <job>`` (job key from the bundle)  -> ``--``
 - template checks: actionlint / check-jsonschema on rendered files     -> ``--``
-- serve: ``mlflow models serve --model-uri`` (model from the project)  -> ``--opt=value``
+- serve: the scoring worker's ``--model-uri`` (model from the project)  -> ``--opt=value``
 - open: ``mlflow ui --backend-store-uri`` (paths of the project)       -> ``--opt=value``
 
 Not arguments but programs by design: artifact build commands and ``%sh`` cells run
@@ -28,7 +28,8 @@ import pytest
 from mlops_stacks.opener import ui_arguments
 from mlops_stacks.scaffold.checks import actionlint_problems, schema_problems
 from mlops_stacks.scaffold.update import Subproject, latest_version
-from mlops_stacks.serving.server import serve_arguments
+from mlops_stacks.serving import worker
+from mlops_stacks.serving.server import worker_arguments
 from tests.scaffold.update_kit import cli, git
 
 
@@ -126,8 +127,9 @@ def _mlflow_params(args: list[str]) -> dict[str, object]:
 
 
 def test_serve_and_the_mlflow_ui_pass_values_that_start_with_a_dash_as_values() -> None:
-    params = _mlflow_params(serve_arguments("-models:/m@champion", "127.0.0.1", 5001))
-    assert params["model_uri"] == "-models:/m@champion" and params["port"] == 5001
+    args = worker.parser().parse_args(worker_arguments("-models:/m@c", "-h", 5001, 10))
+    got = (args.model_uri, args.host, args.port, args.max_bytes)
+    assert got == ("-models:/m@c", "-h", 5001, 10)
     params = _mlflow_params(ui_arguments("sqlite:///-x/mlflow.db", "-artifacts", "::1", 5002))
     assert params["backend_store_uri"] == "sqlite:///-x/mlflow.db"
     assert params["default_artifact_root"] == "-artifacts" and params["host"] == "::1"
