@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from mlops_stacks.diagnostics import Diagnostics
 
 
+#: Said after a workspace failure, for the commands that change a workspace (``CHANGING``):
+#: what they applied is recorded, so running them again picks up where they stopped.
+CONVERGES = ("Deployment state records every change applied so far, so running the command "
+             "again converges.")
+#: The commands ``CONVERGES`` is true for; the others (validate, plan, ...) change nothing.
+CHANGING = frozenset({"deploy", "destroy", "deployment"})
+
+
 class MlopsStacksError(Exception):
     """Base class of every error mlops-stacks reports to its users."""
 

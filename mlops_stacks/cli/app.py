@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from mlops_stacks import __version__
 from mlops_stacks.cli import terminal
-from mlops_stacks.errors import MlopsStacksError, os_error
+from mlops_stacks.errors import CHANGING, CONVERGES, MlopsStacksError, os_error
 
 # (module under mlops_stacks.cli, command name) in the order ``--help`` lists them.
 COMMANDS: list[tuple[str, str]] = [
@@ -66,6 +66,8 @@ class _Group(TyperGroup):
         except MlopsStacksError as exc:
             if terminal.DEBUG:
                 raise
+            if exc.hint and ctx.invoked_subcommand not in CHANGING:  # validate, plan, ...
+                exc.hint = exc.hint.replace(f" {CONVERGES}", "").replace(CONVERGES, "") or None
             terminal.current().fail(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:

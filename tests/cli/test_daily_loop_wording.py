@@ -44,3 +44,22 @@ def test_runs_logs_point_at_project_files_and_plan_marks_changed_files(tmp_path:
     (project / "training" / "new.py").write_text("X = 1\n")
     plan = cli(project, "plan", check=True).stdout.splitlines()
     assert "  ~ training/helper.py" in plan and "  + training/new.py" in plan, plan
+
+
+def test_a_failed_connection_during_validate_says_nothing_about_deployment_state(
+        tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "databricks.yml").write_text(
+        "bundle:\n  name: demo\ntargets:\n  dev:\n    default: true\n    workspace:\n"
+        f"      host: https://127.0.0.1:{port}\n")
+    env = {"DATABRICKS_TOKEN": "dapi-test", "DATABRICKS_HOST": ""}
+    checked = cli(tmp_path, "--http-deadline", "2", "validate", env=env)
+    assert checked.returncode == 1 and "cannot connect" in checked.stderr, checked.stderr
+    assert "Deployment state" not in checked.stderr
+    deployed = cli(tmp_path, "--http-deadline", "2", "deploy", "--auto-approve", env=env)
+    assert deployed.returncode == 1
+    assert "Deployment state records every change applied so far" in deployed.stderr

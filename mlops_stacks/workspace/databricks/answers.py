@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.errors import CONVERGES, WorkspaceError
 from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, printable, redact
 
 #: Characters no workspace ID contains, that would change a URL or path it goes into.
@@ -59,8 +59,7 @@ def unexpected(raw: RawAnswer, problem: str, ctx: Context | None = None) -> Unex
         f"{problem}. The answer starts with: '{start}'",
         hint="This is the server's doing, not the bundle's. An HTML page usually means a "
         "login page or proxy stands between you and the workspace: check workspace.host "
-        "(DATABRICKS_HOST) is the workspace URL, and your proxy settings. Deployment state "
-        "records every change applied so far, so running the command again converges.",
+        f"(DATABRICKS_HOST) is the workspace URL, and your proxy settings. {CONVERGES}",
     )
 
 

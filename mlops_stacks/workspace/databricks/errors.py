@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mlops_stacks.errors import AuthError, WorkspaceError
+from mlops_stacks.errors import CONVERGES, AuthError, WorkspaceError
 from mlops_stacks.workspace.databricks.answers import HttpError, UnexpectedAnswer
 from mlops_stacks.workspace.databricks.http import (
     AnswerTooLarge,
@@ -235,8 +235,7 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
         if status in RETRYABLE_STATUSES:
             return WorkspaceError(
                 f"Could not {what} on {ctx.host}: the workspace answered {status} ({raw}).",
-                hint="The workspace may be overloaded or down; try again later. "
-                "Deployment state records everything applied so far, so rerunning converges.",
+                hint=f"The workspace may be overloaded or down; try again later. {CONVERGES}",
             )
         label = f"{status} {code}".strip() if status else code or "error"
         return WorkspaceError(f"Could not {what} on {ctx.host}: {label}: {raw}",

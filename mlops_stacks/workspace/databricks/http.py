@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.errors import CONVERGES, WorkspaceError
 
 if TYPE_CHECKING:
     import requests
@@ -157,8 +157,7 @@ class Deadline:
             f"Gave up trying to {what} on {host}: the workspace did not answer within the "
             f"{self.seconds - self._grace:g} s this command may spend on it ({where}).{detail}",
             hint=f"If the workspace is slow rather than down, allow more time with "
-            f"--http-deadline SECONDS or {ENV_DEADLINE}. Deployment state records every "
-            "change applied so far, so running the command again converges.",
+            f"--http-deadline SECONDS or {ENV_DEADLINE}. {CONVERGES}",
         )
 
 
