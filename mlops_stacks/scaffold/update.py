@@ -301,6 +301,19 @@ def check_data(sub: Subproject, options: UpdateOptions) -> None:
             check(questionnaire.question(key, others), answer)
 
 
+def refuse_untrusted_version(sub: Subproject, options: UpdateOptions) -> None:
+    """Refuse, as ``init`` does, a version that needs trust (``_preserve_symlinks``, which
+    copier itself would write without asking) when ``--trust`` was not given."""
+    if options.trust or sub.builtin:
+        return
+    from mlops_stacks.scaffold import trust
+    from mlops_stacks.scaffold.questionnaire import Questionnaire
+
+    with template_access(sub):
+        settings = Questionnaire.read(sub.source, vcs_ref=options.vcs_ref).settings
+    trust.refuse_untrusted_settings(settings, sub.source)
+
+
 def update_project(options: UpdateOptions) -> UpdateResult:
     """Update the project at ``options.project_dir`` to a newer template version."""
     if options.conflict not in CONFLICT_MODES:
@@ -308,6 +321,7 @@ def update_project(options: UpdateOptions) -> UpdateResult:
     sub = locate_subproject(options.project_dir)
     require_clean(sub.root)
     check_data(sub, options)
+    refuse_untrusted_version(sub, options)
     before = sub.answers.get("_commit")
     with contextlib.ExitStack() as stack:
         root = sub.root
