@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.databricks.fake_identity import FakeIdentity
 from tests.databricks.fake_kinds import FakeKinds
+from tests.databricks.fake_throttle import Storm
 
 NOTEBOOK_HEADER = b"# Databricks notebook source"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -170,6 +171,8 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
         self.run_polls_to_finish = 2
         self.latency = 0.0
         """Seconds added to every request (a real workspace answers in 50-300 ms)."""
+        self.storm: Storm | None = None
+        """A 429 storm (``fake_throttle.Storm``) in progress, if any."""
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -290,6 +293,11 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
                             400, "MALFORMED_REQUEST", "Request body is not valid JSON"
                         ) from None
                 req.body = body
+                if self.storm is not None and self.storm.throttles(
+                        path, req.received, time.monotonic()):
+                    err = ApiError(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Slow down.")
+                    err.retry_after = self.storm.retry_after  # type: ignore[attr-defined]
+                    raise err
                 self._check_faults(method, path)
                 if not path.startswith("/.well-known/"):
                     self._check_auth(headers)

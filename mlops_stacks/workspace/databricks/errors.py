@@ -342,6 +342,7 @@ def call_with_retries(
     deadline: Deadline = settings.deadline
     attempt = 1
     while True:
+        settings.limiter.wait(deadline.remaining)  # a 429 of any worker holds them all
         if deadline.remaining() <= 0:
             raise deadline.exceeded(what, ctx.host)
         try:
@@ -377,7 +378,10 @@ def call_with_retries(
                     f"{ctx.host}: could not {what} ({problem}{applied}); retrying in "
                     f"{delay:.1f} s (attempt {attempt + 1} of {policy.attempts})."
                 )
-                sleep(delay)
+                if http_status(_unwrap(err)) in NOT_APPLIED_STATUSES:
+                    settings.limiter.pause(delay)  # the workspace's limit: every worker waits
+                else:
+                    sleep(delay)
                 attempt += 1
                 continue
             converted = convert(err, what, ctx)

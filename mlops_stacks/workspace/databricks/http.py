@@ -27,10 +27,11 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import CONVERGES, WorkspaceError
+from mlops_stacks.workspace.databricks.throttle import RateLimiter
 
 if TYPE_CHECKING:
     import requests
@@ -173,6 +174,8 @@ class CommandSettings:
     report: Callable[[str], None] = _report_to_log
     full_text: bool = False
     max_answer: int = DEFAULT_MAX_ANSWER
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    """Shared by every request of the command: a 429 slows them all (``throttle.py``)."""
 
 
 _command: CommandSettings | None = None
