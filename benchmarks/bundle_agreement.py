@@ -7,9 +7,14 @@ Reads a fetched git directory (nothing of it is copied into this project):
         prints each target's verdict (ok / errors / traceback) and the totals.
     python benchmarks/bundle_agreement.py cli GIT_DIR [--folders validate,variables,...]
         The Databricks CLI's acceptance cases (acceptance/bundle/<folder>/...):
-        runs our validate wherever a case's output.txt records `bundle validate`
-        and compares error / no error with the recorded exit code. Prints the
-        agreement, and every disagreement.
+        runs each case's script in a temporary copy of the case (as the CLI's
+        acceptance runner does, with its script.prepare helpers), with $CLI
+        standing for a stand-in that runs our validate for `bundle validate`
+        and does nothing for other commands; then compares error / no error of
+        every traced validate with the exit code output.txt records. Prints
+        the agreement, and every disagreement. Validate runs whose script
+        needs a command we do not have (bundle init, a workspace) are skipped
+        and counted.
 
 GIT_DIR is a bare git directory (e.g. what the search tool's fetch brings);
 its HEAD is unpacked into a temporary directory. ``--jobs N`` runs N
@@ -24,6 +29,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -154,8 +160,9 @@ _BLOCK = re.compile(r"^>>> (.*)$", re.M)
 _EXIT = re.compile(r"^Exit code: (\d+)", re.M)
 
 
-def _case_env(case: Path, top: Path) -> dict[str, str] | None:
-    """``[Env]`` of the case's test.toml files (parents first); None if it needs a matrix."""
+def _case_env(case: Path, top: Path) -> dict[str, str]:
+    """``[Env]`` of the case's test.toml files (parents first), and the first value of
+    each ``EnvMatrix`` entry (the CLI runs every combination; one is enough here)."""
     env: dict[str, str] = {}
     chain = [case, *case.parents]
     for folder in reversed(chain[: len(chain) - len(top.parents)]):
@@ -166,12 +173,74 @@ def _case_env(case: Path, top: Path) -> dict[str, str] | None:
             except tomllib.TOMLDecodeError:
                 continue
             env.update({k: str(v) for k, v in (data.get("Env") or {}).items()})
+            env.update({k: str(v[0]) for k, v in (data.get("EnvMatrix") or {}).items()
+                        if isinstance(v, list) and v})
     return env
 
 
-def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
-    runs: list[Run] = []
-    skipped: list[str] = []
+#: $CLI in the scripts: runs our validate for `bundle validate`, records it, and does
+#: nothing (exit 0) for every other command. A traced validate exits as the CLI's did,
+#: so that the script takes the same path (our own exit code is what is compared).
+_SHIM = """#!{python}
+import json, os, subprocess, sys
+args = sys.argv[1:]
+if args[:2] != ["bundle", "validate"]:
+    sys.exit(0)
+env = {{k: v for k, v in os.environ.items() if k not in ("DATABRICKS_HOST", "DATABRICKS_TOKEN")}}
+proc = subprocess.run([{python!r}, "-m", "mlops_stacks", "validate", *args[2:]], env=env,
+                      capture_output=True, text=True, timeout=120)
+sys.stdout.write(proc.stdout)
+sys.stderr.write(proc.stderr)
+traced = os.environ.get("MLOPS_AGREEMENT_TRACED") == "1"
+path = os.environ["MLOPS_AGREEMENT_LOG"]
+done = sum(json.loads(line)["traced"] for line in open(path)) if os.path.exists(path) else 0
+with open(path, "a") as log:
+    log.write(json.dumps({{"args": args[2:], "code": proc.returncode, "cwd": os.getcwd(),
+                          "traced": traced, "output": proc.stdout + proc.stderr}}) + "\\n")
+# The script goes on as it did under the CLI: a traced run exits as the CLI's did.
+expected = json.loads(os.environ["MLOPS_AGREEMENT_EXPECTED"])
+code = proc.returncode
+if traced and done < len(expected):
+    code = 1 if expected[done] else 0
+sys.exit(code)
+"""
+
+#: Runs after the acceptance root's script.prepare: marks traced commands, and stands in
+#: for uv (venvs from this Python; the packages validate needs are already installed).
+_PRELUDE = r"""
+eval "$(declare -f trace | sed '1s/^trace/_agreement_trace/')"
+trace() {
+    local MLOPS_AGREEMENT_TRACED=1
+    export MLOPS_AGREEMENT_TRACED
+    _agreement_trace "$@"
+}
+uv() {
+    case "$1" in
+        run) shift; while [[ "${1:-}" == -* ]]; do shift; done; "$@" ;;
+        venv) shift; local dir=.venv; for a in "$@"; do [[ "$a" != -* ]] && dir="$a"; done
+              "$MLOPS_AGREEMENT_PYTHON" -m venv --system-site-packages "$dir" ;;
+        *) return 0 ;;
+    esac
+}
+export UV_ARGS=""
+"""
+
+
+@dataclass
+class Case:
+    """One acceptance case: its folder and the validate runs output.txt records."""
+
+    path: Path
+    name: str
+    blocks: list[tuple[str, list[str], bool]]
+    """(command as traced, validate's arguments, whether the CLI reported an error)."""
+    env: dict[str, str]
+    runs: list[Run] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def cli_cases(top: Path) -> list[Case]:
+    cases = []
     for output in sorted(top.rglob("output.txt")):
         case = output.parent
         text = output.read_text(errors="replace")
@@ -180,33 +249,80 @@ def cli_runs(top: Path) -> tuple[list[Run], list[str]]:
         # `musterr trace $CLI ...` shows only the command in output.txt.
         must_fail = {line.split("bundle validate", 1)[1].strip() for line in script.splitlines()
                      if "musterr" in line and "bundle validate" in line}
-        blocks = list(_BLOCK.finditer(text))
-        for i, match in enumerate(blocks):
+        found = list(_BLOCK.finditer(text))
+        blocks = []
+        for i, match in enumerate(found):
             command = match.group(1)
             if "bundle validate" not in command:
                 continue
-            body = text[match.end(): blocks[i + 1].start() if i + 1 < len(blocks) else None]
-            name = f"{case.relative_to(top)}: {command}"
+            body = text[match.end(): found[i + 1].start() if i + 1 < len(found) else None]
             words = shlex.split(command.replace("[CLI]", "CLI"), posix=True)
-            cwd = case
-            prefix = words[: words.index("CLI")] if "CLI" in words else ["?"]
-            if prefix[:1] == ["withdir"] and len(prefix) == 2:
-                cwd, prefix = case / prefix[1], []
-            if prefix not in ([], ["errcode"], ["musterr"], ["trace"]) or "run" in words[
-                    words.index("CLI") + 1:words.index("CLI") + 2]:
-                skipped.append(f"{name}  (run by another program)")
-                continue
+            if "CLI" not in words or words[words.index("CLI") + 1:][:2] != ["bundle", "validate"]:
+                continue  # e.g. `uv run ... CLI bundle validate` is still CLI; benchmark.py is not
             args = words[words.index("validate") + 1:]
-            if not any((cwd / n).exists() for n in ("databricks.yml", "databricks.yaml",
-                                                    "bundle.yml", "bundle.yaml")):
-                skipped.append(f"{name}  (the bundle is written by the test script)")
-                continue
             exit_code = _EXIT.search(body)
-            expected = (prefix == ["musterr"] or " ".join(args) in must_fail
+            expected = ("musterr" in words[: words.index("CLI")] or " ".join(args) in must_fail
                         or bool(exit_code and exit_code.group(1) != "0"))
-            env = _case_env(case, top)
-            runs.append(Run(name, cwd, args, env or {}, expected))
-    return runs, skipped
+            blocks.append((command, args, expected))
+        if blocks:
+            cases.append(Case(case, str(case.relative_to(top)), blocks, _case_env(case, top)))
+    return cases
+
+
+def _script(case: Path, acceptance: Path) -> str:
+    """The case's script as the CLI's runner assembles it (prepare scripts, root first)."""
+    prepares = [p / "script.prepare" for p in reversed([case, *case.parents])
+                if p.is_relative_to(acceptance) and (p / "script.prepare").exists()]
+    root, rest = prepares[:1], prepares[1:]
+    parts = [p.read_text() for p in root] + [_PRELUDE] + [p.read_text() for p in rest]
+    return "\n".join(parts + ["(\n" + (case / "script").read_text() + "\n)\n"])
+
+
+def run_case(case: Case, acceptance: Path, work: Path) -> Case:
+    """Run the case's script in a copy of its folder; match the validate runs it made
+    (in order) with the ones output.txt records."""
+    if not (case.path / "script").exists():
+        case.skipped = [f"{case.name}: {c}  (no script)" for c, _, _ in case.blocks]
+        return case
+    tmp = Path(tempfile.mkdtemp(prefix="case-", dir=work))
+    shutil.copytree(case.path, tmp, dirs_exist_ok=True)
+    log, shim = tmp.parent / f"{tmp.name}.log", tmp.parent / f"{tmp.name}-cli"
+    shim.write_text(_SHIM.format(python=sys.executable))
+    shim.chmod(0o755)
+    entry = tmp.parent / f"{tmp.name}.sh"
+    entry.write_text(_script(case.path, acceptance))
+    env = clean_env(case.env)
+    env.update(CLI=str(shim), TESTDIR=str(case.path), TEST_TMP_DIR=str(tmp),
+               MLOPS_AGREEMENT_LOG=str(log), MLOPS_AGREEMENT_PYTHON=sys.executable,
+               MLOPS_AGREEMENT_EXPECTED=json.dumps([e for _, _, e in case.blocks]),
+               UNIQUE_NAME="agreement", PATH=f"{acceptance / 'bin'}:{os.environ['PATH']}")
+    try:
+        subprocess.run(["bash", "-euo", "pipefail", str(entry)], cwd=tmp, env=env,
+                       capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        pass
+    made = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    made = [m for m in made if m["traced"]]
+    for i, (command, args, expected) in enumerate(case.blocks):
+        name = f"{case.name}: {command}"
+        if i >= len(made):
+            case.skipped.append(f"{name}  (the script did not get there: it needs a command "
+                                "or a workspace mlops-stacks stands in for)")
+            continue
+        if made[i]["args"] != args and not any("[" in a for a in args):
+            case.skipped.extend(f"{case.name}: {c}  (runs out of order)"
+                                for c, _, _ in case.blocks[i:])
+            break
+        run = Run(name, Path(made[i]["cwd"]), args, expected_error=expected)
+        run.code, run.output = made[i]["code"], made[i]["output"]
+        case.runs.append(run)
+    return case
+
+
+def run_cases(cases: list[Case], acceptance: Path, jobs: int) -> list[Case]:
+    with tempfile.TemporaryDirectory(prefix="cases-") as work, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda c: run_case(c, acceptance, Path(work)), cases))
 
 
 def report_cli(runs: list[Run], skipped: list[str], show_agreeing: bool) -> int:
@@ -226,9 +342,10 @@ def report_cli(runs: list[Run], skipped: list[str], show_agreeing: bool) -> int:
             print(f"agree   {r.name}")
     share = 100.0 * len(agree) / len(runs) if runs else 0.0
     tracebacks = sum(r.traceback for r in runs)
-    print(f"\n{len(runs)} validate runs compared ({len(skipped)} skipped: bundle made by the "
-          f"test script, run by another program, or an option we lack): {len(agree)} agree "
-          f"({share:.1f}%), {len(differ)} differ, {tracebacks} tracebacks")
+    for line in sorted(skipped):
+        print(f"skipped {line}")
+    print(f"\n{len(runs)} validate runs compared ({len(skipped)} skipped, listed above): "
+          f"{len(agree)} agree ({share:.1f}%), {len(differ)} differ, {tracebacks} tracebacks")
     return 0
 
 
@@ -246,16 +363,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.mode == "examples":
             unpack(args.git_dir, root)
             return report_examples(run_all(example_runs(root), args.jobs))
-        top = root / "acceptance" / "bundle"
-        if args.folders == "all":
-            unpack(args.git_dir, root, ["acceptance/bundle"])
-            runs, skipped = cli_runs(top)
-        else:
-            folders = [f"acceptance/bundle/{f}" for f in args.folders.split(",")]
-            unpack(args.git_dir, root, folders)
-            runs, skipped = cli_runs(top)
-        return report_cli(run_all(runs, args.jobs), skipped, args.show_agreeing)
-
+        acceptance = root / "acceptance"
+        folders = (["acceptance/bundle"] if args.folders == "all"
+                   else [f"acceptance/bundle/{f}" for f in args.folders.split(",")])
+        unpack(args.git_dir, root, ["acceptance/bin", "acceptance/script.prepare", *folders])
+        cases = run_cases(cli_cases(acceptance / "bundle"), acceptance, args.jobs)
+        runs = [r for c in cases for r in c.runs]
+        skipped = [s for c in cases for s in c.skipped]
+        return report_cli(runs, skipped, args.show_agreeing)
 
 if __name__ == "__main__":
     raise SystemExit(main())

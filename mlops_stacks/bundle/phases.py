@@ -8,6 +8,7 @@ phases would only repeat them); steps within a phase tolerate partial state.
 from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context, Step
+from mlops_stacks.bundle.steps.alert_files import CheckAlertFiles
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
 from mlops_stacks.bundle.steps.auth_fields import CheckAuthFields
 from mlops_stacks.bundle.steps.check_names import CheckNames
@@ -51,7 +52,8 @@ INITIALIZE: list[Step] = [
         "resolve_workspace_references", exclude=("resources",)),
     ProcessTargetMode(),  # bundle.mode, user -> presets defaults; production checks
     ApplyPresets(),      # presets -> resource names, tags, pause status, concurrency
-    TranslatePaths(),    # local notebook/file paths in jobs -> workspace.file_path/...
+    TranslatePaths(),    # local notebook/file paths in jobs, pipelines -> workspace.file_path/...
+    CheckAlertFiles(),   # alerts with a .dbalert.json file_path -> errors (fields, file)
     ResolveReferences(   # ${resources.<kind>.<key>.<field>} -> values present in config
         "resolve_resource_references", include=("resources",)),
     MergeJobClusters(),  # job_clusters with one job_cluster_key (once resolved) -> one entry

@@ -168,6 +168,11 @@ class _Builder:
             if key in out:
                 self._duplicate(key, key_event, out[key])
             elif key == "<<" and key_event.implicit[0] and key_event.tag is None:
+                if merges is not None:
+                    self.diags.append(error(
+                        "duplicate merge key <<", self._loc(key_event),
+                        detail="A mapping takes one << key; to merge several mappings, give "
+                        "them as a list: <<: [*first, *second]."))
                 merges = merges or []
                 merges.extend(value.value if isinstance(value.value, list) else [value])
             else:

@@ -118,3 +118,45 @@ def test_declaration_without_body_needs_a_value(tmp_path: Path) -> None:
     ctx, diags = assign(tmp_path, "bundle:\n  name: d\nvariables:\n  x:\n",
                         variables_arg={"x": "1"})
     assert not diags and value(ctx, "x") == "1"
+
+
+def _overrides(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / ".databricks" / "bundle" / "dev" / "variable-overrides.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
+def test_the_overrides_file_sits_between_the_environment_and_the_target(
+        tmp_path: Path) -> None:
+    path = _overrides(tmp_path, '{"schema": "file_schema", "catalog": "file_cat", '
+                                '"cluster": {"num_workers": 4}, "undeclared": 1}')
+    ctx, diags = assign(tmp_path, env={"BUNDLE_VAR_catalog": "env_cat"})
+    assert not diags, [str(d) for d in diags]
+    assert value(ctx, "schema") == "file_schema"       # beats the target's value
+    assert value(ctx, "catalog") == "env_cat"          # the environment beats the file
+    assert value(ctx, "cluster") == {"num_workers": 4}  # complex values too
+    assert ctx.tree.at("variables", "schema", "value").loc.file == str(path)
+
+
+def test_a_broken_overrides_file_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = _overrides(tmp_path, '{\n  "schema": oops\n}\n')
+    _, diags = assign(tmp_path)
+    (err,) = diags.errors
+    assert err.summary.startswith("cannot read the variables file")
+    assert (err.location.file, err.location.line) == (str(path), 2)
+
+
+def test_overrides_must_be_an_object_of_values_of_the_declared_kind(tmp_path: Path) -> None:
+    path = _overrides(tmp_path, '["schema"]')
+    _, diags = assign(tmp_path)
+    assert [d.summary for d in diags.errors] == [
+        "the variables file must be a JSON object of variable values"]
+    path.write_text('{"schema": {"a": 1}, "cluster": "big"}')
+    _, diags = assign(tmp_path)
+    assert [d.summary for d in diags.errors] == [
+        'variable "schema" is not of type complex, but its value in the variables file is '
+        "a list or mapping",
+        'variable "cluster" is of type complex, but its value in the variables file is not '
+        "a list or mapping",
+    ]

@@ -47,6 +47,14 @@ def test_duplicate_keys_are_errors_naming_both_lines() -> None:
     assert to_plain(node) == {"a": 1, "b": 2}
 
 
+def test_a_second_merge_key_is_an_error_as_in_the_cli() -> None:
+    text = "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n"
+    _, diags = parse_yaml(text, "f.yml")
+    (err,) = diags
+    assert err.summary == "duplicate merge key <<" and err.location.line == 5
+    assert "<<: [*first, *second]" in err.detail
+
+
 def test_syntax_error_points_at_the_line() -> None:
     node, diags = parse_yaml("a:\n  b: [1, 2\nc: 3\n", "f.yml")
     assert node is None

@@ -16,7 +16,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from mlops_stacks.bundle.nodes import CONFIG_SUFFIXES, Node, format_path, relative_base
+from mlops_stacks.bundle.context import Context
+from mlops_stacks.bundle.model import sync_root
+from mlops_stacks.bundle.nodes import CONFIG_SUFFIXES, Node, format_path, relative_base, to_plain
 from mlops_stacks.diagnostics import Diagnostics, error
 
 NodePath = tuple[str | int, ...]
@@ -31,6 +33,13 @@ NOTEBOOK_SUFFIXES = (".py", ".ipynb", ".sql", ".scala", ".r", ".R")
 SKIP_DIRS = {".git", ".mlops-stacks", "__pycache__", ".venv", "venv", "node_modules",
              ".databricks", ".pytest_cache", ".ruff_cache"}
 MAX_LISTED_FILES = 20000
+
+
+def tree_sync_root(ctx: Context) -> Path:
+    """The sync root of the bundle in ``ctx`` (its root unless ``sync.paths`` leave it)."""
+    sync = ctx.tree.get("sync") if ctx.tree is not None else None
+    paths = sync.get("paths") if sync is not None and sync.is_map else None
+    return sync_root(ctx.root, to_plain(paths) if paths is not None and paths.is_list else None)
 
 
 def is_local_path(value: object) -> bool:

@@ -32,9 +32,8 @@ are left alone.
 from __future__ import annotations
 
 from mlops_stacks.bundle.context import Context
-from mlops_stacks.bundle.model import sync_root
-from mlops_stacks.bundle.nodes import Node, to_plain
-from mlops_stacks.bundle.steps.path_translator import Translator, is_local_path
+from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.bundle.steps.path_translator import Translator, is_local_path, tree_sync_root
 from mlops_stacks.bundle.steps.pipeline_paths import translate_pipeline
 from mlops_stacks.diagnostics import Diagnostics
 
@@ -52,11 +51,7 @@ class TranslatePaths:
             return diags
         file_path = tree.at("workspace", "file_path")
         base = str(file_path.value).rstrip("/") if file_path is not None else ""
-        sync = tree.get("sync")
-        paths = sync.get("paths") if sync is not None and sync.is_map else None
-        root = sync_root(ctx.root, to_plain(paths) if paths is not None and paths.is_list
-                         else None)
-        translator = Translator(root, base, diags, ctx.root)
+        translator = Translator(tree_sync_root(ctx), base, diags, ctx.root)
         pipelines = tree.at("resources", "pipelines")
         for key, pipeline in pipelines.items() if pipelines is not None else ():
             translate_pipeline(translator, pipeline, ("resources", "pipelines", key))
