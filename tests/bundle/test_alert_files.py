@@ -6,18 +6,8 @@ from pathlib import Path
 
 from mlops_stacks.bundle import load_bundle
 from tests.bundle.bundle_testkit import write_files
+from tests.deploy.bundle_project import DATABRICKS_YML
 
-BUNDLE = """\
-bundle:
-  name: alerts
-include:
-  - resources/*.yml
-targets:
-  local:
-    default: true
-    workspace:
-      host: local
-"""
 ALERT = """\
 resources:
   alerts:
@@ -30,7 +20,7 @@ GOOD = '{"query_lines": ["SELECT 1"], "evaluation": {"comparison_operator": "GRE
 
 
 def _load(tmp_path: Path, extra: str = "", content: str | None = GOOD):
-    files = {"databricks.yml": BUNDLE, "resources/alert.yml": ALERT.format(extra=extra)}
+    files = {"databricks.yml": DATABRICKS_YML, "resources/alert.yml": ALERT.format(extra=extra)}
     if content is not None:
         files["alerts/slow.dbalert.json"] = content
     write_files(tmp_path, files)
