@@ -63,6 +63,14 @@ def inspect_destination(path: Path, *, allow_adding: bool = True) -> Destination
         )
     if not path.exists() or not any(path.iterdir()):
         return Destination(path)
+    from mlops_stacks.scaffold.render import incomplete_marker
+
+    if incomplete_marker(path).exists():
+        raise AnswerError(
+            f"OUTPUT_DIR {path}: holds a project whose init was killed before it finished, "
+            "so it is incomplete.",
+            hint=f"Delete it (`rm -rf {path}`) and run init again.",
+        )
     answers = _read_answers(path / ANSWERS_FILE) if allow_adding else None
     if answers is not None and answers.get("setup") == "cicd_only":
         inherited = {k: answers[k] for k in INHERITED if k in answers}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -190,8 +191,11 @@ def fresh_destination(dest: Path) -> Iterator[Path]:
             "Pass a new or empty folder."
         )
     created = _make_parents(dest)
+    marker = incomplete_marker(dest)
+    marker.write_text(f"init of {dest.name} by process {os.getpid()}\n", encoding="utf-8")
     try:
-        yield dest
+        with _stop_signals_interrupt():
+            yield dest
     except BaseException:
         if existed:
             for child in list(dest.iterdir()):
@@ -203,6 +207,36 @@ def fresh_destination(dest: Path) -> Iterator[Path]:
             shutil.rmtree(dest, ignore_errors=True)
         _remove_folders(created)
         raise
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def incomplete_marker(dest: Path) -> Path:
+    """Beside ``dest`` while ``init`` renders into it; left behind only when the process
+    was killed outright (SIGKILL), so the next ``init`` can say what happened."""
+    dest = dest.absolute()
+    return dest.parent / f".{dest.name}.mlops-stacks-init"
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) interrupt like Ctrl-C, so the cleanup runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
