@@ -33,9 +33,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # Views over a deployed target (what is deployed, model versions): they read the
 # deployment state, so only cli (and modules outside the layers) may import them.
 VIEWS = ("summary", "registered_models")
-# Transitional, to be emptied: run results read the deployment state through deploy/
-# until the state document's model moves into the workspace layer.
-KNOWN_UPWARD = ("mlops_stacks/workspace/run_results.py",)
 
 
 def _rank(part: str) -> int | None:
@@ -100,8 +97,7 @@ def upward_imports() -> list[str]:
 
 
 def test_no_layer_imports_a_layer_above_it_or_a_peer() -> None:
-    found = [w for w in upward_imports() if not w.startswith(KNOWN_UPWARD)]
-    assert found == []
+    assert upward_imports() == []
 
 
 def test_the_layer_check_sees_imports_in_functions_and_relative_ones(tmp_path: Path) -> None:

@@ -58,3 +58,34 @@ def test_every_type_ignore_names_its_error_code_and_a_reason() -> None:
             if not named or not (reason_after or reason_above):
                 bare.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert bare == []
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(
+    ("source", "old", "new", "expected"),
+    [
+        # A backend reads the document under a renamed key.
+        ("mlops_stacks/workspace/databricks/backend.py", 'state["resources"]',
+         'state["resource"]', 'TypedDict "StateDocument" has no key "resource"'),
+        # deploy/ writes the document with a renamed key.
+        ("mlops_stacks/deploy/state.py", "updated_at=self.updated_at,",
+         "updatedAt=self.updated_at,", 'Missing key "updated_at" for TypedDict "StateDocument"'),
+    ],
+)
+def test_renaming_a_state_document_key_on_one_side_fails_mypy(
+    tmp_path: Path, source: str, old: str, new: str, expected: str
+) -> None:
+    """The state document is a TypedDict both backends and deploy/ share, so a key
+    renamed on one side is a type error (mypy checks the edited copy in place of the
+    file, with ``--shadow-file``)."""
+    text = (ROOT / source).read_text(encoding="utf-8")
+    assert old in text
+    edited = tmp_path / Path(source).name
+    edited.write_text(text.replace(old, new), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(ROOT / ".mypy_cache"),
+         "--shadow-file", source, str(edited)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert expected in proc.stdout, proc.stdout

@@ -32,16 +32,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.secrets import Secrets, new_salt
+from mlops_stacks.workspace.documents import (
+    STATE_VERSION,
+    ResourceEntry,
+    StateDocument,
+    UserConfig,
+    resource_entry,
+    state_document,
+)
 from mlops_stacks.workspace.protocol import Workspace
 
-STATE_VERSION = 1
 
 def fingerprint(config: Any, salt: str = "") -> str:
     """A stable hash of a configuration value (key order does not matter), salted when
@@ -56,12 +62,17 @@ class ResourceState:
 
     id: str
     fingerprint: str
-    config: dict[str, Any]
+    config: UserConfig
     name: str | None = None
 
-    def to_dict(self, secrets: Secrets | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "fingerprint": self.fingerprint,
-                               "config": (secrets or Secrets()).sealed(self.config)}
+    @classmethod
+    def from_entry(cls, entry: ResourceEntry) -> ResourceState:
+        return cls(id=entry["id"], fingerprint=entry["fingerprint"], config=entry["config"],
+                   name=entry.get("name"))
+
+    def to_dict(self, secrets: Secrets | None = None) -> ResourceEntry:
+        out = ResourceEntry(id=self.id, fingerprint=self.fingerprint,
+                            config=(secrets or Secrets()).sealed(self.config))
         if self.name is not None:
             out["name"] = self.name
         return out
@@ -121,54 +132,36 @@ class DeploymentState:
             self.resources.pop(kind, None)
 
     # -- (de)serialisation ------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": STATE_VERSION,
-            "bundle": self.bundle,
-            "target": self.target,
-            "serial": self.serial,
-            "updated_at": self.updated_at,
-            "salt": self.salt,
-            "files": dict(sorted(self.files.items())),
-            "resources": {
+    def to_dict(self) -> StateDocument:
+        return StateDocument(
+            version=STATE_VERSION,
+            bundle=self.bundle,
+            target=self.target,
+            serial=self.serial,
+            updated_at=self.updated_at,
+            salt=self.salt,
+            files=dict(sorted(self.files.items())),
+            resources={
                 kind: {key: r.to_dict(self.hider()) for key, r in sorted(items.items())}
                 for kind, items in sorted(self.resources.items())
             },
-        }
+        )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str = "the deployment state") -> (
+    def from_dict(cls, data: Mapping[str, Any], where: str = "the deployment state") -> (
             DeploymentState):
-        version = data.get("version", STATE_VERSION)
-        if not isinstance(version, int) or version > STATE_VERSION:
-            raise WorkspaceError(
-                f"{where} has version {version!r}, newer than this mlops-stacks understands.",
-                hint="Upgrade mlops-stacks (pip install -U mlops-stacks).",
-            )
-        try:
-            resources = {
-                str(kind): {
-                    str(key): ResourceState(
-                        id=str(r["id"]), fingerprint=str(r.get("fingerprint", "")),
-                        config=dict(r.get("config") or {}), name=r.get("name"),
-                    )
-                    for key, r in (items or {}).items()
-                }
-                for kind, items in (data.get("resources") or {}).items()
-            }
-            files = {str(p): str(h) for p, h in (data.get("files") or {}).items()}
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise WorkspaceError(
-                f"{where} is malformed ({type(exc).__name__}: {exc}).",
-                hint="Delete it and run `mlops-stacks deploy` again: existing jobs, "
-                "experiments and models are adopted by name.",
-            ) from None
+        """The state in a document (checked: ``WorkspaceError`` when newer or malformed)."""
+        doc = state_document(data, where)
+        resources = {
+            kind: {key: ResourceState.from_entry(r) for key, r in items.items()}
+            for kind, items in doc["resources"].items()
+        }
         state = cls(
-            bundle=str(data.get("bundle", "")), target=str(data.get("target", "")),
-            serial=int(data.get("serial", 0) or 0), updated_at=str(data.get("updated_at", "")),
-            files=files, resources=resources, salt=str(data.get("salt") or ""),
+            bundle=doc["bundle"], target=doc["target"], serial=doc["serial"],
+            updated_at=doc["updated_at"], files=doc["files"], resources=resources,
+            salt=doc["salt"],
         )
-        state.replay(data.get("journal") or [])
+        state.replay(doc.get("journal", []))
         return state
 
     def replay(self, entries: Iterable[Any]) -> None:
@@ -183,9 +176,7 @@ class DeploymentState:
             if res is None:
                 self.remove(kind, key)
             elif isinstance(res, dict) and "id" in res:
-                self.put(kind, key, ResourceState(
-                    id=str(res["id"]), fingerprint=str(res.get("fingerprint", "")),
-                    config=dict(res.get("config") or {}), name=res.get("name")))
+                self.put(kind, key, ResourceState.from_entry(resource_entry(res)))
 
     def journal_entry(self, kind: str, key: str) -> dict[str, Any]:
         """The journal entry for the current state of ``kind.key`` (gone: ``resource`` null)."""
@@ -205,7 +196,7 @@ def load_state(workspace: Workspace, bundle: str = "", target: str = "") -> Depl
     return state
 
 
-def next_document(state: DeploymentState) -> dict[str, Any]:
+def next_document(state: DeploymentState) -> StateDocument:
     """``state`` as the next document to write (its serial bumped)."""
     state.serial += 1
     state.updated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -39,6 +39,7 @@ from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.state_files import DamagedFile, read_json_object
 from mlops_stacks.workspace import local_lock, local_state
+from mlops_stacks.workspace.documents import StateDocument, state_document
 from mlops_stacks.workspace.local_kinds import (
     LOCAL_MEANINGS,
     VOLUMES_ENV,
@@ -156,7 +157,9 @@ class LocalWorkspace:
         from the bundle as loaded now."""
         settings = self.job_settings(key)
         try:
-            return unseal(settings, self._configs.get(("jobs", key)), self._hider())
+            unsealed: dict[str, Any] = unseal(settings, self._configs.get(("jobs", key)),
+                                              self._hider())
+            return unsealed
         except SecretMismatch as exc:
             raise WorkspaceError(
                 f"The secret value at {exc.path} of job '{key}' is not the one deployed "
@@ -357,10 +360,12 @@ class LocalWorkspace:
     def journal_file(self) -> Path:
         return self.dir / local_state.JOURNAL_NAME
 
-    def read_state(self) -> dict[str, Any] | None:
-        return local_state.read(self.state_file, self.journal_file)
+    def read_state(self) -> StateDocument | None:
+        data = local_state.read(self.state_file, self.journal_file)
+        return None if data is None else state_document(
+            data, f"The deployment state {self.state_file}")
 
-    def write_state(self, state: Mapping[str, Any]) -> None:
+    def write_state(self, state: StateDocument) -> None:
         local_state.write(self._inside(self.state_file), self._inside(self.journal_file), state)
 
     def append_state_entry(self, entry: Mapping[str, Any]) -> None:
@@ -378,7 +383,7 @@ class LocalWorkspace:
     def stray_files(self) -> list[str]:
         """Temp files a killed deploy left among the synced files (relative paths): the
         next deploy deletes them, and ``plan`` lists them."""
-        out = []
+        out: list[str] = []
         if self.files_dir.is_dir():
             for dirpath, _dirs, names in os.walk(self.files_dir):
                 out.extend(

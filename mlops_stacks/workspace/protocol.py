@@ -8,9 +8,9 @@ Five groups of operations:
 
 - **files**: the synced copy of the bundle root. Paths are POSIX paths
   relative to the bundle root (``training/notebooks/Train.py``).
-- **state**: one JSON document per target (``deploy/state.py`` owns its
-  shape). ``write_state`` must be atomic: a reader sees the old document or
-  the new one, never a mix.
+- **state**: one JSON document per target, a ``documents.StateDocument``
+  (``deploy/state.py`` reads and changes it). ``write_state`` must be atomic: a
+  reader sees the old document or the new one, never a mix.
 - **lock**: one deploy (or destroy) at a time per target. ``acquire_lock``
   fails fast with ``LockError`` naming the holder and since when.
 - **resources** by kind (``jobs``, ``experiments``, ``registered_models``,
@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from mlops_stacks.workspace.documents import StateDocument
 
 if TYPE_CHECKING:
     from mlops_stacks.runner.events import RunEvent
@@ -204,14 +206,14 @@ class Workspace(Protocol):
         ...
 
     # -- state ------------------------------------------------------------------
-    def read_state(self) -> dict[str, Any] | None:
+    def read_state(self) -> StateDocument | None:
         """The deployment state document, or ``None`` before the first deploy.
 
         A state that exists but cannot be read raises ``WorkspaceError`` with a fix.
         """
         ...
 
-    def write_state(self, state: Mapping[str, Any]) -> None:
+    def write_state(self, state: StateDocument) -> None:
         """Replace the state document atomically."""
         ...
 

@@ -12,7 +12,13 @@ import os
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.record import RunRecord
+    from mlops_stacks.workspace.documents import ResourceEntry
+    from mlops_stacks.workspace.protocol import Workspace
 
 #: Port ``mlops-stacks open`` starts the MLflow UI on.
 MLFLOW_UI_PORT = 5000
@@ -204,16 +210,17 @@ __all__ = ["AliasMove", "MlflowRun", "ModelVersion", "RunResults", "collect", "r
            "results_of", "save_results", "snapshot_aliases"]
 
 
-def baseline(workspace: Any, bundle: Any) -> Aliases:
+def baseline(workspace: Workspace, bundle: Bundle) -> Aliases:
     """What to compare a run's results with: the aliases of the deployed models, now."""
     from mlops_stacks.workspace.local import LocalWorkspace
 
     if not isinstance(workspace, LocalWorkspace):
         return {}
-    return snapshot_aliases(workspace.mlflow.db_file, _model_names(workspace, bundle))
+    return snapshot_aliases(workspace.mlflow.db_file, _model_names(workspace))
 
 
-def results_for(workspace: Any, bundle: Any, record: Any, before: Aliases) -> RunResults:
+def results_for(workspace: Workspace, bundle: Bundle, record: RunRecord, before: Aliases) -> (
+        RunResults):
     """The results of ``record`` (a finished run) on ``workspace``."""
     import time
 
@@ -221,20 +228,21 @@ def results_for(workspace: Any, bundle: Any, record: Any, before: Aliases) -> Ru
 
     if not isinstance(workspace, LocalWorkspace):
         out = RunResults()
-        if getattr(record, "url", None):
-            out.links["run_page"] = record.url
+        url = getattr(record, "url", None)  # a Databricks run's page
+        if url:
+            out.links["run_page"] = str(url)
         host = (getattr(workspace.info(), "host", "") or "").rstrip("/")
-        for key, exp in _deployed(workspace, bundle, "experiments").items():
-            out.links[f"experiment {key}"] = f"{host}/ml/experiments/{exp.id}"
+        for key, exp in _deployed(workspace, "experiments").items():
+            out.links[f"experiment {key}"] = f"{host}/ml/experiments/{exp['id']}"
         return out
-    from mlops_stacks.deploy.state import load_state
     from mlops_stacks.workspace.mlflow_ui import recorded_ui
 
-    synced = set(load_state(workspace, bundle.name, bundle.target).files)
+    state = workspace.read_state()
+    synced = set(state["files"]) if state is not None else set()
     db = workspace.mlflow.db_file
     return collect(
         db, start=record.start_time or time.time(),
-        end=record.end_time or time.time(), models=_model_names(workspace, bundle),
+        end=record.end_time or time.time(), models=_model_names(workspace),
         before=before, files_dir=workspace.files_dir, synced=synced,
         ui_url=recorded_ui(db) or f"http://127.0.0.1:{MLFLOW_UI_PORT}",
     )
@@ -245,12 +253,12 @@ BEFORE_FILE = "aliases-before.json"
 RESULTS_FILE = "results.json"
 
 
-def _run_dir(workspace: Any, run_id: str) -> Path | None:
+def _run_dir(workspace: Workspace, run_id: str) -> Path | None:
     runs_dir = getattr(workspace, "runs_dir", None)
     return Path(runs_dir) / run_id if runs_dir is not None else None
 
 
-def remember_baseline(workspace: Any, run_id: str, before: Aliases) -> None:
+def remember_baseline(workspace: Workspace, run_id: str, before: Aliases) -> None:
     """Keep the aliases seen before run ``run_id`` started (a run started with --no-wait)."""
     from mlops_stacks.fileio import atomic_write_json
 
@@ -260,7 +268,7 @@ def remember_baseline(workspace: Any, run_id: str, before: Aliases) -> None:
                           [{"model": m, "alias": a, "version": v} for (m, a), v in before.items()])
 
 
-def save_results(workspace: Any, run_id: str, results: RunResults) -> None:
+def save_results(workspace: Workspace, run_id: str, results: RunResults) -> None:
     """Keep a finished run's results beside its record, for ``runs get`` and ``runs list``."""
     from mlops_stacks.fileio import atomic_write_json
 
@@ -270,7 +278,7 @@ def save_results(workspace: Any, run_id: str, results: RunResults) -> None:
             atomic_write_json(run_dir / RESULTS_FILE, results.to_dict())
 
 
-def results_of(workspace: Any, bundle: Any, record: Any) -> RunResults | None:
+def results_of(workspace: Workspace, bundle: Bundle, record: RunRecord) -> RunResults | None:
     """The results of an earlier run: kept ones, or read now from the store (and kept).
 
     ``None`` while the run has not ended. Alias moves need the aliases from before the
@@ -297,15 +305,14 @@ def results_of(workspace: Any, bundle: Any, record: Any) -> RunResults | None:
     return results
 
 
-def _deployed(workspace: Any, bundle: Any, kind: str) -> dict[str, Any]:
-    from mlops_stacks.deploy.state import load_state
+def _deployed(workspace: Workspace, kind: str) -> dict[str, ResourceEntry]:
+    """The deployed resources of ``kind``, by key, as the deployment state records them."""
+    state = workspace.read_state()
+    return dict(state["resources"].get(kind, {})) if state is not None else {}
 
-    state = load_state(workspace, bundle.name, bundle.target)
-    return dict(state.resources.get(kind, {}))
 
-
-def _model_names(workspace: Any, bundle: Any) -> list[str]:
-    names = []
+def _model_names(workspace: Workspace) -> list[str]:
+    names: list[str] = []
     for kind in ("registered_models", "models"):
-        names += [r.id for r in _deployed(workspace, bundle, kind).values() if r.id]
+        names += [r["id"] for r in _deployed(workspace, kind).values() if r["id"]]
     return sorted(names)

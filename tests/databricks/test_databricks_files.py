@@ -57,14 +57,15 @@ def test_list_files_reports_hashes_after_a_flush_in_a_new_session(
 ) -> None:
     src = write(tmp_path, "nb.py", NOTEBOOK)
     ws.upload_file("training/notebooks/Train.py", src)
-    ws.write_state({"version": 1})  # flushes the sync manifest
+    ws.write_state({"version": 1, "serial": 3})  # flushes the sync manifest
     fresh = DatabricksWorkspace(connect(db_env.url), bundle_name="demo", target="staging")
     files = fresh.list_files()
     assert set(files) == {"training/notebooks/Train.py"}
     assert (
         files["training/notebooks/Train.py"].sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
     )
-    assert fresh.read_state() == {"version": 1}
+    state = fresh.read_state()  # read back as a state document
+    assert state is not None and (state["version"], state["serial"]) == (1, 3)
 
 
 def test_incremental_sync_touches_only_changed_files(

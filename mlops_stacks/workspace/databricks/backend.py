@@ -27,6 +27,7 @@ from mlops_stacks.workspace.databricks.registry import KINDS, handler
 from mlops_stacks.workspace.databricks.resources import Kind
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
+from mlops_stacks.workspace.documents import ResourceEntry, StateDocument, deployed_id
 from mlops_stacks.workspace.protocol import (
     FileInfo,
     LockInfo,
@@ -149,10 +150,10 @@ class DatabricksWorkspace:
         self.files.delete_all()
 
     # -- state ----------------------------------------------------------------------
-    def read_state(self) -> dict[str, Any] | None:
+    def read_state(self) -> StateDocument | None:
         return self.state.read()
 
-    def write_state(self, state: Mapping[str, Any]) -> None:
+    def write_state(self, state: StateDocument) -> None:
         # The sync manifest goes first: state never claims more than the manifest knows.
         self.files.flush()
         self.state.write(state)
@@ -216,24 +217,24 @@ class DatabricksWorkspace:
         """Run an update of the deployed pipeline ``key`` and wait for it to finish."""
         from mlops_stacks.workspace.databricks.compute_kinds import Pipelines
 
-        entry = ((self.read_state() or {}).get("resources") or {}).get("pipelines", {}).get(key)
-        if not isinstance(entry, Mapping) or not entry.get("id"):
+        pipeline_id = deployed_id(self.read_state(), "pipelines", key)
+        if pipeline_id is None:
             raise RunError(
                 f"Pipeline '{key}' is not deployed to target '{self.target}' on {self.conn.host}.",
                 hint=f"Deploy first: mlops-stacks deploy -t {self.target}",
             )
         kind = self._kind("pipelines")
         assert isinstance(kind, Pipelines)
-        return kind.run(key, str(entry["id"]), full_refresh=full_refresh,
+        return kind.run(key, pipeline_id, full_refresh=full_refresh,
                         poll_interval=self.runs.poll_interval, on_state=on_state)  # fmt: skip
 
     # -- job runs -------------------------------------------------------------------
-    def job_id(self, key: str, state: Mapping[str, Any] | None = None) -> str:
+    def job_id(self, key: str, state: StateDocument | None = None) -> str:
         """The deployed ID of job ``key``, from the deployment state."""
-        state = state if state is not None else self.read_state() or {}
-        job_id = _find_job_id(state, key)
+        state = state if state is not None else self.read_state()
+        job_id = deployed_id(state, "jobs", key)
         if job_id is None:
-            known = sorted(_job_keys(state))
+            known = sorted(_jobs(state))
             raise RunError(
                 f"Job '{key}' is not deployed to target '{self.target}' on {self.conn.host}.",
                 hint=(
@@ -262,11 +263,10 @@ class DatabricksWorkspace:
     ) -> DatabricksRunRecord:
         """Start job ``key`` and follow it until it ends, ``timeout`` seconds pass, or the
         job's ``timeout_seconds`` (plus a grace for the workspace to end it)."""
-        state = self.read_state() or {}
+        state = self.read_state()
         job_id = self.job_id(key, state)
-        entry = _jobs_section(state).get(key)
-        config = entry.get("config") if isinstance(entry, Mapping) else None
-        job_timeout = config.get("timeout_seconds") if isinstance(config, Mapping) else None
+        entry = _jobs(state).get(key)
+        job_timeout = entry["config"].get("timeout_seconds") if entry is not None else None
         run_id = self.runs.start(job_id, key, params, only)
         if not wait:
             return self.runs.get(run_id, key)
@@ -274,11 +274,11 @@ class DatabricksWorkspace:
         return self.runs.follow(run_id, key, on_event, time_limit=limit)
 
     def list_runs(self, key: str | None = None) -> list[DatabricksRunRecord]:
-        state = self.read_state() or {}
-        keys = [key] if key else sorted(_job_keys(state))
+        state = self.read_state()
+        keys = [key] if key else sorted(_jobs(state))
         records: list[DatabricksRunRecord] = []
         for k in keys:
-            job_id = _find_job_id(state, k)
+            job_id = deployed_id(state, "jobs", k)
             if job_id is not None:
                 records.extend(self.runs.list(job_id, k))
         records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
@@ -289,9 +289,9 @@ class DatabricksWorkspace:
         # ``run``, each read gets the whole HTTP deadline (the wait is bounded elsewhere).
         self.conn.deadline.restart()
         record = self.runs.get(run_id)
-        state = self.read_state() or {}
-        for k in _job_keys(state):
-            if _find_job_id(state, k) == record.job_id:
+        state = self.read_state()
+        for k in _jobs(state):
+            if deployed_id(state, "jobs", k) == record.job_id:
                 record.job_key = k
         return record
 
@@ -306,21 +306,6 @@ class DatabricksWorkspace:
         return self.get_run(run_id)
 
 
-def _jobs_section(state: Mapping[str, Any]) -> Mapping[str, Any]:
-    resources = state.get("resources") or {}
-    if isinstance(resources, Mapping):
-        jobs = resources.get("jobs")
-        if isinstance(jobs, Mapping):
-            return jobs
-    return {}
-
-
-def _job_keys(state: Mapping[str, Any]) -> list[str]:
-    return [str(k) for k in _jobs_section(state)]
-
-
-def _find_job_id(state: Mapping[str, Any], key: str) -> str | None:
-    entry = _jobs_section(state).get(key)
-    if isinstance(entry, Mapping) and entry.get("id") is not None:
-        return str(entry["id"])
-    return None
+def _jobs(state: StateDocument | None) -> dict[str, ResourceEntry]:
+    """The deployed jobs in ``state``, by key."""
+    return state["resources"].get("jobs", {}) if state is not None else {}

@@ -9,11 +9,10 @@ or the new one, never a mix.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
 
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.documents import StateDocument, state_document
 
 STATE_NAME = "deployment-state.json"
 
@@ -25,7 +24,7 @@ class RemoteState:
         self.files = files
         self.path = f"{state_path.rstrip('/')}/{STATE_NAME}"
 
-    def read(self) -> dict[str, Any] | None:
+    def read(self) -> StateDocument | None:
         text = self.files.read_text(self.path)
         if text is None:
             return None
@@ -43,10 +42,10 @@ class RemoteState:
                 f"The deployment state {self.path} on {self.files.conn.host} is not a JSON object.",
                 hint="Delete it and redeploy.",
             )
-        return data
+        return state_document(data, f"The deployment state {self.path} on {self.files.conn.host}")
 
-    def write(self, state: Mapping[str, Any]) -> None:
-        text = json.dumps(dict(state), indent=1, sort_keys=True, default=str)
+    def write(self, state: StateDocument) -> None:
+        text = json.dumps(state, indent=1, sort_keys=True, default=str)
         self.files.write_text(self.path, text)
 
     def delete(self) -> None:
