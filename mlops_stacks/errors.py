@@ -112,5 +112,10 @@ def os_error(exc: OSError) -> MlopsStacksError:
     if exc.errno == errno.ENAMETOOLONG or any(len(p.encode("utf-8", "replace")) > 255
                               for p in name.split("/")):
         hint = "A file or folder name may be at most 255 bytes long; shorten it."
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = ("The disk (or your quota) is full. Free some space, then run the command "
+                "again; files written in full before this stay as they were.")
+    elif exc.errno == errno.EROFS:
+        hint = "The file system is read-only; use a writable folder."
     return MlopsStacksError(f"{exc.strerror or exc}{where}", hint=hint + (
         " Run with --debug for the full traceback."))
