@@ -27,6 +27,8 @@ import secrets as _random
 from collections.abc import Iterable
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 #: Keys and parameter names whose values are secrets.
 SECRET_NAME = re.compile(
     r"(secret|token|password|passwd|pwd|credential|api[_-]?key|private[_-]?key|access[_-]?key)",
@@ -114,7 +116,7 @@ class Secrets:
         return value
 
 
-def bundle_secrets(config: dict[str, Any], salt: str = "") -> Secrets:
+def bundle_secrets(config: JsonObject, salt: str = "") -> Secrets:
     """The secrets of a resolved bundle configuration: the values of its variables declared
     ``sensitive: true`` or named like a secret (``api_token``)."""
     values = []

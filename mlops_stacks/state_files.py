@@ -14,9 +14,9 @@ import contextlib
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonObject
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -25,7 +25,7 @@ class DamagedFile(WorkspaceError):
     """A state file of the local workspace exists but cannot be used as it is."""
 
 
-def json_problem(data: bytes) -> tuple[str | None, dict[str, Any] | None]:
+def json_problem(data: bytes) -> tuple[str | None, JsonObject | None]:
     """(what is wrong with ``data`` as a JSON object, or None; the parsed value)."""
     if not data.strip():
         return "it is empty", None
@@ -45,7 +45,7 @@ def json_problem(data: bytes) -> tuple[str | None, dict[str, Any] | None]:
     return None, dict(value)
 
 
-def read_json_object(path: Path, *, what: str, hint: str) -> dict[str, Any] | None:
+def read_json_object(path: Path, *, what: str, hint: str) -> JsonObject | None:
     """The JSON object in ``path``; None when there is no such file.
 
     ``what`` names the file for the message (``the deployment state``); ``hint`` says

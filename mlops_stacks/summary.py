@@ -7,7 +7,9 @@ typed results, no printing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -50,9 +52,9 @@ class Summary:
             return [r for r in self.resources if r.kind == kind and r.key == rest]
         return [r for r in self.resources if r.key == key]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """The shape of ``summary -o json``: resources grouped by kind, then key."""
-        resources: dict[str, dict[str, Any]] = {}
+        resources: dict[str, JsonObject] = {}
         for r in self.resources:
             entry = {k: v for k, v in asdict(r).items() if k not in ("kind", "key")}
             if entry["open"] is None:

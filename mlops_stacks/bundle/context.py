@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.diagnostics import Diagnostics, Location, info
+from mlops_stacks.jsontypes import JsonObject
 
 #: ``(host, workspace.profile) -> user`` (``{"userName": ...}``, or ``None`` without
 #: credentials). The bundle layer does not talk to workspaces: the caller passes one in
 #: (``mlops_stacks.workspace.current_user.user_lookup`` asks Databricks).
-UserLookup = Callable[[str, "str | None"], "dict[str, Any] | None"]
+UserLookup = Callable[[str, "str | None"], "JsonObject | None"]
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Context:
     """``--var`` values."""
     env: Mapping[str, str] = field(default_factory=dict)
     """Environment used for ``BUNDLE_VAR_<name>``."""
-    current_user_arg: dict[str, Any] | None = None
+    current_user_arg: JsonObject | None = None
     """The workspace user, when the caller knows it (credentials)."""
     user_lookup: UserLookup | None = None
     """Asks a remote workspace for its user, ``(host, workspace.profile) -> user``; called
@@ -47,7 +48,7 @@ class Context:
     """The configuration; ``None`` until the root file is read."""
     target: str | None = None
     """Selected target name."""
-    user: dict[str, Any] | None = None
+    user: JsonObject | None = None
     """``workspace.current_user`` once known; ``None`` when look-ups are skipped."""
     root_path_defaulted: bool = False
     """True when ``workspace.root_path`` was not written by the user."""

@@ -12,13 +12,13 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.bundle.context import Context, UserLookup
 from mlops_stacks.bundle.model import Bundle
 from mlops_stacks.bundle.phases import run_phases
 from mlops_stacks.bundle.root import find_bundle_root, root_file_in
 from mlops_stacks.diagnostics import Diagnostics
+from mlops_stacks.jsontypes import JsonObject
 
 TARGET_ENV = "DATABRICKS_BUNDLE_TARGET"
 
@@ -27,7 +27,7 @@ def load_bundle(
     root: str | os.PathLike[str] | None = None,
     target: str | None = None,
     variables: dict[str, str] | None = None,
-    current_user: dict[str, Any] | None = None,
+    current_user: JsonObject | None = None,
     env: Mapping[str, str] | None = None,
     strict: bool = False,
     *,

@@ -17,6 +17,7 @@ from typing import Any
 from mlops_stacks.bundle.nodes import Node, to_plain
 from mlops_stacks.bundle.schema.loader import resource_kinds
 from mlops_stacks.diagnostics import Diagnostics
+from mlops_stacks.jsontypes import JsonObject
 
 #: ``workspace.host`` value that selects the embedded local workspace.
 LOCAL_HOST = "local"
@@ -65,7 +66,7 @@ class Bundle:
     """Everything the pipeline reported (warnings included)."""
 
     @cached_property
-    def config(self) -> dict[str, Any]:
+    def config(self) -> JsonObject:
         """The configuration as plain Python values."""
         return to_plain(self.tree) or {}
 
@@ -74,7 +75,7 @@ class Bundle:
         return str(self.config.get("bundle", {}).get("name", ""))
 
     @property
-    def workspace(self) -> dict[str, Any]:
+    def workspace(self) -> JsonObject:
         return self.config.get("workspace") or {}
 
     @property
@@ -97,7 +98,7 @@ class Bundle:
         reaches outside it (shared code in ``../common``), the folder that holds them all."""
         return sync_root(self.root, (self.config.get("sync") or {}).get("paths"))
 
-    def sync_settings(self) -> dict[str, Any]:
+    def sync_settings(self) -> JsonObject:
         """``sync`` with ``paths`` made relative to ``sync_root`` (for the file sync)."""
         sync = dict(self.config.get("sync") or {})
         paths = sync.get("paths")
@@ -109,7 +110,7 @@ class Bundle:
             ]
         return sync
 
-    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+    def resources(self, kind: str) -> dict[str, JsonObject]:
         """Resources of one kind, by key (``{}`` when there are none)."""
         return (self.config.get("resources") or {}).get(kind) or {}
 
@@ -131,7 +132,7 @@ class Bundle:
                 return candidate
         return None
 
-    def all_resources(self) -> list[tuple[str, str, dict[str, Any]]]:
+    def all_resources(self) -> list[tuple[str, str, JsonObject]]:
         """``(kind, key, definition)`` for every resource, in deployment order."""
         return [
             (kind, key, spec)

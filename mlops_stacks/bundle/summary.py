@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlops_stacks.bundle.model import Bundle
+from mlops_stacks.jsontypes import JsonObject
 
 
-def bundle_summary(bundle: Bundle) -> dict[str, Any]:
+def bundle_summary(bundle: Bundle) -> JsonObject:
     """Name, target, mode, host, user, workspace paths and resource counts per kind."""
     workspace = bundle.workspace
     user = workspace.get("current_user") or {}

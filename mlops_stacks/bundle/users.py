@@ -11,7 +11,8 @@ a letter or digit replaced by ``_``; we compute it the same way.
 from __future__ import annotations
 
 import getpass
-from typing import Any
+
+from mlops_stacks.jsontypes import JsonObject
 
 
 def normalize_name(text: str) -> str:
@@ -25,7 +26,7 @@ def short_name(user_name: str) -> str:
     return normalize_name(local)
 
 
-def os_user() -> dict[str, Any]:
+def os_user() -> JsonObject:
     """The current user for the local workspace."""
     try:
         name = getpass.getuser()
@@ -35,7 +36,7 @@ def os_user() -> dict[str, Any]:
     return {"userName": name, "short_name": short_name(name)}
 
 
-def complete_user(user: dict[str, Any]) -> dict[str, Any]:
+def complete_user(user: JsonObject) -> JsonObject:
     """Fill ``short_name`` from ``userName`` when the caller gave only the latter."""
     out = dict(user)
     if not out.get("short_name") and out.get("userName"):

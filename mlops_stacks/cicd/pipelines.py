@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import ConfigError
+from mlops_stacks.jsontypes import JsonObject
 
 #: The platform's pipeline files, relative to the repository root.
 PIPELINE_GLOBS: dict[str, tuple[str, ...]] = {
@@ -129,7 +130,7 @@ def _environment(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
-def _github(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
+def _github(rel: str, doc: JsonObject) -> list[CredentialJob]:
     out = []
     workflow_env = doc["env"] if isinstance(doc.get("env"), dict) else {}
     default_dir = ((doc.get("defaults") or {}).get("run") or {}).get("working-directory")
@@ -150,7 +151,7 @@ def _github(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
     return out
 
 
-def _gitlab(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
+def _gitlab(rel: str, doc: JsonObject) -> list[CredentialJob]:
     out = []
     for key, job in doc.items():
         if not isinstance(job, dict) or "script" not in job or str(key).startswith("."):
@@ -174,7 +175,7 @@ def _groups(variables: Any) -> list[str]:
     return [str(v["group"]) for v in _lines(variables) if isinstance(v, dict) and "group" in v]
 
 
-def _azure(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
+def _azure(rel: str, doc: JsonObject) -> list[CredentialJob]:
     out = []
     top_groups = _groups(doc.get("variables"))
     stages = doc.get("stages") or [{"jobs": doc.get("jobs") or [], "variables": []}]
@@ -189,7 +190,7 @@ def _azure(rel: str, doc: dict[str, Any]) -> list[CredentialJob]:
             deploy = ((job.get("strategy") or {}).get("runOnce") or {}).get("deploy") or {}
             steps = job.get("steps") or deploy.get("steps") or []
             steps = [s for s in steps if isinstance(s, dict)]
-            env: dict[str, Any] = {}
+            env: JsonObject = {}
             for step in steps:
                 env.update(step.get("env") or {})
             name = str(job.get("deployment") or job.get("job") or "job")

@@ -20,6 +20,7 @@ from typing import Any
 
 from mlops_stacks.cicd.pipelines import CredentialJob, read_jobs
 from mlops_stacks.errors import ConfigError
+from mlops_stacks.jsontypes import JsonObject
 
 ANSWERS_FILE = ".copier-answers.yml"
 CLOUDS = ("aws", "azure", "gcp")
@@ -120,7 +121,7 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
-def _answers(path: Path) -> dict[str, Any]:
+def _answers(path: Path) -> JsonObject:
     import yaml
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +17,7 @@ from mlops_stacks.cli.options import (
     VAR,
 )
 from mlops_stacks.errors import UsageError
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -100,7 +101,7 @@ def deploy(
 
 def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_approve: bool,
                  force_lock: bool, select: list[str] | None = None,
-                 saved_plan: dict[str, Any] | None = None,
+                 saved_plan: JsonObject | None = None,
                  parallelism: int | None = None) -> None:
     """Deploy with the prompts, progress and summary lines of ``deploy`` (also ``run --deploy``).
 

@@ -9,6 +9,7 @@ import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, OutputFormat
+from mlops_stacks.jsontypes import JsonObject
 
 HELP = """Generate an MLOps project from a template.
 
@@ -76,7 +77,7 @@ def _next_steps(result: Any) -> list[str]:
     ]
 
 
-def _summary(result: Any, notes: list[Any]) -> dict[str, Any]:
+def _summary(result: Any, notes: list[Any]) -> JsonObject:
     return {
         "output_dir": str(result.output_dir),
         "project_dir": str(result.project_dir) if result.project_dir else None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -66,7 +67,7 @@ def render_plan(term: terminal.Terminal, plan: Plan, files: SyncPlan | None,
 
 
 def plan_data(bundle: Bundle, plan: Plan, files: SyncPlan,
-              not_deployable: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+              not_deployable: list[tuple[str, str]] | None = None) -> JsonObject:
     return {
         "bundle": bundle.name,
         "target": bundle.target,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -28,14 +29,14 @@ Examples:
 """
 
 
-def summary_data(bundle: Bundle, workspace: Workspace) -> dict[str, Any]:
+def summary_data(bundle: Bundle, workspace: Workspace) -> JsonObject:
     """Everything ``summary`` shows, as plain data (``mlops_stacks.summary`` builds it)."""
     from mlops_stacks.summary import summarize
 
     return summarize(bundle, workspace).to_dict()
 
 
-def _render(term: terminal.Terminal, data: dict[str, Any]) -> None:
+def _render(term: terminal.Terminal, data: JsonObject) -> None:
     b, ws, dep = data["bundle"], data["workspace"], data["deployment"]
     term.print(f"Name: {b['name']}")
     term.print(f"Target: {b['target']}" + (f" (mode: {b['mode']})" if b.get("mode") else ""))

@@ -9,6 +9,7 @@ import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, OutputFormat
+from mlops_stacks.jsontypes import JsonObject
 
 # `update --check` exits with this code when a newer template version exists
 # (0: up to date; 1 and 2 keep meaning errors).
@@ -107,7 +108,7 @@ def update(
         raise typer.Exit(1)
 
 
-def _summary(result: Any) -> dict[str, Any]:
+def _summary(result: Any) -> JsonObject:
     return {
         "project_dir": str(result.project_dir),
         "source": result.source,

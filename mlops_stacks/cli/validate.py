@@ -16,6 +16,7 @@ import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_pairs
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.diagnostics import Diagnostic
@@ -112,8 +113,8 @@ def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: boo
         term.success(line)
 
 
-def _relative(diag: Diagnostic, root: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = diag.to_dict()
+def _relative(diag: Diagnostic, root: str | None) -> JsonObject:
+    data: JsonObject = diag.to_dict()
     if root:
         data["locations"] = [loc.relative_to(root).to_dict() for loc in diag.locations]
     return data

@@ -48,6 +48,7 @@ from mlops_stacks.deploy.state import (
 from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
 
@@ -120,8 +121,8 @@ class ApplyResult:
         return (f"Resources: {self.count(CREATE)} created, {self.count(UPDATE)} changed, "
                 f"{self.count(DELETE)} deleted, {self.count(UNCHANGED)} unchanged")
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> JsonObject:
+        out: JsonObject = {
             "resources": {"created": self.count(CREATE), "changed": self.count(UPDATE),
                           "deleted": self.count(DELETE), "unchanged": self.count(UNCHANGED)},
             "actions": self.plan.to_dict()["actions"],
@@ -224,7 +225,7 @@ def deploy(
     progress: Progress = lambda _msg: None,
     warn: Progress = lambda _msg: None,
     select: list[str] | None = None,
-    saved_plan: dict[str, Any] | None = None,
+    saved_plan: JsonObject | None = None,
     parallelism: int = DEFAULT_PARALLELISM,
 ) -> ApplyResult:
     """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring.

@@ -20,10 +20,11 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.bundle.nodes import relative_base
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -44,7 +45,7 @@ def build_artifacts(bundle: Bundle, progress: Callable[[str], None] = lambda _m:
                     ) -> list[str]:
     """Build every artifact and check its files; returns the files found. See the module doc."""
     found: list[str] = []
-    artifacts: dict[str, Any] = bundle.config.get("artifacts") or {}
+    artifacts: JsonObject = bundle.config.get("artifacts") or {}
     for name in sorted(artifacts):
         spec = artifacts[name] or {}
         base = (bundle.root / str(spec.get("path") or ".")).resolve()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import UsageError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -45,7 +46,7 @@ DATABRICKS_ONLY = "runs only on Databricks; skipped on the local workspace"
 
 _REF = re.compile(r"\$\{resources\.([A-Za-z0-9_]+)\.([A-Za-z0-9_\-]+)\.[A-Za-z0-9_.\-]+\}")
 
-Resource = tuple[str, str, dict[str, Any]]
+Resource = tuple[str, str, JsonObject]
 
 
 def kind_rank(kind: str) -> tuple[int, str]:
@@ -61,7 +62,7 @@ class Desired:
     """With ``select``: the (kind, key) pairs in scope; nothing else is created or deleted."""
 
 
-def _dashboard(root: Path, key: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _dashboard(root: Path, key: str, spec: JsonObject) -> JsonObject:
     path = spec.get("file_path")
     if not path or spec.get("serialized_dashboard"):
         return spec
@@ -92,7 +93,7 @@ def references(value: Any) -> set[tuple[str, str]]:
     return set()
 
 
-def _identity(kind: str, spec: Mapping[str, Any]) -> str | None:
+def _identity(kind: str, spec: JsonMapping) -> str | None:
     """The name another resource's configuration would contain when it refers to this one."""
     if kind == "registered_models":
         parts = [spec.get("catalog_name"), spec.get("schema_name"), spec.get("name")]
@@ -113,7 +114,7 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
-def _uses(spec: Mapping[str, Any], identities: Mapping[tuple[str, str], str]
+def _uses(spec: JsonMapping, identities: Mapping[tuple[str, str], str]
           ) -> set[tuple[str, str]]:
     found = references(spec)
     for text in _strings(spec):

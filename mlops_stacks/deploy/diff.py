@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 #: Marks a side of a change where the field does not exist.
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 
@@ -31,8 +33,8 @@ class Change:
             return "remove"
         return "change"
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "op": self.op}
+    def to_dict(self) -> JsonObject:
+        out: JsonObject = {"path": self.path, "op": self.op}
         if self.old is not ABSENT:
             out["old"] = self.old
         if self.new is not ABSENT:

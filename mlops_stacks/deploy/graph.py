@@ -30,6 +30,7 @@ from typing import Any
 from mlops_stacks.deploy.desired import kind_rank
 from mlops_stacks.deploy.plan import DELETE, Action
 from mlops_stacks.errors import UsageError
+from mlops_stacks.jsontypes import JsonMapping
 
 #: Requests in flight at once by default (as the Databricks CLI's direct engine).
 DEFAULT_PARALLELISM = 10
@@ -59,7 +60,7 @@ def parallelism_from(option: int | None, env: Mapping[str, str] | None = None) -
     return value
 
 
-def _identity(kind: str, config: Mapping[str, Any]) -> str | None:
+def _identity(kind: str, config: JsonMapping) -> str | None:
     """The name another resource's settings contain when they name this one."""
     if kind == "registered_models":
         parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
@@ -80,7 +81,7 @@ def _leaves(value: Any, key: str = "") -> Iterable[tuple[str, Any]]:
         yield key, value
 
 
-def _config(action: Action) -> Mapping[str, Any]:
+def _config(action: Action) -> JsonMapping:
     if action.op == DELETE:
         return action.deployed.config if action.deployed is not None else {}
     return action.config or {}

@@ -26,6 +26,7 @@ from typing import Any
 from mlops_stacks.deploy.desired import kind_rank, references
 from mlops_stacks.deploy.diff import Change, diff
 from mlops_stacks.deploy.state import DeploymentState, ResourceState
+from mlops_stacks.jsontypes import JsonObject
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 
@@ -77,7 +78,7 @@ class Action:
     op: str
     kind: str
     key: str
-    config: dict[str, Any] | None = None
+    config: JsonObject | None = None
     """Desired configuration (``None`` for a deletion)."""
     deployed: ResourceState | None = None
     """What the state says is deployed (``None`` for a creation)."""
@@ -99,8 +100,8 @@ class Action:
         name = cfg.get("name") if isinstance(cfg, dict) else None
         return str(name) if name is not None else None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.op, "kind": self.kind, "key": self.key,
+    def to_dict(self) -> JsonObject:
+        out: JsonObject = {"action": self.op, "kind": self.kind, "key": self.key,
                                "name": self.name}
         if self.deployed is not None:
             out["id"] = self.deployed.id
@@ -116,7 +117,7 @@ class Plan:
     """Things the user should know, e.g. resources deleted outside mlops-stacks."""
     kind_notes: list[str] = field(default_factory=list)
     """Per kind, its meaning on the local workspace or that it is skipped there."""
-    basis: dict[str, Any] | None = None
+    basis: JsonObject | None = None
     """What the plan was made from (``saved_plan.plan_basis``), for ``deploy --plan``."""
 
     def of(self, op: str) -> list[Action]:
@@ -135,7 +136,7 @@ class Plan:
         return (f"Plan: {c[CREATE]} to add, {c[UPDATE]} to change, {c[DELETE]} to delete, "
                 f"{c[UNCHANGED]} unchanged")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"actions": [a.to_dict() for a in self.actions],
                 "warnings": list(self.warnings),
                 "kinds": list(self.kind_notes),
@@ -149,7 +150,7 @@ def _kind_rank(kind: str) -> tuple[int, str]:
 
 
 def compute_plan(
-    desired: Iterable[tuple[str, str, dict[str, Any]]],
+    desired: Iterable[tuple[str, str, JsonObject]],
     state: DeploymentState,
     selected: set[tuple[str, str]] | None = None,
 ) -> Plan:
@@ -158,7 +159,7 @@ def compute_plan(
     With ``selected``, only those resources are planned and nothing is deleted.
     """
     ids = state.ids()
-    wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    wanted: dict[tuple[str, str], JsonObject] = {}
     refs: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
     for kind, key, config in desired:
         if selected is None or (kind, key) in selected:

@@ -15,10 +15,10 @@ anyway, and deleting something already gone is not an error.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from mlops_stacks.deploy.plan import Plan, compute_plan
 from mlops_stacks.deploy.state import DeploymentState
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.workspace.protocol import ResourceRef, Workspace
 
 
@@ -39,7 +39,7 @@ def drop_missing(workspace: Workspace, state: DeploymentState,
     return warnings
 
 
-def refreshed_plan(desired: Iterable[tuple[str, str, dict[str, Any]]],
+def refreshed_plan(desired: Iterable[tuple[str, str, JsonObject]],
                    state: DeploymentState, workspace: Workspace,
                    selected: set[tuple[str, str]] | None = None) -> Plan:
     """``compute_plan`` after ``drop_missing``; the plan carries the warnings."""

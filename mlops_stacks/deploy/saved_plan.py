@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.deploy.state import fingerprint
 from mlops_stacks.errors import MlopsStacksError, UsageError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -28,7 +29,7 @@ class PlanOutdated(MlopsStacksError):
     """The saved plan no longer describes what a deploy would do."""
 
 
-def plan_basis(bundle: Bundle, state: DeploymentState, desired: Desired) -> dict[str, Any]:
+def plan_basis(bundle: Bundle, state: DeploymentState, desired: Desired) -> JsonObject:
     return {
         "bundle": bundle.name,
         "target": bundle.target,
@@ -43,7 +44,7 @@ def _steps(actions: Any) -> list[tuple[str, str, str]]:
     return [(str(a.get("action")), str(a.get("kind")), str(a.get("key"))) for a in actions or []]
 
 
-def read_saved_plan(path: Path) -> dict[str, Any]:
+def read_saved_plan(path: Path) -> JsonObject:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -60,7 +61,7 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
 
 
 def check_saved_plan(
-    saved: Mapping[str, Any], basis: Mapping[str, Any], plan: Plan, where: str
+    saved: JsonMapping, basis: JsonMapping, plan: Plan, where: str
 ) -> None:
     """Raise ``PlanOutdated`` unless ``plan`` and ``basis`` are the saved ones."""
     old = saved.get("basis") or {}

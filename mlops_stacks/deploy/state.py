@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.secrets import Secrets, new_salt
 from mlops_stacks.workspace.documents import (
     STATE_VERSION,
@@ -148,7 +149,7 @@ class DeploymentState:
         )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "the deployment state") -> (
+    def from_dict(cls, data: JsonMapping, where: str = "the deployment state") -> (
             DeploymentState):
         """The state in a document (checked: ``WorkspaceError`` when newer or malformed)."""
         doc = state_document(data, where)
@@ -178,7 +179,7 @@ class DeploymentState:
             elif isinstance(res, dict) and "id" in res:
                 self.put(kind, key, ResourceState.from_entry(resource_entry(res)))
 
-    def journal_entry(self, kind: str, key: str) -> dict[str, Any]:
+    def journal_entry(self, kind: str, key: str) -> JsonObject:
         """The journal entry for the current state of ``kind.key`` (gone: ``resource`` null)."""
         res = self.get(kind, key)
         return {"base": self.serial, "kind": kind, "key": key,

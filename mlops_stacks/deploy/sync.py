@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.fileio import sha256_file
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 
 NEVER_SYNCED = frozenset({".git", ".mlops-stacks", "__pycache__"})
 
@@ -59,7 +60,7 @@ class SyncPlan:
         return (f"Files: {len(self.upload)} to upload, {len(self.delete)} to delete, "
                 f"{len(self.unchanged)} unchanged")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged),
                 "skipped": self.skipped, "changed": self.changed}
 
@@ -145,7 +146,7 @@ def _never_synced(rel: str, root: Path, venv_cache: dict[str, bool]) -> bool:
     return False
 
 
-def select_files(root: Path, sync: Mapping[str, Any] | None = None) -> list[str]:
+def select_files(root: Path, sync: JsonMapping | None = None) -> list[str]:
     """Relative POSIX paths of the files to sync from ``root`` (see the module docstring)."""
     root = Path(root)
     sync = sync or {}
@@ -177,7 +178,7 @@ def skipped_warning(rel: str) -> str:
             "Copy the file into the bundle, or remove the link.")
 
 
-def plan_sync(root: Path, sync: Mapping[str, Any] | None,
+def plan_sync(root: Path, sync: JsonMapping | None,
               deployed: Mapping[str, str]) -> SyncPlan:
     """Hash the selected files and compare them with ``deployed`` (path -> sha256).
 

@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.record import (
     PENDING,
     QUEUED,
@@ -62,7 +62,7 @@ class Admission:
         return "admitted"
 
 
-def limits(job: dict[str, Any]) -> tuple[int, bool]:
+def limits(job: JsonObject) -> tuple[int, bool]:
     """``(max_concurrent_runs, queue enabled)`` of a job's settings, with Databricks defaults."""
     raw = job.get("max_concurrent_runs")
     try:
@@ -75,7 +75,7 @@ def limits(job: dict[str, Any]) -> tuple[int, bool]:
 
 def admit(
     runs_dir: Path,
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     job_key: str,
     run_id: str,

@@ -20,9 +20,9 @@ or a condition branch not taken), which ``ALL_SUCCESS`` propagates as EXCLUDED.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.record import EXCLUDED, FAILED, SKIPPED, SUCCESS
 
 RUN_IF = (
@@ -44,7 +44,7 @@ class Dependency:
 @dataclass
 class TaskNode:
     key: str
-    settings: dict[str, Any]
+    settings: JsonObject
     depends_on: list[Dependency] = field(default_factory=list)
     run_if: str = "ALL_SUCCESS"
 
@@ -60,7 +60,7 @@ class TaskGraph:
         return [k for k in self.order if any(d.task_key == key for d in self.nodes[k].depends_on)]
 
 
-def build_graph(tasks: list[dict[str, Any]] | None, job_key: str = "job") -> TaskGraph:
+def build_graph(tasks: list[JsonObject] | None, job_key: str = "job") -> TaskGraph:
     """Check the tasks of a job and order them; ``RunError`` for bad references or cycles."""
     if not tasks:
         raise RunError(
@@ -158,7 +158,7 @@ def select(graph: TaskGraph, only: list[str] | None) -> set[str]:
 def decide(
     node: TaskNode,
     states: dict[str, str],
-    results: dict[str, Any],
+    results: JsonObject,
     selected: set[str] | None = None,
 ) -> tuple[str | None, str]:
     """Whether ``node`` runs once its dependencies are done.

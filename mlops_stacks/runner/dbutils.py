@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json as write_json_atomic
+from mlops_stacks.jsontypes import JsonObject
 
 
 class InputWidgetNotDefined(Exception):
@@ -34,7 +35,7 @@ class TaskOutput:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.values: dict[str, Any] = {}
+        self.values: JsonObject = {}
         self.result: Any = None
         self.exited = False
         self.error: str | None = None
@@ -125,7 +126,7 @@ class TaskValues:
 
     MAX_BYTES = 48 * 1024
 
-    def __init__(self, upstream: dict[str, dict[str, Any]], output: TaskOutput) -> None:
+    def __init__(self, upstream: dict[str, JsonObject], output: TaskOutput) -> None:
         self._upstream = upstream
         self._output = output
 
@@ -243,7 +244,7 @@ class DBUtils:
     def __init__(
         self,
         widgets: dict[str, str],
-        upstream_values: dict[str, dict[str, Any]],
+        upstream_values: dict[str, JsonObject],
         output: TaskOutput,
     ) -> None:
         self.widgets = Widgets(widgets)

@@ -22,6 +22,7 @@ from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError, RunError
 from mlops_stacks.fileio import atomic_write_json as write_json_atomic
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.record import (
     CANCELED,
     FAILED,
@@ -37,7 +38,7 @@ REQUEST_FILE = "request.json"
 
 
 def start_detached(
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     job_key: str,
     runs_dir: Path,
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if record.state == "SUCCESS" else 1
 
 
-def _workspace_paths(job: dict[str, Any], files: dict[str, str]) -> dict[str, str]:
+def _workspace_paths(job: JsonObject, files: dict[str, str]) -> dict[str, str]:
     """Workspace path -> local file, for the tasks whose files were located up front."""
     out = {}
     for task in job.get("tasks") or []:

@@ -36,8 +36,8 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner import kinds, preload, spark
 from mlops_stacks.runner.cancel import cancel, sigterm_as_interrupt
 from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, EventHandler, RunEvent
@@ -51,7 +51,7 @@ __all__ = ["RunOtherJob", "RunPlan", "prepare_run", "run_job", "time_limit"]
 
 
 def run_job(
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     job_key: str,
     runs_dir: Path,
@@ -111,7 +111,7 @@ def run_job(
     return execute(run)
 
 
-def _admit(job: dict[str, Any], job_key: str, runs_dir: Path, run_id: str,
+def _admit(job: JsonObject, job_key: str, runs_dir: Path, run_id: str,
            on_event: EventHandler | None) -> RunRecord | None:
     """Wait for a slot under ``max_concurrent_runs``; the SKIPPED record when there is none."""
     from mlops_stacks.runner.admission import ADMITTED, Admission, admit

@@ -35,6 +35,8 @@ import threading
 import time
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 GRACE_SECONDS = 3.0
 
 
@@ -42,7 +44,7 @@ class _RunnerGone(Exception):
     """The runner's end of the pipe is closed."""
 
 
-def _send(message: dict[str, Any]) -> None:
+def _send(message: JsonObject) -> None:
     data = (json.dumps(message) + "\n").encode("utf-8")
     try:
         while data:
@@ -51,7 +53,7 @@ def _send(message: dict[str, Any]) -> None:
         raise _RunnerGone from None
 
 
-def _preload(names: list[str]) -> dict[str, Any]:
+def _preload(names: list[str]) -> JsonObject:
     import importlib
 
     start = time.perf_counter()
@@ -89,7 +91,7 @@ class _Server:
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(wakeup_w)
 
-    def serve(self) -> dict[str, Any] | None:
+    def serve(self) -> JsonObject | None:
         """Answer commands until the runner goes away; in a forked child, return its task."""
         try:
             return self._loop()
@@ -97,7 +99,7 @@ class _Server:
             self._stop_children()
             return None
 
-    def _loop(self) -> dict[str, Any] | None:
+    def _loop(self) -> JsonObject | None:
         while True:
             try:
                 ready, _, _ = select.select([0, self.wakeup_r], [], [])
@@ -122,7 +124,7 @@ class _Server:
                     if task is not None:
                         return task
 
-    def _start(self, command: dict[str, Any]) -> dict[str, Any] | None:
+    def _start(self, command: JsonObject) -> JsonObject | None:
         alive = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
         if alive:
             _send({"started": command["start"], "refused": f"threads alive: {', '.join(alive)}"})
@@ -148,7 +150,7 @@ class _Server:
             self.warmed = True
         return None
 
-    def _become_task(self, command: dict[str, Any], log: int, server_pid: int) -> None:
+    def _become_task(self, command: JsonObject, log: int, server_pid: int) -> None:
         """In the child: a fresh session, the task's files, environment and directory."""
         os.setsid()
         signal.set_wakeup_fd(-1)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.jsontypes import JsonObject
 
 NOTEBOOK = "notebook"
 PYTHON_FILE = "python_file"
@@ -39,7 +40,7 @@ PROCESS_KINDS = (NOTEBOOK, PYTHON_FILE, PYTHON_WHEEL)
 _JOB_ID_REF = re.compile(r"^\$\{resources\.jobs\.([^.}]+)\.id\}$")
 
 
-def task_kind(settings: dict[str, Any]) -> str:
+def task_kind(settings: JsonObject) -> str:
     """The runner's name for the kind of a task ("notebook", ...), or the raw key if unsupported."""
     for key in settings:
         if key in KINDS:
@@ -50,7 +51,7 @@ def task_kind(settings: dict[str, Any]) -> str:
     return "unknown"
 
 
-def check_supported(key: str, settings: dict[str, Any], job_key: str) -> str:
+def check_supported(key: str, settings: JsonObject, job_key: str) -> str:
     kind = task_kind(settings)
     if kind in KINDS.values():
         return kind
@@ -67,7 +68,7 @@ def check_supported(key: str, settings: dict[str, Any], job_key: str) -> str:
     )
 
 
-def _nothing_to_run(key: str, settings: dict[str, Any], job_key: str,
+def _nothing_to_run(key: str, settings: JsonObject, job_key: str,
                     types: tuple[str, ...]) -> tuple[str, str]:
     """The error for a task with no task type: the unknown field that may be one, and the fix."""
     from mlops_stacks.bundle.schema.loader import task_fields
@@ -113,7 +114,7 @@ def local_file(
 
 def prepare_task(
     key: str,
-    settings: dict[str, Any],
+    settings: JsonObject,
     job_key: str,
     resolve_path: Callable[[str], Path],
     can_run_jobs: bool,
@@ -174,7 +175,7 @@ def job_reference(job_id: Any) -> str:
     return m.group(1) if m else text
 
 
-def wheel_argv(wheel: dict[str, Any], job_params: dict[str, str]) -> list[str]:
+def wheel_argv(wheel: JsonObject, job_params: dict[str, str]) -> list[str]:
     """argv of a python_wheel_task: ``parameters``, or ``named_parameters`` as ``--k=v``."""
     if wheel.get("parameters"):
         return [str(p) for p in wheel["parameters"]]

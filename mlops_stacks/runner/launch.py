@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.process import ForkedProcess, ForkRefused, ForkServer, TaskProcess
 
 START_METHOD_ENV = "MLOPS_STACKS_START_METHOD"
@@ -46,7 +46,7 @@ def start_method(explicit: str | None = None) -> tuple[str, str]:
     return FORK, "fork server"
 
 
-def own_environment(settings: dict[str, Any], job: dict[str, Any]) -> str | None:
+def own_environment(settings: JsonObject, job: JsonObject) -> str | None:
     """Why a task needs a fresh process of its own (``None`` if it does not)."""
     if settings.get("libraries"):
         return "the task declares its own libraries"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.jsontypes import JsonObject
 
 REF = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
@@ -31,7 +32,7 @@ class ReferenceError_(ValueError):
 
 
 def job_parameters(
-    job: dict[str, Any], params: dict[str, str] | None, job_key: str
+    job: JsonObject, params: dict[str, str] | None, job_key: str
 ) -> dict[str, str]:
     """The effective job parameters: declared defaults overridden by ``--params``."""
     declared: dict[str, str] = {}
@@ -57,7 +58,7 @@ class RefContext:
     run_id: str
     start_time: float
     parameters: dict[str, str]
-    task_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    task_values: dict[str, JsonObject] = field(default_factory=dict)
     task_states: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # e.g. {"input": ...} in for_each
 

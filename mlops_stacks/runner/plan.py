@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner import kinds, spark
 from mlops_stacks.runner.dag import TaskGraph, build_graph, select
 from mlops_stacks.runner.databricks_only import check_databricks_only
@@ -25,7 +25,7 @@ from mlops_stacks.runner.spark.pins import check_engine_pins
 class RunPlan:
     """A checked job, ready to execute."""
 
-    job: dict[str, Any]
+    job: JsonObject
     job_key: str
     job_id: str
     graph: TaskGraph
@@ -36,7 +36,7 @@ class RunPlan:
 
 
 def prepare_run(
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     job_key: str,
     resolve_path: Callable[[str], Path],
@@ -84,7 +84,7 @@ def prepare_run(
     )
 
 
-def time_limit(job: dict[str, Any], timeout: float | None) -> tuple[float, str] | None:
+def time_limit(job: JsonObject, timeout: float | None) -> tuple[float, str] | None:
     """(seconds, where it comes from) of the shorter of ``timeout`` and the job's
     ``timeout_seconds`` (0 or unset: no limit)."""
     limits: list[tuple[float, str]] = []

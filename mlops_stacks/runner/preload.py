@@ -21,9 +21,9 @@ import sysconfig
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json
+from mlops_stacks.jsontypes import JsonObject
 
 # Slow submodules tasks nearly always use, by distribution name.
 _SUBMODULES = {
@@ -128,7 +128,7 @@ def save_learned(
         )
 
 
-def library_modules(modules: dict[str, Any] | None = None) -> list[str]:
+def library_modules(modules: JsonObject | None = None) -> list[str]:
     """Names of loaded modules that come from installed libraries or the standard
     library (not the project's code), in the order they were imported."""
     paths = sysconfig.get_paths()

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 GRACE_SECONDS = 5.0
 
 
@@ -150,13 +152,13 @@ class ForkServer:
         os.set_blocking(self._out, False)
         self._buffer = b""
         self.exits: dict[int, int] = {}
-        self.ready: dict[str, Any] | None = None
-        self._replies: dict[int, dict[str, Any]] = {}
+        self.ready: JsonObject | None = None
+        self._replies: dict[int, JsonObject] = {}
         self._next = 0
         self._started: set[int] = set()
         self._write({"preload": preload})
 
-    def _write(self, message: dict[str, Any]) -> None:
+    def _write(self, message: JsonObject) -> None:
         assert self.popen.stdin is not None
         try:
             self.popen.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
@@ -185,7 +187,7 @@ class ForkServer:
                 line, self._buffer = self._buffer.split(b"\n", 1)
                 self._handle(json.loads(line))
 
-    def _handle(self, message: dict[str, Any]) -> None:
+    def _handle(self, message: JsonObject) -> None:
         if "exited" in message:
             self.exits[int(message["exited"])] = int(message["code"])
         elif "started" in message:

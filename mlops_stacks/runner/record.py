@@ -23,6 +23,7 @@ from typing import Any
 
 from mlops_stacks.errors import RunError
 from mlops_stacks.fileio import atomic_write_json as write_json_atomic
+from mlops_stacks.jsontypes import JsonObject
 
 # Task states. PENDING -> RUNNING -> SUCCESS | FAILED; tasks that never run end
 # SKIPPED (an upstream task failed or run_if was not met), EXCLUDED (not selected
@@ -80,7 +81,7 @@ class TaskRecord(_Timed):
     end_time: float | None = None
     log_path: str | None = None
     result: Any = None  # dbutils.notebook.exit value, or "true"/"false" for a condition task
-    values: dict[str, Any] = field(default_factory=dict)  # task values it set
+    values: JsonObject = field(default_factory=dict)  # task values it set
     error: str | None = None  # one-line summary of why it failed / was skipped
     log_tail: list[str] = field(default_factory=list)  # last lines of the log when it failed
     attempts: int = 0
@@ -143,7 +144,7 @@ class RunRecord(_Timed):
     def failed_tasks(self) -> list[TaskRecord]:
         return [t for t in self.tasks.values() if t.state == FAILED]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         from mlops_stacks.secrets import process_secrets
 
         data = asdict(self)
@@ -152,7 +153,7 @@ class RunRecord(_Timed):
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+    def from_dict(cls, data: JsonObject) -> RunRecord:
         task_names = {f.name for f in fields(TaskRecord)}
         run_names = {f.name for f in fields(cls)}
         tasks = {}

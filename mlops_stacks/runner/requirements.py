@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import MissingDependencyError
+from mlops_stacks.jsontypes import JsonObject
 
 ResolvePath = Callable[[str], Path]
 _SKIPPED_OPTIONS = (
@@ -48,7 +48,7 @@ class Declared:
 
 
 def check_requirements(
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     resolve_path: ResolvePath,
     job_key: str = "job",
@@ -96,7 +96,7 @@ def is_installed(name: str) -> bool:
 
 
 def collect_requirements(
-    job: dict[str, Any],
+    job: JsonObject,
     *,
     resolve_path: ResolvePath,
     tasks: Iterable[str] | None = None,
@@ -175,7 +175,7 @@ def _pip_magics(notebook: Path | None, resolve_path: ResolvePath) -> list[Declar
     return out
 
 
-def _flatten(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flatten(tasks: list[JsonObject]) -> list[JsonObject]:
     """Tasks, with the inner task of a for_each_task as well."""
     out = []
     for t in tasks:

@@ -17,9 +17,9 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner import kinds
 from mlops_stacks.runner.execution import Execution, Running, TimedOut
 from mlops_stacks.runner.launch import own_environment
@@ -33,14 +33,14 @@ def spawn(
     run: Execution,
     key: str,
     kind: str,
-    settings: dict[str, Any],
+    settings: JsonObject,
     iteration: int | None = None,
     refs: RefContext | None = None,
 ) -> None:
     """Start the process of task ``key`` (or of one iteration of a for_each task)."""
     refs = refs or run.refs
     name = key if iteration is None else f"{key}.iter{iteration}"
-    spec: dict[str, Any] = {
+    spec: JsonObject = {
         "kind": kind,
         "task_key": key,
         "run_id": run.run_id,
@@ -129,7 +129,7 @@ def process_done(run: Execution, key: str, code: int, timed_out: bool) -> None:
     run.finish_task(key, FAILED, error)
 
 
-def read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> JsonObject:
     """The JSON object in ``path``; ``{}`` when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner import notebook as nb
 from mlops_stacks.runner.dbutils import DBUtils, NotebookExit, TaskOutput, display_html
 from mlops_stacks.runner.shims import magics
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         _report_modules(spec.get("modules_out"))
 
 
-def _main(spec: dict[str, Any], output: TaskOutput) -> int:
+def _main(spec: JsonObject, output: TaskOutput) -> int:
     try:
         output.result = _run(spec, output)
     except NotebookExit as done:
@@ -133,7 +134,7 @@ def _report_modules(path: str | None) -> None:
         pass
 
 
-def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
+def _run(spec: JsonObject, output: TaskOutput) -> Any:
     kind = spec["kind"]
     from mlops_stacks.runner.shims import mlflow_hooks
 
@@ -152,7 +153,7 @@ def _run(spec: dict[str, Any], output: TaskOutput) -> Any:
     raise ValueError(f"unknown task kind {kind!r}")
 
 
-def notebook_globals(path: Path, dbutils: DBUtils) -> dict[str, Any]:
+def notebook_globals(path: Path, dbutils: DBUtils) -> JsonObject:
     """The namespace of a fresh ``__main__`` module, so that objects the notebook
     defines pickle by reference as ``__main__.<name>`` (multiprocessing, joblib).
 
@@ -185,7 +186,7 @@ def run_notebook(path: Path, dbutils: DBUtils) -> None:
     _exec_cells(path, notebook_globals(path, dbutils), dbutils)
 
 
-def _exec_cells(path: Path, env: dict[str, Any], dbutils: DBUtils) -> None:
+def _exec_cells(path: Path, env: JsonObject, dbutils: DBUtils) -> None:
     from mlops_stacks.runner.spark.session import provide
 
     provide(env, path)
@@ -229,7 +230,7 @@ def _run_shell(path: Path, cell: nb.Cell) -> None:
         )
 
 
-def _run_other_notebook(path: Path, cell: nb.Cell, env: dict[str, Any], dbutils: DBUtils) -> None:
+def _run_other_notebook(path: Path, cell: nb.Cell, env: JsonObject, dbutils: DBUtils) -> None:
     """``%run ./other $name="value"``: run another notebook in the same globals."""
     import shlex
 
@@ -257,7 +258,7 @@ def run_python_file(path: Path, argv: list[str], dbutils: DBUtils) -> None:
     sys.argv = [str(path), *[str(a) for a in argv]]
     from mlops_stacks.runner.spark.session import provide
 
-    init: dict[str, Any] = {"dbutils": dbutils}
+    init: JsonObject = {"dbutils": dbutils}
     provide(init, path)
     runpy.run_path(str(path), init_globals=init, run_name="__main__")
 

@@ -17,13 +17,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks import __version__
 from mlops_stacks.install_source import InstallSource, install_data, installed_requirement
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.scaffold import destination as dst
 from mlops_stacks.scaffold import gitrepo, render, trust
 from mlops_stacks.scaffold.answers import DATA, Given, load_answers_file, merge
@@ -36,7 +35,7 @@ class InitOptions:
     """Everything ``init`` needs; the CLI maps its flags onto this one object."""
 
     output_dir: Path | None = None  # None: ./<project_name>
-    data: Mapping[str, Any] = field(default_factory=dict)  # strings are read like --data
+    data: JsonMapping = field(default_factory=dict)  # strings are read like --data
     config_file: Path | None = None
     defaults: bool = False
     template: str | None = None  # None: the built-in template
@@ -50,12 +49,12 @@ class InitOptions:
 class InitResult:
     output_dir: Path
     project_dir: Path | None  # the bundle root, None for setup=cicd_only
-    answers: dict[str, Any]
+    answers: JsonObject
     files: list[Path]  # files written, relative to output_dir
     added_to_repository: bool = False
     commit: str | None = None
     ignored: list[str] = field(default_factory=list)  # given answers that did not apply
-    inherited: dict[str, Any] = field(default_factory=dict)  # taken from the repository
+    inherited: JsonObject = field(default_factory=dict)  # taken from the repository
     installed: InstallSource | None = None  # how this mlops-stacks was installed
 
 
@@ -65,8 +64,8 @@ class InitPlan:
 
     source: TemplateSource
     destination: dst.Destination
-    answers: dict[str, Any]
-    data: dict[str, Any]  # what the template renders with (answers + inherited + computed)
+    answers: JsonObject
+    data: JsonObject  # what the template renders with (answers + inherited + computed)
     package: str
     git: bool
     ignored: list[str]
@@ -93,7 +92,7 @@ def prepare(options: InitOptions) -> InitPlan:
     )
 
     where = dst.inspect_destination(options.output_dir) if options.output_dir else None
-    base: dict[str, Any] = dict(where.inherited) if where else {}
+    base: JsonObject = dict(where.inherited) if where else {}
     preset = dst.adding_presets(where) if where and where.adding else {}
     if where and where.adding and dst.PROJECT_CICD_FLAG in questionnaire.questions:
         base[dst.PROJECT_CICD_FLAG] = True

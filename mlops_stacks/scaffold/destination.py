@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 
 ANSWERS_FILE = ".copier-answers.yml"
 INHERITED = (
@@ -37,15 +37,15 @@ PROJECT_CICD_FLAG = "with_project_cicd"
 @dataclass
 class Destination:
     path: Path
-    repo_answers: dict[str, Any] | None = None  # set when adding to a CI/CD-only repository
-    inherited: dict[str, Any] = field(default_factory=dict)
+    repo_answers: JsonObject | None = None  # set when adding to a CI/CD-only repository
+    inherited: JsonObject = field(default_factory=dict)
 
     @property
     def adding(self) -> bool:
         return self.repo_answers is not None
 
 
-def _read_answers(path: Path) -> dict[str, Any] | None:
+def _read_answers(path: Path) -> JsonObject | None:
     import yaml
 
     try:
@@ -81,16 +81,16 @@ def inspect_destination(path: Path, *, allow_adding: bool = True) -> Destination
     )
 
 
-def adding_presets(dest: Destination) -> dict[str, Any]:
+def adding_presets(dest: Destination) -> JsonObject:
     """Defaults when adding to a repository: setup=project_only, the repository's cloud."""
-    presets: dict[str, Any] = {"setup": "project_only"}
+    presets: JsonObject = {"setup": "project_only"}
     for key in PRESET:
         if dest.repo_answers and key in dest.repo_answers:
             presets[key] = dest.repo_answers[key]
     return presets
 
 
-def check_adding_setup(dest: Destination, answers: dict[str, Any]) -> None:
+def check_adding_setup(dest: Destination, answers: JsonObject) -> None:
     if dest.adding and answers.get("setup") != "project_only":
         raise AnswerError(
             f"setup: {answers.get('setup')!r} cannot go into {dest.path}, a CI/CD-only "

@@ -18,6 +18,7 @@ from typing import Any
 
 from mlops_stacks.hosts import placeholder_reason
 from mlops_stacks.install_source import data_fix
+from mlops_stacks.jsontypes import JsonObject
 
 HOST_ANSWERS = ("staging_workspace_host", "prod_workspace_host")
 
@@ -27,7 +28,7 @@ class Note:
     title: str
     lines: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"title": self.title, "lines": list(self.lines)}
 
 

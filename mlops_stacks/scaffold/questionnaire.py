@@ -49,6 +49,7 @@ from typing import Any
 from copier._types import MISSING
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.render import tune_jinja
 from mlops_stacks.scaffold.source import CONFIG_NAMES
@@ -82,7 +83,7 @@ def did_you_mean(value: str, options: list[str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
-def is_computed(details: dict[str, Any]) -> bool:
+def is_computed(details: JsonObject) -> bool:
     """A computed value: ``when: false`` literally, never asked nor set by users."""
     when = details.get("when", True)
     return when is False or (isinstance(when, str) and when.strip().lower() == "false")
@@ -90,8 +91,8 @@ def is_computed(details: dict[str, Any]) -> bool:
 
 @dataclass
 class Resolution:
-    answers: dict[str, Any]  # the questions that apply, in copier.yml order
-    computed: dict[str, Any] = field(default_factory=dict)  # when-false values, not recorded
+    answers: JsonObject  # the questions that apply, in copier.yml order
+    computed: JsonObject = field(default_factory=dict)  # when-false values, not recorded
     ignored: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     stopped: str | None = None  # the first question that needs a missing answer
@@ -103,7 +104,7 @@ class Questionnaire:
 
     config_file: Path
     worker: Any  # copier.Worker for the template and destination
-    questions: dict[str, dict[str, Any]]  # name -> details, in order
+    questions: dict[str, JsonObject]  # name -> details, in order
     cache_bytecode: bool = False  # see render.tune_jinja
 
     @classmethod
@@ -157,7 +158,7 @@ class Questionnaire:
         return cls(config, worker, questions, cache_bytecode)
 
     @property
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> JsonObject:
         """The template's ``_`` settings (``_tasks``, ``_exclude``, ...)."""
         return {f"_{k}": v for k, v in self.worker.template.config_data.items()}
 
@@ -165,7 +166,7 @@ class Questionnaire:
     def askable(self) -> list[str]:
         return [n for n, d in self.questions.items() if not is_computed(d)]
 
-    def question(self, name: str, answers: dict[str, Any]) -> Any:
+    def question(self, name: str, answers: JsonObject) -> Any:
         """copier's ``Question`` for ``name`` over ``answers``, as copier builds it."""
         from copier._user_data import AnswersMap, Question
 
@@ -251,8 +252,8 @@ class Questionnaire:
         *,
         defaults: bool,
         ask: Ask | None = None,
-        preset: dict[str, Any] | None = None,
-        base: dict[str, Any] | None = None,
+        preset: JsonObject | None = None,
+        base: JsonObject | None = None,
     ) -> Resolution:
         """Walk the questions in order, as copier does, and complete the answers.
 
@@ -280,14 +281,14 @@ class Questionnaire:
     def _answer(
         self,
         name: str,
-        details: dict[str, Any],
+        details: JsonObject,
         given: dict[str, Given],
-        context: dict[str, Any],
+        context: JsonObject,
         out: Resolution,
         defaults: bool,
         ask: Ask | None,
-        preset: dict[str, Any],
-        base: dict[str, Any],
+        preset: JsonObject,
+        base: JsonObject,
     ) -> None:
         """One step of ``resolve``: the question ``name``, over ``context``."""
         q = self.question(name, context)

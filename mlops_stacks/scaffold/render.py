@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 
 
 def _copier_error_types() -> tuple[type[BaseException], ...]:
@@ -92,7 +93,7 @@ def tune_jinja(env: Any, cache_bytecode: bool = False) -> None:
 def render(
     template: str,
     dest: Path,
-    data: dict[str, Any],
+    data: JsonObject,
     *,
     answers_file: str | None = None,
     trusted: bool = False,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.scaffold import checks, trust
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.questionnaire import Questionnaire, choice_values, require_complete
@@ -36,7 +37,7 @@ class TemplateTestOptions:
     trust: bool = False
     slow: bool = False  # also each project's own tests, a local deploy and a job run
     job: str = "model_training_job"  # the job --slow runs (when the bundle defines it)
-    data: dict[str, Any] = field(default_factory=dict)  # answers every combination takes
+    data: JsonObject = field(default_factory=dict)  # answers every combination takes
     allow_skip: bool = False  # a skipped check (a tool not installed) does not fail the test
     progress: Callable[[str], None] | None = None  # told each step as it starts and ends
 
@@ -51,7 +52,7 @@ class CheckRow:
 @dataclass
 class TemplateTestResult:
     template: str
-    combinations: list[dict[str, Any]]
+    combinations: list[JsonObject]
     rows: list[CheckRow]
     allow_skip: bool = False
 
@@ -67,8 +68,8 @@ class TemplateTestResult:
 
 
 def combinations(
-    questionnaire: Questionnaire, all_combinations: bool, data: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
+    questionnaire: Questionnaire, all_combinations: bool, data: JsonObject | None = None
+) -> list[JsonObject]:
     """Answer combinations to render (each a dict of the varied answers).
 
     The varied questions are those with choices and the booleans, except the
@@ -77,13 +78,13 @@ def combinations(
     """
     fixed = {k: Given(v) for k, v in (data or {}).items()}
 
-    def walk(combo: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def walk(combo: JsonObject) -> tuple[JsonObject, JsonObject]:
         given = {**fixed, **{k: Given(v, "api") for k, v in combo.items()}}
         result = questionnaire.resolve(given, defaults=True)
         require_complete(result, defaults=True)
         return {**result.computed, **result.answers}, result.answers
 
-    def values(name: str, context: dict[str, Any]) -> list[Any]:
+    def values(name: str, context: JsonObject) -> list[Any]:
         q = questionnaire.question(name, context)
         if q.choices:
             return choice_values(q)
@@ -92,11 +93,11 @@ def combinations(
     context, _ = walk({})
     varied = [n for n in questionnaire.askable if n not in fixed and values(n, context)]
     if not all_combinations:
-        sample: list[dict[str, Any]] = [{}]
+        sample: list[JsonObject] = [{}]
         for name in varied:
             sample.extend({name: v} for v in values(name, context) if v != context.get(name))
         return sample
-    combos: list[dict[str, Any]] = [{}]
+    combos: list[JsonObject] = [{}]
     for name in varied:
         grown = []
         for combo in combos:
@@ -109,12 +110,12 @@ def combinations(
     return combos
 
 
-def _combo_id(index: int, combo: dict[str, Any]) -> str:
+def _combo_id(index: int, combo: JsonObject) -> str:
     parts = [f"{k}={v}" for k, v in combo.items()] or ["defaults"]
     return f"{index:03d} " + ", ".join(parts)
 
 
-def _render_one(job: tuple[str, str, dict[str, Any], str | None, bool]) -> str:
+def _render_one(job: tuple[str, str, JsonObject, str | None, bool]) -> str:
     src, dest, data, vcs_ref, trust = job
     from copier import run_copy
 
@@ -125,8 +126,8 @@ def _render_one(job: tuple[str, str, dict[str, Any], str | None, bool]) -> str:
     return dest
 
 
-def _render_all(src: str, base: Path, combos: list[dict[str, Any]], vcs_ref: str | None,
-                trust: bool, data: dict[str, Any]) -> dict[str, Path]:
+def _render_all(src: str, base: Path, combos: list[JsonObject], vcs_ref: str | None,
+                trust: bool, data: JsonObject) -> dict[str, Path]:
     jobs = [(src, str(base / f"c{i:03d}"), {**data, **c}, vcs_ref, trust)
             for i, c in enumerate(combos)]
     workers = max(1, min(4, os.cpu_count() or 1, len(jobs)))

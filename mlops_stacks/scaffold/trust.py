@@ -15,9 +15,8 @@ file (``trust:``, a list of sources or prefixes ending in ``/``), which lives at
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 
 _CODE = {
     "_tasks": "runs commands after rendering",
@@ -26,7 +25,7 @@ _CODE = {
 }
 
 
-def untrusted_features(settings: dict[str, Any]) -> list[str]:
+def untrusted_features(settings: JsonObject) -> list[str]:
     """The settings of a template that need ``--trust``, each with what it does."""
     found = [f"{key} ({what})" for key, what in _CODE.items() if settings.get(key)]
     if settings.get("_preserve_symlinks"):
@@ -34,7 +33,7 @@ def untrusted_features(settings: dict[str, Any]) -> list[str]:
     return found
 
 
-def refuse_untrusted_settings(settings: dict[str, Any], source: str) -> None:
+def refuse_untrusted_settings(settings: JsonObject, source: str) -> None:
     """Refuse, before anything is written, a template that needs trust and does not have it.
 
     For ``init``: ``_migrations`` only run on update, where copier refuses them.

@@ -25,12 +25,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.scaffold import gitrepo, releases
 from mlops_stacks.scaffold.destination import INHERITED, PROJECT_CICD_FLAG
 
@@ -45,7 +46,7 @@ class UpdateOptions:
     vcs_ref: str | None = None  # None: the newest version
     pretend: bool = False
     conflict: str = "inline"
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: JsonMapping = field(default_factory=dict)
     defaults: bool = False
     trust: bool = False
     skip_answered: bool = False
@@ -61,7 +62,7 @@ class UpdateResult:
     changed: list[str]  # paths relative to the repository root, as `git status` lists them
     conflicts: list[str]
     pretend: bool = False
-    new_answers: dict[str, Any] = field(default_factory=dict)
+    new_answers: JsonObject = field(default_factory=dict)
     """Answers to questions the old version did not ask (not given with --data)."""
     diff: str = ""  # the changes as a unified diff (``UpdateOptions.diff``)
 
@@ -72,8 +73,8 @@ class Subproject:
 
     root: Path  # copier's destination
     answers_relpath: Path  # relative to root
-    answers: dict[str, Any]
-    data: dict[str, Any] = field(default_factory=dict)  # answers copier must be given again
+    answers: JsonObject
+    data: JsonObject = field(default_factory=dict)  # answers copier must be given again
 
     @property
     def folder(self) -> Path:
@@ -89,7 +90,7 @@ class Subproject:
         return self.source == releases.BUILTIN_URL
 
 
-def _read_answers(path: Path) -> dict[str, Any]:
+def _read_answers(path: Path) -> JsonObject:
     import yaml
 
     try:

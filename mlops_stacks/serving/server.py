@@ -15,9 +15,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError, UsageError, require_extra
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.serving.guard import DEFAULT_MAX_MB
 
 
@@ -65,7 +65,7 @@ def resolve_alias(name: str, alias: str, *, tracking_uri: str, registry_uri: str
     return ServedModel(name, alias, str(version.version), tracking_uri, registry_uri)
 
 
-def example_request(model: ServedModel, max_rows: int = 3) -> dict[str, Any] | None:
+def example_request(model: ServedModel, max_rows: int = 3) -> JsonObject | None:
     """A ``dataframe_split`` request body built from the model's logged input example."""
     require_extra("mlflow", purpose="Serving a model")
     import mlflow

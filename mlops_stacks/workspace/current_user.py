@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.bundle.context import UserLookup
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.diagnostics import Diagnostics
 
 
-def lookup_current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
+def lookup_current_user(host: str, profile: str | None = None) -> JsonObject | None:
     """The user behind the configured credentials; ``None`` for ``local`` or without any.
 
     Credentials count as configured when the environment names some (a token,
@@ -38,7 +39,7 @@ def lookup_current_user(host: str, profile: str | None = None) -> dict[str, Any]
 def user_lookup(profile: str | None = None) -> UserLookup:
     """A lookup for the bundle loader; ``profile`` (``-p``) wins over ``workspace.profile``."""
 
-    def lookup(host: str, bundle_profile: str | None) -> dict[str, Any] | None:
+    def lookup(host: str, bundle_profile: str | None) -> JsonObject | None:
         return lookup_current_user(host, profile or bundle_profile)
 
     return lookup
@@ -48,7 +49,7 @@ def load_bundle(
     root: str | os.PathLike[str] | None = None,
     target: str | None = None,
     variables: dict[str, str] | None = None,
-    current_user: dict[str, Any] | None = None,
+    current_user: JsonObject | None = None,
     env: Mapping[str, str] | None = None,
     strict: bool = False,
     *,

@@ -18,15 +18,15 @@ run is a ``runner.record.RunRecord``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 
-UserConfig = dict[str, Any]
+UserConfig = JsonObject
 """A resource's configuration from the user's YAML (schema-checked at load time)."""
 
-JsonObject = dict[str, Any]
+JsonObject = JsonObject
 """A JSON object whose fields another service decides (a REST answer, an SDK dict)."""
 
 STATE_VERSION = 1
@@ -67,7 +67,7 @@ class StateDocument(_StateDocumentFields, total=False):
     journal returns them here; ``deploy/state.py`` replays and checks each)."""
 
 
-def state_document(data: Mapping[str, Any], where: str = "the deployment state") -> StateDocument:
+def state_document(data: JsonMapping, where: str = "the deployment state") -> StateDocument:
     """``data`` (parsed JSON) checked as a state document; ``WorkspaceError`` naming
     ``where`` when it is newer than this version understands or malformed."""
     version = data.get("version", STATE_VERSION)
@@ -100,7 +100,7 @@ def state_document(data: Mapping[str, Any], where: str = "the deployment state")
     return doc
 
 
-def resource_entry(data: Mapping[str, Any]) -> ResourceEntry:
+def resource_entry(data: JsonMapping) -> ResourceEntry:
     """``data`` (parsed JSON) as a ``ResourceEntry``; ``KeyError`` without an ``id``."""
     entry = ResourceEntry(id=str(data["id"]), fingerprint=str(data.get("fingerprint", "")),
                           config=dict(data.get("config") or {}))

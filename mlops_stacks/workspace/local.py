@@ -35,6 +35,7 @@ from mlops_stacks.fileio import (
     is_temp_name,
     sha256_file,
 )
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.state_files import DamagedFile, read_json_object
@@ -152,12 +153,12 @@ class LocalWorkspace:
             self._secrets = Secrets(self._secret_values, salt)
         return self._secrets
 
-    def _unsealed_settings(self, key: str) -> dict[str, Any]:
+    def _unsealed_settings(self, key: str) -> JsonObject:
         """The deployed settings of job ``key`` with its secrets (stored as hashes) taken
         from the bundle as loaded now."""
         settings = self.job_settings(key)
         try:
-            unsealed: dict[str, Any] = unseal(settings, self._configs.get(("jobs", key)),
+            unsealed: JsonObject = unseal(settings, self._configs.get(("jobs", key)),
                                               self._hider())
             return unsealed
         except SecretMismatch as exc:
@@ -368,7 +369,7 @@ class LocalWorkspace:
     def write_state(self, state: StateDocument) -> None:
         local_state.write(self._inside(self.state_file), self._inside(self.journal_file), state)
 
-    def append_state_entry(self, entry: Mapping[str, Any]) -> None:
+    def append_state_entry(self, entry: JsonMapping) -> None:
         local_state.append(self._inside(self.journal_file), entry)
 
     def delete_state(self) -> None:
@@ -418,7 +419,7 @@ class LocalWorkspace:
             return self._inside(self.jobs_dir / f"{key}.json")
         return self._inside(self.dir / "resources" / kind / f"{key}.json")
 
-    def _read_record(self, kind: str, key: str, *, strict: bool = False) -> dict[str, Any] | None:
+    def _read_record(self, kind: str, key: str, *, strict: bool = False) -> JsonObject | None:
         """The record of a deployed resource; None when missing or (unless ``strict``)
         damaged: deploy then sees the resource as gone and writes it again."""
         try:
@@ -443,7 +444,7 @@ class LocalWorkspace:
         self._last_job_id += 1
         return str(self._last_job_id)
 
-    def _write_record(self, kind: str, key: str, config: Mapping[str, Any],
+    def _write_record(self, kind: str, key: str, config: JsonMapping,
                       resource_id: str | None = None) -> ResourceRef:
         existing = self._read_record(kind, key) or {}
         if kind == "jobs":
@@ -461,7 +462,7 @@ class LocalWorkspace:
         atomic_write_json(self._record_file(kind, key), record, durable=False)
         return ResourceRef(kind, key, str(rid), name=config.get("name"))
 
-    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create_resource(self, kind: str, key: str, config: JsonMapping) -> ResourceRef:
         if kind in _MLFLOW_KINDS:  # the local store keeps hashes of secret tags
             config = self._hider().sealed(dict(config))
         if kind == "experiments":
@@ -481,7 +482,7 @@ class LocalWorkspace:
             folder.mkdir(parents=True, exist_ok=True)
         return self._write_record(kind, key, config)
 
-    def _check_served_versions(self, config: Mapping[str, Any]) -> None:
+    def _check_served_versions(self, config: JsonMapping) -> None:
         for name, version in served_versions(config):
             if not self.mlflow.has_version(name, version):
                 raise Deferred(
@@ -490,8 +491,8 @@ class LocalWorkspace:
                 )
 
     def update_resource(
-        self, kind: str, key: str, resource_id: str, config: Mapping[str, Any],
-        previous: Mapping[str, Any] | None = None,
+        self, kind: str, key: str, resource_id: str, config: JsonMapping,
+        previous: JsonMapping | None = None,
     ) -> ResourceRef:
         if kind in _MLFLOW_KINDS:  # the local store keeps hashes of secret tags
             config = self._hider().sealed(dict(config))
@@ -534,7 +535,7 @@ class LocalWorkspace:
             if run.done and run.parent_run_id is None:
                 shutil.rmtree(self.runs_dir / run.run_id, ignore_errors=True)
 
-    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+    def get_resource(self, kind: str, key: str, resource_id: str) -> JsonObject | None:
         if kind == "experiments":
             return self.mlflow.get_experiment(resource_id)
         if kind in ("registered_models", "models"):
@@ -565,7 +566,7 @@ class LocalWorkspace:
         return missing
 
     # -- job runs ----------------------------------------------------------------------
-    def job_settings(self, key: str) -> dict[str, Any]:
+    def job_settings(self, key: str) -> JsonObject:
         """The deployed settings of job ``key``; ``WorkspaceError`` if it is not deployed."""
         record = self._read_record("jobs", key, strict=True)
         if record is None:
@@ -658,7 +659,7 @@ class LocalWorkspace:
         return cancel_run(self.runs_dir, run_id, wait=30.0 if wait else 0.0)
 
 
-def _kv_tags(config: Mapping[str, Any]) -> dict[str, str]:
+def _kv_tags(config: JsonMapping) -> dict[str, str]:
     tags = config.get("tags") or []
     if isinstance(tags, Mapping):
         return {str(k): str(v) for k, v in tags.items()}

@@ -17,9 +17,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 # The folder handed to tasks (runner/volumes.py maps /Volumes/... paths into it).
+from mlops_stacks.jsontypes import JsonMapping
 from mlops_stacks.runner.volumes import VOLUMES_ENV as VOLUMES_ENV
 
 LOCAL_MEANINGS = {
@@ -35,7 +35,7 @@ LOCAL_MEANINGS = {
 }
 
 
-def folder_of(volumes_dir: Path, kind: str, config: Mapping[str, Any]) -> Path | None:
+def folder_of(volumes_dir: Path, kind: str, config: JsonMapping) -> Path | None:
     """The folder of a schema or volume (``None`` for other kinds or incomplete names)."""
     parts = {
         "schemas": ("catalog_name", "name"),
@@ -62,7 +62,7 @@ def remove_folder(folder: Path | None, kind: str) -> None:
             pass
 
 
-def served_versions(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+def served_versions(config: JsonMapping) -> list[tuple[str, str]]:
     """``(model name, version)`` of each served entity of a serving endpoint config."""
     cfg = config.get("config") or {}
     out = []

@@ -44,18 +44,19 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import WorkspaceError, require_extra
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.state_files import damaged_store, sqlite_problem
 
 _MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
-def registered_model_name(config: Mapping[str, Any]) -> str:
+def registered_model_name(config: JsonMapping) -> str:
     """The registry name of a ``registered_models`` resource: ``catalog.schema.name``."""
     parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
     return ".".join(str(p) for p in parts if p)
 
 
-def _tags(config: Mapping[str, Any]) -> dict[str, str]:
+def _tags(config: JsonMapping) -> dict[str, str]:
     out: dict[str, str] = {}
     for tag in config.get("tags") or []:
         if isinstance(tag, Mapping) and "key" in tag:
@@ -249,7 +250,7 @@ class MlflowResources:
             ) from None
 
     # -- experiments -------------------------------------------------------------
-    def create_experiment(self, config: Mapping[str, Any]) -> tuple[str, str]:
+    def create_experiment(self, config: JsonMapping) -> tuple[str, str]:
         client = self.client()
         name = str(config["name"])
         tags = _tags(config)
@@ -271,7 +272,7 @@ class MlflowResources:
         return str(exp_id), name
 
     def update_experiment(
-        self, exp_id: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, exp_id: str, config: JsonMapping, previous: JsonMapping | None
     ) -> tuple[str, str]:
         client = self.client()
         name = str(config["name"])
@@ -323,7 +324,7 @@ class MlflowResources:
                 root):
             shutil.rmtree(folder, ignore_errors=True)
 
-    def get_experiment(self, exp_id: str) -> dict[str, Any] | None:
+    def get_experiment(self, exp_id: str) -> JsonObject | None:
         client = self.client()
         exp = self._call("read experiment", client.get_experiment, exp_id, missing_ok=True)
         if exp is None or exp.lifecycle_stage == "deleted":
@@ -362,7 +363,7 @@ class MlflowResources:
         self._call(f"delete registered model {name!r}", client.delete_registered_model, name,
                    missing_ok=True)
 
-    def get_model(self, name: str) -> dict[str, Any] | None:
+    def get_model(self, name: str) -> JsonObject | None:
         client = self.client()
         model = self._call("read model", client.get_registered_model, name, missing_ok=True)
         if model is None:

@@ -18,17 +18,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.state_files import read_json_object
 
 JOURNAL_NAME = "state.journal"
 
 
-def read(state_file: Path, journal_file: Path) -> dict[str, Any] | None:
+def read(state_file: Path, journal_file: Path) -> JsonObject | None:
     """The state document with its journal entries, or ``None`` before the first deploy.
 
     A damaged document is a ``DamagedFile`` naming it, with the way out.
@@ -60,14 +60,14 @@ def read_journal(journal_file: Path) -> list[Any]:
     return entries
 
 
-def write(state_file: Path, journal_file: Path, state: Mapping[str, Any]) -> None:
+def write(state_file: Path, journal_file: Path, state: JsonMapping) -> None:
     """Replace the document, then start the journal over."""
     atomic_write_json(state_file, {k: v for k, v in state.items() if k != "journal"})
     with contextlib.suppress(FileNotFoundError):
         journal_file.unlink()
 
 
-def append(journal_file: Path, entry: Mapping[str, Any]) -> None:
+def append(journal_file: Path, entry: JsonMapping) -> None:
     """Append one entry (one ``write`` of the whole line: a kill never leaves half of it
     before a later line)."""
     line = json.dumps(dict(entry), separators=(",", ":"), default=str).encode("utf-8") + b"\n"

@@ -43,8 +43,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.documents import StateDocument
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class ResourceRef:
     url: str | None = None
     """A link or locator a user can open, if the workspace has one."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return asdict(self)
 
 
@@ -104,11 +105,11 @@ class LockInfo:
     def holder(self) -> str:
         return f"{self.user}@{self.host} (pid {self.pid})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"holder": f"{self.user}@{self.host}", **asdict(self)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LockInfo:
+    def from_dict(cls, data: JsonMapping) -> LockInfo:
         return cls(
             user=str(data.get("user", "?")),
             host=str(data.get("host", "?")),
@@ -239,7 +240,7 @@ class Workspace(Protocol):
         ...
 
     # -- resources --------------------------------------------------------------
-    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create_resource(self, kind: str, key: str, config: JsonMapping) -> ResourceRef:
         """Create (or adopt, see the rules) a resource; returns its reference with ID."""
         ...
 
@@ -248,8 +249,8 @@ class Workspace(Protocol):
         kind: str,
         key: str,
         resource_id: str,
-        config: Mapping[str, Any],
-        previous: Mapping[str, Any] | None = None,
+        config: JsonMapping,
+        previous: JsonMapping | None = None,
     ) -> ResourceRef:
         """Bring an existing resource to ``config``; ``previous`` is what was deployed.
 
@@ -261,7 +262,7 @@ class Workspace(Protocol):
         """Delete a resource; no error when it is already gone."""
         ...
 
-    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+    def get_resource(self, kind: str, key: str, resource_id: str) -> JsonObject | None:
         """The resource as the workspace sees it, or ``None`` when it does not exist."""
         ...
 
@@ -328,7 +329,7 @@ class JournaledState(Protocol):
     deploy of thousands of resources records each change in constant time.
     """
 
-    def append_state_entry(self, entry: Mapping[str, Any]) -> None:
+    def append_state_entry(self, entry: JsonMapping) -> None:
         """Append ``entry`` to the state's journal (durable once this returns)."""
         ...
 

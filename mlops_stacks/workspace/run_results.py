@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.runner.record import RunRecord
@@ -70,14 +72,14 @@ class RunResults:
     outputs: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         data = asdict(self)
         data["kept_aliases"] = [
             {"model": m, "alias": a, "version": v} for m, a, v in self.kept_aliases]
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResults:
+    def from_dict(cls, data: JsonObject) -> RunResults:
         return cls(
             mlflow_runs=[MlflowRun(**r) for r in data.get("mlflow_runs", [])],
             model_versions=[ModelVersion(**v) for v in data.get("model_versions", [])],

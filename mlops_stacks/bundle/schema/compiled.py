@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mlops_stacks.bundle.nodes import Node
+from mlops_stacks.jsontypes import JsonObject
 
 SUPPORTED = frozenset({
     "type", "properties", "additionalProperties", "required", "items", "enum",
@@ -68,22 +69,22 @@ class Problem:
     node: Node
     rule: Rule
     data: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
 
-def compile_schema(schema: dict[str, Any]) -> Rule:
+def compile_schema(schema: JsonObject) -> Rule:
     """Compile ``schema`` (with its ``definitions``) into a ``Rule``."""
     cache: dict[int, Rule] = {}
 
-    def resolve(ref: str) -> dict[str, Any]:
+    def resolve(ref: str) -> JsonObject:
         if not ref.startswith("#/"):
             raise ValueError(f"only local references are supported: {ref}")
         node: Any = schema
         for part in ref[2:].split("/"):
             node = node[part]
-        return cast(dict[str, Any], node)
+        return cast(JsonObject, node)
 
-    def build(sub: dict[str, Any]) -> Rule:
+    def build(sub: JsonObject) -> Rule:
         key = id(sub)
         if key in cache:
             return cache[key]

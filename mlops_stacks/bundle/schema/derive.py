@@ -31,6 +31,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 OUTPUT = Path(__file__).with_name("resource_shapes.json")
 
 #: Postgres kinds: (kind, SDK spec class, ID field, extra bundle fields, required
@@ -58,7 +60,7 @@ _SCALARS = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 class _Deriver:
     def __init__(self) -> None:
-        self.definitions: dict[str, dict[str, Any]] = {}
+        self.definitions: dict[str, JsonObject] = {}
 
     def name_of(self, cls: type) -> str:
         module = cls.__module__
@@ -66,7 +68,7 @@ class _Deriver:
             return module.split(".")[2] + "." + cls.__name__
         return module.rsplit(".", 1)[-1] + "." + cls.__name__
 
-    def shape(self, hint: Any) -> dict[str, Any]:
+    def shape(self, hint: Any) -> JsonObject:
         """The JSON-schema fragment for a type hint."""
         origin = typing.get_origin(hint)
         if origin in (typing.Union, types.UnionType):
@@ -93,15 +95,15 @@ class _Deriver:
                 return {"$ref": "#/definitions/" + self.define(hint)}
         return {}  # Any, timestamps, durations: any value
 
-    def define(self, cls: type, extra: dict[str, dict[str, Any]] | None = None,
+    def define(self, cls: type, extra: dict[str, JsonObject] | None = None,
                required: tuple[str, ...] | None = None, name: str | None = None) -> str:
         name = name or self.name_of(cls)
         if name in self.definitions:
             return name
-        rule: dict[str, Any] = {"type": "object", "additionalProperties": False}
+        rule: JsonObject = {"type": "object", "additionalProperties": False}
         self.definitions[name] = rule
         hints = typing.get_type_hints(cls)
-        props: dict[str, Any] = {}
+        props: JsonObject = {}
         needed: list[str] = []
         for f in dataclasses.fields(cls):
             props[f.name] = self.shape(hints[f.name])
@@ -121,7 +123,7 @@ def _is_variable(hint: Any) -> bool:
     return getattr(origin, "__name__", "") == "Variable"
 
 
-def derive() -> dict[str, Any]:
+def derive() -> JsonObject:
     """The shapes of every resource kind, from the installed packages."""
     from importlib.metadata import version
 
@@ -135,7 +137,7 @@ def derive() -> dict[str, Any]:
     lifecycle = deriver.shape(
         typing.get_type_hints(_ResourceType.all()[0].resource_type).get("lifecycle"))
     string = {"type": "string"}
-    bundle_fields: dict[str, dict[str, Any]] = {
+    bundle_fields: dict[str, JsonObject] = {
         "parent": string,
         "purge_on_delete": {"type": "boolean"},
         "replace_existing": {"type": "boolean"},
@@ -160,7 +162,7 @@ def derive() -> dict[str, Any]:
     }
 
 
-def render(shapes: dict[str, Any]) -> str:
+def render(shapes: JsonObject) -> str:
     return json.dumps(shapes, indent=1, sort_keys=False) + "\n"
 
 

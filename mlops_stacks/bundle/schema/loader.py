@@ -12,6 +12,8 @@ import json
 from importlib import resources
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 SCHEMA_FILE = "bundle_schema.json"
 SHAPES_FILE = "resource_shapes.json"
 
@@ -40,9 +42,9 @@ def resource_kinds() -> tuple[str, ...]:
     return tuple(json.loads(_text(SHAPES_FILE))["kinds"])
 
 
-def load_schema() -> dict[str, Any]:
+def load_schema() -> JsonObject:
     """The schema as a dict (a fresh copy callers may change)."""
-    schema: dict[str, Any] = json.loads(_text(SCHEMA_FILE))
+    schema: JsonObject = json.loads(_text(SCHEMA_FILE))
     shapes = json.loads(_text(SHAPES_FILE))
     definitions = schema["definitions"]
     definitions.update(shapes["definitions"])
@@ -53,7 +55,7 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
-def editor_schema() -> dict[str, Any]:
+def editor_schema() -> JsonObject:
     """The schema for editors: every non-string value may also be a ``${...}`` reference.
 
     Editors (yaml-language-server) see the files as written, before
@@ -66,7 +68,7 @@ def editor_schema() -> dict[str, Any]:
     return top
 
 
-def _allow_references_in_map(schemas: dict[str, Any]) -> dict[str, Any]:
+def _allow_references_in_map(schemas: JsonObject) -> JsonObject:
     """Apply ``_allow_references`` to each schema of a name -> schema mapping."""
     return {name: _allow_references(sub) for name, sub in schemas.items()}
 
@@ -90,7 +92,7 @@ def _allow_references(schema: Any) -> Any:
         return out
     reference = {"type": "string", "pattern": REFERENCE_PATTERN}
     description = out.pop("description", None)
-    wrapped: dict[str, Any] = {"anyOf": [out, reference]}
+    wrapped: JsonObject = {"anyOf": [out, reference]}
     if description:
         wrapped["description"] = description
     return wrapped

@@ -15,13 +15,12 @@ workspace that can run the look-up.
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.model import LOCAL_HOST
 from mlops_stacks.bundle.nodes import Node, from_plain
 from mlops_stacks.bundle.users import complete_user, os_user
 from mlops_stacks.diagnostics import Diagnostics, warning
+from mlops_stacks.jsontypes import JsonObject
 
 
 class PopulateCurrentUser:
@@ -33,7 +32,7 @@ class PopulateCurrentUser:
         if tree is None:
             return diags
         host = ctx.host()
-        user: dict[str, Any] | None
+        user: JsonObject | None
         if ctx.current_user_arg:
             user = complete_user(ctx.current_user_arg)
         elif host == LOCAL_HOST:

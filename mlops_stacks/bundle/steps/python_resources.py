@@ -29,6 +29,7 @@ from typing import Any
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import GENERATED, Node, to_plain
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, error, warning
+from mlops_stacks.jsontypes import JsonObject
 
 TIMEOUT_SECONDS = 300
 #: What Python says when the package (or the databricks namespace) is not installed.
@@ -61,7 +62,7 @@ def _node(value: Any, loc: Location) -> Node:
     return Node(value, loc)
 
 
-def _location(data: dict[str, Any] | None, root: Path) -> Location:
+def _location(data: JsonObject | None, root: Path) -> Location:
     if not data or not data.get("file"):
         return GENERATED
     file = Path(str(data["file"]))
@@ -177,7 +178,7 @@ class LoadPythonResources:
         return out
 
     @staticmethod
-    def _replace(tree: Node, resources: dict[str, Any], locations: dict[str, Location]) -> None:
+    def _replace(tree: Node, resources: JsonObject, locations: dict[str, Location]) -> None:
         """Take the mutated resources; an unchanged one keeps its node (and location)."""
         section = tree.get("resources")
         if section is None or not section.is_map:
@@ -194,7 +195,7 @@ class LoadPythonResources:
                 group.value[key] = _node(spec, loc)
 
     @staticmethod
-    def _merge(tree: Node, resources: dict[str, Any], locations: dict[str, Location],
+    def _merge(tree: Node, resources: JsonObject, locations: dict[str, Location],
                fallback: Location) -> None:
         section = tree.get("resources")
         if section is None or not section.is_map:

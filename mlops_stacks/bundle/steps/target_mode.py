@@ -20,11 +20,11 @@ were skipped, a warning, since only the deployer decides), and pipelines with
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.diagnostics import Diagnostics, error, info, warning
+from mlops_stacks.jsontypes import JsonObject
 
 DEV_MAX_CONCURRENT_RUNS = 4
 #: A service principal's user name is its application ID, a UUID.
@@ -90,7 +90,7 @@ def _run_as_set(tree: Node) -> bool:
                for _, job in (jobs.items() if jobs is not None else ()))
 
 
-def _service_principal(user: dict[str, Any] | None) -> bool:
+def _service_principal(user: JsonObject | None) -> bool:
     return user is not None and bool(_UUID.match(str(user.get("userName", ""))))
 
 

@@ -12,9 +12,9 @@ The organization and project come from ``az devops configure --defaults``.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from mlops_stacks.cicd.stores.base import SecretStore, StoreError, checked, run
+from mlops_stacks.jsontypes import JsonObject
 
 VALUE_ENV_PREFIX = "AZURE_DEVOPS_EXT_PIPELINE_VAR_"
 
@@ -29,7 +29,7 @@ class AzureDevOpsVariables(SecretStore):
                    "organization=https://dev.azure.com/<org> project=<project>`)"
         return None
 
-    def _group(self, scope: str | None) -> dict[str, Any] | None:
+    def _group(self, scope: str | None) -> JsonObject | None:
         result = checked(["az", "pipelines", "variable-group", "list",
                           "--group-name", self._name(scope), "-o", "json"])
         try:

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.spark import catalog
 
 
@@ -75,7 +76,7 @@ class FeatureLookup:
         self.feature_names, self.rename_outputs = feature_names, rename_outputs
         self.timestamp_lookup_key = timestamp_lookup_key
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"table_name": self.table_name, "lookup_key": self.lookup_key,
                 "feature_names": self.feature_names, "rename_outputs": self.rename_outputs,
                 "timestamp_lookup_key": self.timestamp_lookup_key}

@@ -21,7 +21,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+
+from mlops_stacks.jsontypes import JsonObject
 
 CALL = "__mlops_stacks_magic__"
 CELL_MAGICS = ("load_ext", "autoreload", "cd", "matplotlib")
@@ -49,7 +50,7 @@ def python_source(source: str) -> str:
     return "\n".join(out)
 
 
-def bind(env: dict[str, Any], path: Path) -> None:
+def bind(env: JsonObject, path: Path) -> None:
     """Give the notebook's globals the function the rewritten lines call."""
 
     def call(name: str, rest: str, line: int) -> None:
@@ -58,7 +59,7 @@ def bind(env: dict[str, Any], path: Path) -> None:
     env[CALL] = call
 
 
-def run_cell(body: str, env: dict[str, Any], where: str) -> None:
+def run_cell(body: str, env: JsonObject, where: str) -> None:
     """A ``# MAGIC`` cell of line magics (``%load_ext autoreload`` / ``%autoreload 2``)."""
     for line in body.splitlines():
         m = _LINE.match(line)
@@ -66,7 +67,7 @@ def run_cell(body: str, env: dict[str, Any], where: str) -> None:
             run_line(m["name"], m["rest"].strip(), env, where)
 
 
-def run_line(name: str, rest: str, env: dict[str, Any], where: str) -> None:
+def run_line(name: str, rest: str, env: JsonObject, where: str) -> None:
     if name == "cd":
         change_directory(_expand(rest, env), where)
     elif name == "pip":
@@ -97,7 +98,7 @@ def change_directory(target: str, where: str) -> None:
     print(cwd, flush=True)
 
 
-def _expand(text: str, env: dict[str, Any]) -> str:
+def _expand(text: str, env: JsonObject) -> str:
     def value(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2)
         return str(env[name]) if name in env else m.group(0)

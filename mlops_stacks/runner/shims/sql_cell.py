@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
+
 
 def statements(body: str) -> list[str]:
     """The statements of a cell: split at ``;`` outside quotes, ``--`` comments dropped."""
@@ -35,7 +37,7 @@ def statements(body: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def run(body: str, env: dict[str, Any]) -> Any:
+def run(body: str, env: JsonObject) -> Any:
     """Run the cell; its last DataFrame is shown and returned (``_sqldf`` on Databricks)."""
     from mlops_stacks.runner.shims.display import display
     from mlops_stacks.runner.spark.session import get_session

@@ -26,7 +26,8 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+
+from mlops_stacks.jsontypes import JsonMapping
 
 REMOTE_ENV = "MLOPS_STACKS_SPARK_REMOTE"
 CATALOG_ENV = "MLOPS_STACKS_CATALOG"
@@ -67,7 +68,7 @@ def install_command() -> str:
     return f'{shlex.quote(sys.executable)} -m pip install "{EXTRA}"'
 
 
-def remote_setting(config: Mapping[str, Any]) -> str:
+def remote_setting(config: JsonMapping) -> str:
     """The target's ``spark_remote`` variable (a resolved bundle config), or ``""``."""
     variable = ((config.get("variables") or {}).get(REMOTE_VARIABLE)) or {}
     if not isinstance(variable, Mapping):

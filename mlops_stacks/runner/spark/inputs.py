@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.spark import catalog, installed
 
 _INPUT = re.compile(r"input_table", re.IGNORECASE)
@@ -27,7 +27,7 @@ def catalog_dir(files_root: Path) -> Path:
     return Path(files_root).parent / "catalog"
 
 
-def input_tables(job: dict[str, Any], tasks: Iterable[str],
+def input_tables(job: JsonObject, tasks: Iterable[str],
                  parameters: dict[str, str]) -> list[tuple[str, str, str]]:
     """``(task key, parameter, table)`` for each input-table parameter of ``tasks``."""
     wanted = set(tasks)
@@ -45,7 +45,7 @@ def input_tables(job: dict[str, Any], tasks: Iterable[str],
     return out
 
 
-def check_input_tables(job: dict[str, Any], *, job_key: str, tasks: Iterable[str],
+def check_input_tables(job: JsonObject, *, job_key: str, tasks: Iterable[str],
                        parameters: dict[str, str], files_root: Path | None) -> None:
     """``RunError`` naming each input table that the catalog folder does not hold."""
     if files_root is None or not installed():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_stacks.errors import MissingDependencyError, MlopsStacksError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.spark import EXTRA, install_command, installed
 
 
@@ -25,7 +26,7 @@ class QueryResult:
     rows: list[list[Any]] = field(default_factory=list)
     truncated: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"columns": self.columns, "rows": self.rows, "truncated": self.truncated}
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner.spark import installed, remote_endpoint
 
 _USES_SPARK = re.compile(r"\bspark\b")
@@ -27,7 +28,7 @@ _session: Any = None
 _server: Any = None
 
 
-def provide(env: dict[str, Any], source: Path) -> None:
+def provide(env: JsonObject, source: Path) -> None:
     """Put ``spark`` in a task's globals when its file mentions it and the engine is
     installed (the pre-run check has named the extra otherwise)."""
     if "spark" in env or not installed():

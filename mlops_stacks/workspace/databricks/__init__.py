@@ -23,7 +23,9 @@ The SDK is imported only when a connection is made, so ``--help`` stays fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mlops_stacks.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -39,7 +41,7 @@ def open_databricks_workspace(bundle: Bundle, *, profile: str | None = None) -> 
     return DatabricksWorkspace.for_bundle(bundle, profile=profile)
 
 
-def current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
+def current_user(host: str, profile: str | None = None) -> JsonObject | None:
     """The identity the credentials for ``host`` belong to (``None`` for ``local``)."""
     from mlops_stacks.workspace.databricks.auth import current_user as _current_user
 

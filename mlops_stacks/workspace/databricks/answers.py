@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops_stacks.errors import CONVERGES, WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, printable, redact
 
 #: Characters no workspace ID contains, that would change a URL or path it goes into.
@@ -128,10 +129,10 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-class Answer(dict[str, Any]):
+class Answer(JsonObject):
     """A JSON object from the workspace whose fields are checked when read."""
 
-    def __init__(self, data: Mapping[str, Any], raw: RawAnswer, ctx: Context | None = None,
+    def __init__(self, data: JsonMapping, raw: RawAnswer, ctx: Context | None = None,
                  where: str = "") -> None:  # fmt: skip
         super().__init__(data)
         self._raw = raw

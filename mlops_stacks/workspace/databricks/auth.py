@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from mlops_stacks.errors import AuthError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.workspace.databricks.answers import Answer, parse
 from mlops_stacks.workspace.databricks.errors import (
     AuthFailure,
@@ -131,8 +132,8 @@ class Connection:
         path: str,
         *,
         what: str,
-        body: dict[str, Any] | None = None,
-        query: dict[str, Any] | None = None,
+        body: JsonObject | None = None,
+        query: JsonObject | None = None,
         idempotent: bool = True,
         reconcile: Callable[[], Answer | None] | None = None,
     ) -> Answer:
@@ -181,7 +182,7 @@ def _bounded_credentials(cfg: Config, settings: CommandSettings, timeout: float)
 
     import requests
 
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
 
     def fetch() -> None:
         try:
@@ -399,7 +400,7 @@ def _no_credentials_hint(host: str, profile: str | None, message: str = "") -> s
     )
 
 
-def me(conn: Connection) -> dict[str, Any]:
+def me(conn: Connection) -> JsonObject:
     """The authenticated identity (SCIM Me), shaped for ``${workspace.current_user.*}``."""
     data = conn.call("GET", "/api/2.0/preview/scim/v2/Me", what="look up the current user")
     user_name = data.text("userName")
@@ -414,7 +415,7 @@ def me(conn: Connection) -> dict[str, Any]:
             "the user name is not one a workspace gives (path separators, '..' or control "
             "characters); it would become part of the deploy path"
         )
-    result: dict[str, Any] = {k: v for k, v in data.items() if k not in ("schemas",)}
+    result: JsonObject = {k: v for k, v in data.items() if k not in ("schemas",)}
     result["userName"] = user_name
     from mlops_stacks.bundle.users import short_name
 
@@ -436,7 +437,7 @@ def _usable_user_name(name: str) -> bool:
     )
 
 
-def current_user(host: str, profile: str | None = None) -> dict[str, Any] | None:
+def current_user(host: str, profile: str | None = None) -> JsonObject | None:
     """The identity behind the credentials for ``host``; ``None`` for ``local``.
 
     Shaped for ``${workspace.current_user.*}``: ``userName``, ``short_name``,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import RunError, WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.auth import (
     ENV_POLL_INTERVAL,
     Connection,
@@ -71,7 +72,7 @@ class DatabricksWorkspace:
         self.target = target
         self.on_warning = on_warning
         self.warnings: list[str] = []
-        self._user: dict[str, Any] | None = None
+        self._user: JsonObject | None = None
         root = _usable(root_path)
         if root is None:
             user = self.current_user()["userName"]
@@ -106,7 +107,7 @@ class DatabricksWorkspace:
         if self.on_warning is not None:
             self.on_warning(message)
 
-    def current_user(self) -> dict[str, Any]:
+    def current_user(self) -> JsonObject:
         if self._user is None:
             self._user = me(self.conn)
         return self._user
@@ -180,7 +181,7 @@ class DatabricksWorkspace:
         return self.lock.read()
 
     # -- resources ------------------------------------------------------------------
-    def create_resource(self, kind: str, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create_resource(self, kind: str, key: str, config: JsonMapping) -> ResourceRef:
         return self._kind(kind).create(key, config)
 
     def update_resource(
@@ -188,15 +189,15 @@ class DatabricksWorkspace:
         kind: str,
         key: str,
         resource_id: str,
-        config: Mapping[str, Any],
-        previous: Mapping[str, Any] | None = None,
+        config: JsonMapping,
+        previous: JsonMapping | None = None,
     ) -> ResourceRef:
         return self._kind(kind).update(key, resource_id, config, previous)
 
     def delete_resource(self, kind: str, key: str, resource_id: str) -> None:
         self._kind(kind).delete(key, resource_id)
 
-    def get_resource(self, kind: str, key: str, resource_id: str) -> dict[str, Any] | None:
+    def get_resource(self, kind: str, key: str, resource_id: str) -> JsonObject | None:
         return self._kind(kind).get(key, resource_id)
 
     def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
@@ -213,7 +214,7 @@ class DatabricksWorkspace:
         *,
         full_refresh: bool = False,
         on_state: Callable[[str], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """Run an update of the deployed pipeline ``key`` and wait for it to finish."""
         from mlops_stacks.workspace.databricks.compute_kinds import Pipelines
 

@@ -17,18 +17,17 @@ Request bodies keep the fields of databricks-sdk's ``SchemaInfo``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.resources import Kind, _same, sdk_fields, update_grants
 from mlops_stacks.workspace.protocol import ResourceRef
 
 UC = "/api/2.1/unity-catalog"
 
 
-def _names(kind: str, key: str, config: Mapping[str, Any], parts: tuple[str, ...]) -> str:
+def _names(kind: str, key: str, config: JsonMapping, parts: tuple[str, ...]) -> str:
     values = [config.get(p) for p in parts]
     if not all(isinstance(v, str) and v for v in values):
         raise WorkspaceError(
@@ -56,10 +55,10 @@ class _Securable(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/explore/data/{rid.replace('.', '/')}"
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(self, config: JsonMapping) -> JsonObject:
         raise NotImplementedError
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         full = _names(self.kind, key, config, self.parts)
         body = {k: v for k, v in self._body(config).items() if k in self.create_fields}
         if self._post_create(key, full, f"{UC}/{self.collection}", body) is None:
@@ -70,12 +69,12 @@ class _Securable(Kind):
                       what=f"{self.label} '{key}'")  # fmt: skip
         return self.ref(key, full, full)
 
-    def _patch(self, key: str, rid: str, patch: Mapping[str, Any]) -> None:
+    def _patch(self, key: str, rid: str, patch: JsonMapping) -> None:
         self.conn.call("PATCH", self._path(rid), body=dict(patch),
                        what=f"update {self.label} '{key}' ({rid})")  # fmt: skip
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         full = _names(self.kind, key, config, self.parts)
         prev = dict(previous or {})
@@ -105,13 +104,13 @@ class Schemas(_Securable):
     patch_fields = ("comment", "properties")
     replace_fields = ("catalog_name", "storage_root")
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         # As the Databricks CLI does: a schema holds what the bundle does not own (the
         # metric tables a quality monitor writes, tables jobs create), and destroying the
         # bundle removes the schema with them.
         return "DELETE", self._path(rid), {"query": {"force": "true"}}
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(self, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.catalog import SchemaInfo
 
         return sdk_fields(SchemaInfo, self.body(config))
@@ -129,7 +128,7 @@ class Volumes(_Securable):
     patch_fields = ("comment",)
     replace_fields = ("catalog_name", "schema_name", "volume_type", "storage_location")
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(self, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.catalog import VolumeInfo
 
         body = sdk_fields(VolumeInfo, self.body(config))
@@ -152,12 +151,12 @@ class QualityMonitors(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/explore/data/{rid.replace('.', '/')}?o=quality"
 
-    def _body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(self, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.catalog import MonitorInfo
 
         return sdk_fields(MonitorInfo, self.body(config))
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         table = str(config.get("table_name") or "")
         if len(table.split(".")) != 3:
             raise WorkspaceError(
@@ -169,13 +168,13 @@ class QualityMonitors(Kind):
             self._put(key, table, body)
         return self.ref(key, table, table)
 
-    def _put(self, key: str, table: str, body: Mapping[str, Any]) -> None:
+    def _put(self, key: str, table: str, body: JsonMapping) -> None:
         update = {k: v for k, v in body.items() if k != "assets_dir"}
         self.conn.call("PUT", self._path(table), body=update,
                        what=f"update quality monitor '{key}' ({table})")  # fmt: skip
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         prev = dict(previous or {})
         if previous and any(config.get(f) != prev.get(f) for f in self.replace_fields):

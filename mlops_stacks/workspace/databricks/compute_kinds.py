@@ -15,10 +15,10 @@ optionally a full refresh).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from mlops_stacks.errors import RunError, WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.errors import ConflictError
 from mlops_stacks.workspace.databricks.resources import (
     Kind,
@@ -42,7 +42,7 @@ class Pipelines(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/pipelines/{rid}"
 
-    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.pipelines import PipelineSpec
 
         body = sdk_fields(PipelineSpec, super().body(config))
@@ -60,7 +60,7 @@ class Pipelines(Kind):
         ids = [str(p["pipeline_id"]) for p in found.get("statuses") or [] if p.get("name") == name]
         return ids[0] if len(ids) == 1 else None
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or key)
         try:
@@ -79,7 +79,7 @@ class Pipelines(Kind):
         self.apply_permissions(key, rid, config, None, created=not adopted)
         return self.ref(key, rid, name)
 
-    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _edit(self, key: str, rid: str, body: JsonMapping) -> None:
         self.conn.call("PUT", self._path(rid), body={**body, "pipeline_id": rid},
                        what=f"update pipeline '{key}' ({rid})")  # fmt: skip
 
@@ -91,7 +91,7 @@ class Pipelines(Kind):
         full_refresh: bool = False,
         poll_interval: float = 5.0,
         on_state: Callable[[str], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """Start an update of the pipeline and wait for it; ``RunError`` when it fails."""
         started = self.conn.call(
             "POST", f"{self._path(rid)}/updates", body={"full_refresh": full_refresh},
@@ -131,21 +131,21 @@ class Clusters(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/compute/clusters/{rid}"
 
-    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.compute import ClusterSpec
 
         return sdk_fields(ClusterSpec, super().body(config))
 
-    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+    def _get_request(self, rid: str) -> tuple[str, JsonObject | None]:
         return f"{CLUSTERS_API}/get", {"cluster_id": rid}
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         return "POST", f"{CLUSTERS_API}/permanent-delete", {"body": {"cluster_id": rid}}
 
-    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _found(self, data: JsonObject) -> JsonObject | None:
         return None if data.get("state") == "DELETED" else data
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+    def get(self, key: str, rid: str) -> JsonObject | None:
         try:
             return super().get(key, rid)
         except WorkspaceError as err:
@@ -160,7 +160,7 @@ class Clusters(Kind):
             if not missing_by_400(err):
                 raise
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self.body(config)
         res = self.conn.call("POST", f"{CLUSTERS_API}/create", body=body, idempotent=False,
                              what=f"create cluster '{key}'")  # fmt: skip
@@ -168,7 +168,7 @@ class Clusters(Kind):
         self.apply_permissions(key, rid, config, None, created=True)
         return self.ref(key, rid, body.get("cluster_name"))
 
-    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _edit(self, key: str, rid: str, body: JsonMapping) -> None:
         self.conn.call("POST", f"{CLUSTERS_API}/edit", body={**body, "cluster_id": rid},
                        what=f"update cluster '{key}' ({rid})")  # fmt: skip
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
 from mlops_stacks.workspace.protocol import FileInfo
@@ -65,7 +66,7 @@ class FileSync:
         self.conn = conn
         self.file_path = file_path.rstrip("/")
         self.state_path = state_path.rstrip("/")
-        self._manifest: dict[str, dict[str, Any]] | None = None
+        self._manifest: dict[str, JsonObject] | None = None
         self._dirty = False
         self._made_dirs: set[str] = set()
 
@@ -74,7 +75,7 @@ class FileSync:
         return f"{self.state_path}/{MANIFEST_NAME}"
 
     # -- manifest ---------------------------------------------------------------
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def _load(self) -> dict[str, JsonObject]:
         if self._manifest is None:
             self._manifest = {}
             try:
@@ -129,7 +130,7 @@ class FileSync:
         # the caller tells its own file from another's (the lock carries a token).
         self.import_object(body, what=f"write {path}")
 
-    def import_object(self, body: dict[str, Any], *, what: str) -> None:
+    def import_object(self, body: JsonObject, *, what: str) -> None:
         """Import one object; its parent folder is created only when the import says it is missing.
 
         Trying first keeps a redeploy into existing folders free of extra writes.
@@ -206,7 +207,7 @@ class FileSync:
         if previous and previous.get("remote") and previous["remote"] != target:
             # It switched between notebook and file: the old object has another name.
             self.delete_path(str(previous["remote"]))
-        body: dict[str, Any] = {
+        body: JsonObject = {
             "path": target,
             "overwrite": True,
             "content": base64.b64encode(content).decode("ascii"),

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import CONVERGES, WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.throttle import RateLimiter
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def send(
     deadline: Deadline,
     timeout: float,
     max_bytes: int,
-    query: Mapping[str, Any] | None = None,
+    query: JsonMapping | None = None,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
 ) -> RawAnswer:
@@ -338,7 +339,7 @@ def send(
         resp.close()
 
 
-def _query(query: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _query(query: JsonMapping | None) -> JsonObject | None:
     """Booleans as the API spells them (``true``/``false``)."""
     if query is None:
         return None

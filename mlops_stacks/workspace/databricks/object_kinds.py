@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
 from mlops_stacks.workspace.databricks.resources import Kind, _same
 from mlops_stacks.workspace.protocol import ResourceRef
@@ -28,7 +29,7 @@ SECRETS_API = "/api/2.0/secrets"
 LAKEVIEW_API = "/api/2.0/lakeview/dashboards"
 
 
-def _principal(entry: Mapping[str, Any]) -> str | None:
+def _principal(entry: JsonMapping) -> str | None:
     for k in ("user_name", "group_name", "service_principal_name"):
         if entry.get(k):
             return str(entry[k])
@@ -49,12 +50,12 @@ class SecretScopes(Kind):
     kind = "secret_scopes"
     label = "secret scope"
 
-    def _name(self, key: str, config: Mapping[str, Any]) -> str:
+    def _name(self, key: str, config: JsonMapping) -> str:
         return str(config.get("name") or key)
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         name = self._name(key, config)
-        body: dict[str, Any] = {"scope": name}
+        body: JsonObject = {"scope": name}
         backend = config.get("backend_type")
         if backend:
             body["scope_backend_type"] = backend
@@ -88,23 +89,23 @@ class SecretScopes(Kind):
             except NotFoundError:
                 pass
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+    def get(self, key: str, rid: str) -> JsonObject | None:
         data = self.conn.call("GET", f"{SECRETS_API}/scopes/list",
                               what="list secret scopes")  # fmt: skip
         for scope in data.get("scopes") or []:
             if scope.get("name") == rid:
-                found: dict[str, Any] = scope
+                found: JsonObject = scope
                 return found
         return None
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         return "POST", f"{SECRETS_API}/scopes/delete", {"body": {"scope": rid}}
 
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host} (secret scope {rid})"
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         name = self._name(key, config)
         prev = dict(previous or {})
@@ -132,10 +133,10 @@ class Dashboards(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/dashboardsv3/{rid}/published"
 
-    def _found(self, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _found(self, data: JsonObject) -> JsonObject | None:
         return None if data.get("lifecycle_state") == "TRASHED" else data
 
-    def _body(self, key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(self, key: str, config: JsonMapping) -> JsonObject:
         from databricks.sdk.service.dashboards import Dashboard
 
         body = {
@@ -153,14 +154,14 @@ class Dashboards(Kind):
             )
         return body
 
-    def _publish(self, key: str, rid: str, config: Mapping[str, Any]) -> None:
-        body: dict[str, Any] = {"embed_credentials": bool(config.get("embed_credentials", True))}
+    def _publish(self, key: str, rid: str, config: JsonMapping) -> None:
+        body: JsonObject = {"embed_credentials": bool(config.get("embed_credentials", True))}
         if config.get("warehouse_id"):
             body["warehouse_id"] = config["warehouse_id"]
         self.conn.call("POST", f"{self._path(rid)}/published", body=body,
                        what=f"publish dashboard '{key}'")  # fmt: skip
 
-    def _existing(self, body: Mapping[str, Any]) -> str | None:
+    def _existing(self, body: JsonMapping) -> str | None:
         path = f"{body['parent_path'].rstrip('/')}/{body['display_name']}.lvdash.json"
         try:
             status = self.conn.call("GET", "/api/2.0/workspace/get-status", query={"path": path},
@@ -169,7 +170,7 @@ class Dashboards(Kind):
             return None
         return str(status.get("resource_id") or "") or None
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self._body(key, config)
         self.mkdirs_parent(f"{body['parent_path'].rstrip('/')}/x")
         try:
@@ -187,13 +188,13 @@ class Dashboards(Kind):
         self.apply_permissions(key, rid, config, None, created=created)
         return self.ref(key, rid, body["display_name"])
 
-    def _patch(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _patch(self, key: str, rid: str, body: JsonMapping) -> None:
         patch = {k: v for k, v in body.items() if k != "parent_path"}
         self.conn.call("PATCH", self._path(rid), body=patch,
                        what=f"update dashboard '{key}' ({rid})")  # fmt: skip
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         body = self._body(key, config)
         prev = dict(previous or {})

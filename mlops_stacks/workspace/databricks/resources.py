@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
+from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
@@ -44,9 +45,9 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def sdk_fields(cls: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+def sdk_fields(cls: Any, config: JsonMapping) -> JsonObject:
     """``config`` reduced to the fields of a databricks-sdk service dataclass (``cls``)."""
-    fields: dict[str, Any] = cls.from_dict(dict(config)).as_dict()
+    fields: JsonObject = cls.from_dict(dict(config)).as_dict()
     return fields
 
 
@@ -70,7 +71,7 @@ def update_grants(
         add = sorted(new.get(principal, set()) - old.get(principal, set()))
         remove = sorted(old.get(principal, set()) - new.get(principal, set()))
         if add or remove:
-            change: dict[str, Any] = {"principal": principal}
+            change: JsonObject = {"principal": principal}
             if add:
                 change["add"] = add
             if remove:
@@ -83,7 +84,7 @@ def update_grants(
         )  # fmt: skip
 
 
-def acl(permissions: Any) -> list[dict[str, Any]]:
+def acl(permissions: Any) -> list[JsonObject]:
     """Bundle ``permissions`` (``level`` + one principal) as an API access control list."""
     out = []
     for entry in permissions or []:
@@ -119,15 +120,15 @@ class Kind:
 
     # Subclasses implement ``create``, and ``_edit`` (or their own ``update``);
     # ``delete`` and ``get`` work from ``_path`` or the request methods below.
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         raise NotImplementedError
 
-    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _edit(self, key: str, rid: str, body: JsonMapping) -> None:
         """Send ``body`` as the new settings of ``rid``."""
         raise NotImplementedError
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         """Edit when the body changed (else only check it exists); recreate when it is gone."""
         body = self.body(config)
@@ -144,7 +145,7 @@ class Kind:
         except NotFoundError:
             pass
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+    def get(self, key: str, rid: str) -> JsonObject | None:
         path, query = self._get_request(rid)
         try:
             data = self.conn.call(
@@ -159,21 +160,21 @@ class Kind:
     def _path(self, rid: str) -> str:
         raise NotImplementedError
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         """(method, path, ``body``/``query`` arguments) of the call that deletes ``rid``."""
         return "DELETE", self._path(rid), {}
 
-    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+    def _get_request(self, rid: str) -> tuple[str, JsonObject | None]:
         """(path, query) of the call that reads ``rid``."""
         return self._path(rid), None
 
-    def _found(self, data: Answer) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> JsonObject | None:
         """The resource in the answer of the read call (None when it no longer counts)."""
         return data
 
     # Shared helpers.
     def _post_create(
-        self, key: str, name: str, path: str, body: dict[str, Any]
+        self, key: str, name: str, path: str, body: JsonObject
     ) -> Answer | None:
         """Create the resource; None when it exists already.
 
@@ -205,7 +206,7 @@ class Kind:
             raise
         return True
 
-    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: JsonMapping) -> JsonObject:
         return {k: v for k, v in config.items() if k not in self.bundle_only_fields}
 
     def url(self, rid: str, name: str | None = None) -> str:
@@ -223,8 +224,8 @@ class Kind:
         self,
         key: str,
         rid: str,
-        config: Mapping[str, Any],
-        previous: Mapping[str, Any] | None,
+        config: JsonMapping,
+        previous: JsonMapping | None,
         *,
         created: bool,
     ) -> None:
@@ -251,7 +252,7 @@ class Kind:
                 what=f"create folder {parent}",
             )  # fmt: skip
 
-    def recreate(self, key: str, rid: str, config: Mapping[str, Any]) -> ResourceRef:
+    def recreate(self, key: str, rid: str, config: JsonMapping) -> ResourceRef:
         self.warn(
             f"{self.label.capitalize()} '{key}' ({rid}) is recorded in the deployment state but "
             f"no longer exists on {self.conn.host}; creating it again."
@@ -281,7 +282,7 @@ class Jobs(Kind):
             if not missing_by_400(err):
                 raise
 
-    def get(self, key: str, rid: str) -> dict[str, Any] | None:
+    def get(self, key: str, rid: str) -> JsonObject | None:
         try:
             return super().get(key, rid)
         except WorkspaceError as err:
@@ -289,7 +290,7 @@ class Jobs(Kind):
                 return None
             raise
 
-    def body(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def body(self, config: JsonMapping) -> JsonObject:
         body = super().body(config)
         metadata = self.context.get("metadata_path")
         if metadata:
@@ -300,7 +301,7 @@ class Jobs(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/jobs/{rid}"
 
-    def _same_jobs(self, body: Mapping[str, Any]) -> list[Answer]:
+    def _same_jobs(self, body: JsonMapping) -> list[Answer]:
         """The jobs named like ``body`` (and deployed by the same target, when it says)."""
         name = body.get("name")
         if not name:
@@ -317,7 +318,7 @@ class Jobs(Kind):
             )
         ]  # fmt: skip
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self.body(config)
         before = self._same_jobs(body)
         deployed = bool((body.get("deployment") or {}).get("metadata_file_path"))
@@ -343,7 +344,7 @@ class Jobs(Kind):
         self.apply_permissions(key, rid, config, None, created=not adoptable)
         return self.ref(key, rid, body.get("name"))
 
-    def _edit(self, key: str, rid: str, body: Mapping[str, Any]) -> None:
+    def _edit(self, key: str, rid: str, body: JsonMapping) -> None:
         self.conn.call(
             "POST",
             f"{JOBS_API}/reset",
@@ -352,10 +353,10 @@ class Jobs(Kind):
         )
 
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         return "POST", f"{JOBS_API}/delete", {"body": {"job_id": int(rid)}}
 
-    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+    def _get_request(self, rid: str) -> tuple[str, JsonObject | None]:
         return f"{JOBS_API}/get", {"job_id": rid}
 
 
@@ -367,7 +368,7 @@ class Experiments(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/ml/experiments/{rid}"
 
-    def _name(self, key: str, config: Mapping[str, Any]) -> str:
+    def _name(self, key: str, config: JsonMapping) -> str:
         name = config.get("name")
         if not isinstance(name, str) or not name:
             raise WorkspaceError(
@@ -377,7 +378,7 @@ class Experiments(Kind):
             )
         return name
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         name = self._name(key, config)
         body = {
             k: v for k, v in self.body(config).items() if k in ("name", "artifact_location", "tags")
@@ -402,7 +403,7 @@ class Experiments(Kind):
         return self.ref(key, rid, name)
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         name = self._name(key, config)
         current = self.get(key, rid)
@@ -418,13 +419,13 @@ class Experiments(Kind):
         self.apply_permissions(key, rid, config, previous, created=False)
         return self.ref(key, rid, name)
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         return "POST", "/api/2.0/mlflow/experiments/delete", {"body": {"experiment_id": rid}}
 
-    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+    def _get_request(self, rid: str) -> tuple[str, JsonObject | None]:
         return "/api/2.0/mlflow/experiments/get", {"experiment_id": rid}
 
-    def _found(self, data: Answer) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> JsonObject | None:
         exp = data.obj("experiment")
         if not exp or exp.text("lifecycle_stage") == "deleted":
             return None
@@ -438,7 +439,7 @@ class RegisteredModels(Kind):
     label = "registered model"
     bundle_only_fields = ("permissions", "grants")
 
-    def _full_name(self, key: str, config: Mapping[str, Any]) -> str:
+    def _full_name(self, key: str, config: JsonMapping) -> str:
         parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
         if not all(isinstance(p, str) and p for p in parts):
             raise WorkspaceError(
@@ -458,7 +459,7 @@ class RegisteredModels(Kind):
         update_grants(self.conn, "function", full_name, wanted, before,
                       what=f"registered model '{key}'")  # fmt: skip
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         full = self._full_name(key, config)
         body = {
             k: v
@@ -475,13 +476,13 @@ class RegisteredModels(Kind):
         return self.ref(key, full, full)
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         full = self._full_name(key, config)
         prev = previous or {}
         if self.get(key, rid) is None:
             return self.recreate(key, rid, config)
-        patch: dict[str, Any] = {}
+        patch: JsonObject = {}
         if config.get("comment") != prev.get("comment") or previous is None:
             patch["comment"] = config.get("comment") or ""
         if full != rid:
@@ -518,7 +519,7 @@ class WorkspaceModels(Kind):
         )  # fmt: skip
         return data.obj("registered_model_databricks").id("id")
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         name = str(config.get("name") or "")
         if not name:
             raise WorkspaceError(
@@ -532,7 +533,7 @@ class WorkspaceModels(Kind):
         self.apply_permissions(key, name, config, None, created=created)
         return self.ref(key, name, name)
 
-    def _patch(self, key: str, name: str, config: Mapping[str, Any]) -> None:
+    def _patch(self, key: str, name: str, config: JsonMapping) -> None:
         self.conn.call(
             "PATCH", "/api/2.0/mlflow/registered-models/update",
             body={"name": name, "description": config.get("description") or ""},
@@ -540,7 +541,7 @@ class WorkspaceModels(Kind):
         )  # fmt: skip
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         name = str(config.get("name") or rid)
         if name != rid:
@@ -557,13 +558,13 @@ class WorkspaceModels(Kind):
         self.apply_permissions(key, name, config, previous, created=False)
         return self.ref(key, name, name)
 
-    def _delete_request(self, rid: str) -> tuple[str, str, dict[str, Any]]:
+    def _delete_request(self, rid: str) -> tuple[str, str, JsonObject]:
         return "DELETE", "/api/2.0/mlflow/registered-models/delete", {"query": {"name": rid}}
 
-    def _get_request(self, rid: str) -> tuple[str, dict[str, Any] | None]:
+    def _get_request(self, rid: str) -> tuple[str, JsonObject | None]:
         return "/api/2.0/mlflow/registered-models/get", {"name": rid}
 
-    def _found(self, data: Answer) -> dict[str, Any] | None:
+    def _found(self, data: Answer) -> JsonObject | None:
         return data.obj("registered_model") or None
 
 
@@ -583,7 +584,7 @@ class ServingEndpoints(Kind):
             "id"
         )
 
-    def _check_versions(self, config: Mapping[str, Any]) -> None:
+    def _check_versions(self, config: JsonMapping) -> None:
         """``Deferred`` while a served model version is not registered (it may come from a
         training job of this very bundle)."""
         from mlops_stacks.workspace.local_kinds import served_versions
@@ -604,7 +605,7 @@ class ServingEndpoints(Kind):
                     "yet; run the training job, then deploy again to create the endpoint."
                 ) from None
 
-    def create(self, key: str, config: Mapping[str, Any]) -> ResourceRef:
+    def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or "")
         self._check_versions(config)
@@ -614,14 +615,14 @@ class ServingEndpoints(Kind):
         self.apply_permissions(key, name, config, None, created=created)
         return self.ref(key, name, name)
 
-    def _put_config(self, key: str, name: str, body: Mapping[str, Any]) -> None:
+    def _put_config(self, key: str, name: str, body: JsonMapping) -> None:
         self.conn.call(
             "PUT", f"{self._path(name)}/config", body=dict(body.get("config") or {}),
             what=f"update serving endpoint '{key}' ({name})",
         )  # fmt: skip
 
     def update(
-        self, key: str, rid: str, config: Mapping[str, Any], previous: Mapping[str, Any] | None
+        self, key: str, rid: str, config: JsonMapping, previous: JsonMapping | None
     ) -> ResourceRef:
         body = self.body(config)
         name = str(body.get("name") or rid)

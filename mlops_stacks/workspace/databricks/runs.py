@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_stacks.errors import RunError
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.runner import events
 from mlops_stacks.runner.record import (
     CANCELED,
@@ -137,7 +138,7 @@ class Runs:
     ) -> str:
         # The token makes the start safe to repeat after a lost answer: the workspace
         # answers a repeat with the run it already started.
-        body: dict[str, Any] = {"job_id": int(job_id), "idempotency_token": secrets.token_hex(16)}
+        body: JsonObject = {"job_id": int(job_id), "idempotency_token": secrets.token_hex(16)}
         if params:
             body["job_parameters"] = {str(k): str(v) for k, v in params.items()}
         if only:
