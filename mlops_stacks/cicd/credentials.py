@@ -4,7 +4,7 @@ Databricks unified authentication reads a few variables; the generated pipelines
 map one set per cloud (``DATABRICKS_TOKEN`` on AWS/GCP, ``ARM_*`` on Azure). For
 each, ``CREDENTIALS`` says what kind of credential it is, whether it is secret,
 and how ``cicd setup`` gets its value: from the principal (its application ID),
-by creating it (a token on behalf of the principal), from an option
+by creating it (a token on behalf of the principal, an OAuth secret), from an option
 (``--azure-tenant-id``), or only by hand (an Entra client secret).
 """
 
@@ -18,7 +18,7 @@ class Kind:
     label: str
     """For the table: ``token``, ``Entra application``."""
     source: str
-    """``application_id`` | ``token`` | ``tenant_id`` | ``by_hand``."""
+    """``application_id`` | ``token`` | ``oauth_secret`` | ``tenant_id`` | ``by_hand``."""
     how: str
     """For people: where the value comes from when they set it by hand."""
 
@@ -31,7 +31,7 @@ CREDENTIALS: dict[str, Kind] = {
     ),
     "DATABRICKS_CLIENT_ID": Kind("OAuth M2M", "application_id", "the principal's application ID"),
     "DATABRICKS_CLIENT_SECRET": Kind(
-        "OAuth M2M", "by_hand",
+        "OAuth M2M", "oauth_secret",
         "an OAuth secret of the principal (Settings > Identity and access > Service "
         "principals > <principal> > Secrets > Generate secret)",
     ),

@@ -4,8 +4,11 @@
   display name (display names are not unique on Databricks: two matches is an error
   naming both IDs, never a guess);
 - ``create_token``: a personal access token on behalf of the principal
-  (``/api/2.0/token-management/on-behalf-of/tokens``; AWS and GCP workspaces). Its
-  value is returned once and goes straight to the CI platform's secret store.
+  (``/api/2.0/token-management/on-behalf-of/tokens``; AWS and GCP workspaces);
+- ``create_oauth_secret``: an OAuth secret of the principal, through the workspace
+  (``/api/2.0/accounts/servicePrincipals/{id}/credentials/secrets``).
+
+A value is returned once and goes straight to the CI platform's secret store.
 """
 
 from __future__ import annotations
@@ -77,6 +80,19 @@ def create(conn: Connection, display_name: str, application_id: str | None = Non
                      answer.text("applicationId"))  # fmt: skip
 
 
+def create_oauth_secret(conn: Connection, principal: Principal) -> str:
+    """An OAuth secret of ``principal`` for OAuth M2M sign-in (with its application ID as the
+    client ID), made through the workspace (``.../credentials/secrets``, any cloud)."""
+    path = f"/api/2.0/accounts/servicePrincipals/{principal.id}/credentials/secrets"
+    answer = conn.call("POST", path, what=f"create an OAuth secret for {principal.display_name}",
+                       body={"lifetime": f"{TOKEN_LIFETIME}s"}, idempotent=False)  # fmt: skip
+    value = answer.text("secret")
+    if not value:
+        raise answer.unexpected("no secret in the answer")
+    conn.ctx = dataclasses.replace(conn.ctx, secrets=(*conn.ctx.secrets, value))
+    return value
+
+
 def create_token(conn: Connection, principal: Principal, comment: str) -> str:
     """A token of ``principal`` (never printed; the caller hands it to a secret store)."""
     answer = conn.call("POST", OBO_TOKENS, what=f"create a token for {principal.display_name}",
@@ -91,4 +107,4 @@ def create_token(conn: Connection, principal: Principal, comment: str) -> str:
     return value
 
 
-__all__ = ["Principal", "create", "create_token", "find"]
+__all__ = ["Principal", "create", "create_oauth_secret", "create_token", "find"]

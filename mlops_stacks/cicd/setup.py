@@ -186,7 +186,7 @@ def _secrets(repo: Repository, deployer: Deployer, report: DeployerReport, store
         where = store.where(secret.scope)
         entry = SecretReport(secret.name, secret.env_var, kind.label, where, "by hand")
         report.secrets.append(entry)
-        value_known = kind.source in ("application_id", "token") or (
+        value_known = kind.source in ("application_id", "token", "oauth_secret") or (
             kind.source == "tenant_id" and bool(options.tenant_id))
         if repo.cloud == "azure" and kind.source == "token":
             value_known = False  # tokens on behalf of a principal: AWS and GCP only
@@ -224,6 +224,8 @@ def _value(source: str, conn: Connection, principal: principals.Principal, optio
         return principal.application_id
     if source == "tenant_id" and options.tenant_id:
         return options.tenant_id
+    if source == "oauth_secret":
+        return principals.create_oauth_secret(conn, principal)
     comment = f"CI deploys of {repo.name} (mlops-stacks cicd setup)"
     return principals.create_token(conn, principal, comment)
 

@@ -134,3 +134,30 @@ def test_an_older_gh_without_json_output_is_read_too(harness: Harness) -> None:
     harness.state_file.write_text(json.dumps(state))
     out = harness.cli("cicd", "check", "-t", "staging", code=1)
     assert "STAGING_DATABRICKS_TOKEN" not in out and "no service principal" in out
+
+
+def test_pipelines_that_read_oauth_m2m_credentials_get_an_oauth_secret(harness: Harness) -> None:
+    """Secret names and kinds come from the pipeline files: map OAuth M2M variables instead
+    of a token, and setup stores the principal's application ID and an OAuth secret."""
+    workflows = harness.root / ".github" / "workflows"
+    oauth = ("DATABRICKS_CLIENT_ID: ${{ secrets.STAGING_DATABRICKS_CLIENT_ID }}\n"
+             "      DATABRICKS_CLIENT_SECRET: ${{ secrets.STAGING_DATABRICKS_CLIENT_SECRET }}")
+    for name in ("demo-bundle-cd-staging.yml", "demo-run-tests.yml"):
+        path = workflows / name
+        path.write_text(path.read_text().replace(
+            "DATABRICKS_TOKEN: ${{ secrets.STAGING_DATABRICKS_TOKEN }}", oauth))
+    harness.point_hosts()
+    harness.log_in("gh")
+    harness.cli("cicd", "setup", "--apply")
+    repo = harness.state()["github"]["repo"]
+    assert set(repo) == {"STAGING_DATABRICKS_CLIENT_ID", "STAGING_DATABRICKS_CLIENT_SECRET"}
+    assert repo["STAGING_DATABRICKS_CLIENT_ID"] == principals(harness)[STAGING]
+    ci = {"CI": "true", "DATABRICKS_TOKEN": "", "DATABRICKS_CLIENT_ID": repo[
+        "STAGING_DATABRICKS_CLIENT_ID"], "DATABRICKS_CLIENT_SECRET": repo[
+        "STAGING_DATABRICKS_CLIENT_SECRET"]}
+    harness.monkeypatch.delenv("DATABRICKS_TOKEN")
+    out = harness.cli("cicd", "check", "-t", "staging", env=ci)
+    assert "CI/CD is ready" in out
+    assert set(harness.server.access_tokens.values()) == {principals(harness)[STAGING]}
+    for text in harness.outputs:
+        assert repo["STAGING_DATABRICKS_CLIENT_SECRET"] not in text

@@ -14,6 +14,10 @@ generic ones. Rules of the real APIs it enforces (Databricks REST reference):
 - On-behalf-of tokens (``/api/2.0/token-management/on-behalf-of/tokens``): AWS and GCP
   only; ``application_id`` must be a service principal of the workspace; the value is
   given once (``token_value``). The token then signs requests in as the principal.
+- OAuth secrets of a principal through the workspace
+  (``/api/2.0/accounts/servicePrincipals/{id}/credentials/secrets``): the principal must
+  be in the workspace; ``lifetime`` is seconds with an ``s`` (at most 730 days); the value
+  is given once (lists leave it out); the client ID and secret then get an OAuth token.
 - Folder permissions (``/api/2.0/permissions/directories/{id}``): levels CAN_READ,
   CAN_RUN, CAN_EDIT, CAN_MANAGE; a service principal named in an ACL must exist; GET
   lists what a folder inherits from the folders above it (``inherited: true``);
@@ -34,6 +38,9 @@ from urllib.parse import unquote
 from tests.databricks import fake_server as fs
 
 SCIM = r"/api/2\.0/preview/scim/v2/ServicePrincipals"
+SECRETS = r"/api/2\.0/accounts/servicePrincipals/(?P<id>[^/]+)/credentials/secrets"
+#: Longest lifetime of a service principal's OAuth secret (730 days).
+MAX_SECRET_LIFETIME = 730 * 24 * 3600
 SP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -78,6 +85,10 @@ class FakeIdentity:
         self.service_principals: dict[str, dict[str, Any]] = {}
         self.obo_tokens: dict[str, dict[str, Any]] = {}
         """token value -> {token_id, application_id, comment}."""
+        self.sp_secrets: dict[str, list[dict[str, Any]]] = {}
+        """service principal id -> its OAuth secrets (``secret`` is the value)."""
+        self.access_tokens: dict[str, str] = {}
+        """OAuth access token -> the application ID it was issued to."""
         self.dir_acls: dict[str, list[dict[str, Any]]] = {}
         """folder object id -> explicit ACL entries."""
         self.caller: str = self.user
@@ -92,6 +103,8 @@ class FakeIdentity:
             ("POST", SCIM, self._sp_create),
             ("GET", SCIM + r"/(?P<id>[^/]+)", self._sp_get),
             ("POST", r"/api/2\.0/token-management/on-behalf-of/tokens", self._obo_create),
+            ("POST", SECRETS, self._sp_secret_create),
+            ("GET", SECRETS, self._sp_secret_list),
             ("GET", perm, self._dir_perm_get),
             ("PUT", perm, self._dir_perm_set),
             ("PATCH", perm, self._dir_perm_update),
@@ -105,7 +118,18 @@ class FakeIdentity:
         if bearer == self.token:
             return self.user
         token = self.obo_tokens.get(bearer)
-        return token["application_id"] if token else None
+        return token["application_id"] if token else self.access_tokens.get(bearer)
+
+    def oauth_access_token(self, client_id: str | None, secret: str | None) -> str | None:
+        """OAuth M2M: the access token for a client ID and secret (None: rejected)."""
+        if (client_id, secret) == self.oauth_client:
+            return self.token
+        sp = self.sp_by_application_id(str(client_id))
+        if sp is None or not any(s["secret"] == secret for s in self.sp_secrets.get(sp["id"], [])):
+            return None
+        token = "eyJ" + secrets.token_hex(16)
+        self.access_tokens[token] = sp["applicationId"]
+        return token
 
     def me_record(self) -> dict[str, Any] | None:
         sp = next((s for s in self.service_principals.values()
@@ -185,6 +209,26 @@ class FakeIdentity:
                 "application_id": app_id, "created_by_username": self.caller}
         self.obo_tokens[value] = info
         return {"token_value": value, "token_info": info}
+
+    # -- OAuth secrets of a principal, through the workspace ---------------------------------
+    def _sp_secret_create(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        if m["id"] not in self.service_principals:
+            raise fs.missing(f"Service principal {m['id']} is not in this workspace")
+        lifetime = b.get("lifetime", f"{MAX_SECRET_LIFETIME}s")
+        match = re.fullmatch(r"(\d+)s", str(lifetime))
+        if not match or not 0 < int(match.group(1)) <= MAX_SECRET_LIFETIME:
+            raise fs.bad(f"lifetime must be a number of seconds ending in 's', at most "
+                         f"{MAX_SECRET_LIFETIME}s; got {lifetime!r}")
+        record = {"id": secrets.token_hex(6), "secret": "dose" + secrets.token_hex(16),
+                  "status": "ACTIVE", "create_time": "2026-12-06T10:00:00Z"}
+        self.sp_secrets.setdefault(m["id"], []).append(record)
+        return record
+
+    def _sp_secret_list(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        if m["id"] not in self.service_principals:
+            raise fs.missing(f"Service principal {m['id']} is not in this workspace")
+        return {"secrets": [{k: v for k, v in s.items() if k != "secret"}
+                            for s in self.sp_secrets.get(m["id"], [])]}  # never the value
 
     # -- folder permissions -----------------------------------------------------------------
     def _dir(self, object_id: str) -> str:

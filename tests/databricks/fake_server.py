@@ -329,11 +329,10 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
             auth = headers.get("authorization", "")
             if auth.startswith("Basic "):
                 client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-            if (client_id, secret) != self.oauth_client or form.get("grant_type") != (
-                "client_credentials"
-            ):
+            access = self.oauth_access_token(client_id, secret)
+            if access is None or form.get("grant_type") != "client_credentials":
                 return 401, {"error": "invalid_client", "error_description": "Client auth failed"}
-            return 200, {"access_token": self.token, "token_type": "Bearer", "expires_in": 3600}
+            return 200, {"access_token": access, "token_type": "Bearer", "expires_in": 3600}
         return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": path}
 
     def _check_faults(self, method: str, path: str) -> None:

@@ -126,3 +126,23 @@ def test_grants_check_securable_privilege_and_principal(
     if status == 200:
         assert call(server, "GET", path)[1]["privilege_assignments"] == [
             {"principal": APP, "privileges": [privilege]}]
+
+
+def test_oauth_secrets_need_a_workspace_principal_and_sign_it_in(server: FakeDatabricks) -> None:
+    path = "/api/2.0/accounts/servicePrincipals/{}/credentials/secrets"
+    assert call(server, "POST", path.format(424242), {})[0] == 404
+    sp = create_sp(server, "ci")
+    assert call(server, "POST", path.format(sp["id"]), {"lifetime": "3600"})[0] == 400
+    assert call(server, "POST", path.format(sp["id"]), {"lifetime": "99999999s"})[0] == 400
+    status, made = call(server, "POST", path.format(sp["id"]), {"lifetime": "3600s"})
+    assert status == 200 and made["secret"]
+    listed = call(server, "GET", path.format(sp["id"]))[1]["secrets"]
+    assert [s["id"] for s in listed] == [made["id"]] and "secret" not in listed[0]
+    form = {"grant_type": "client_credentials", "client_id": sp["applicationId"]}
+    wrong = requests.post(server.url + "/oidc/v1/token", data={**form, "client_secret": "x"},
+                          timeout=10)  # fmt: skip
+    assert wrong.status_code == 401
+    right = requests.post(server.url + "/oidc/v1/token",
+                          data={**form, "client_secret": made["secret"]}, timeout=10).json()
+    me = call(server, "GET", "/api/2.0/preview/scim/v2/Me", token=right["access_token"])[1]
+    assert me["userName"] == sp["applicationId"]
