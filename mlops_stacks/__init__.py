@@ -23,6 +23,9 @@ __version__ = "0.2.0"
 
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, Severity
 from mlops_stacks.errors import MlopsStacksError, UsageError
+from mlops_stacks.spark_home import point_at_client
+
+point_at_client()  # see spark_home.py: PySpark's client would otherwise exit the process
 
 # Public names provided by subpackages, imported on first access: name -> (module, attribute).
 # (``deploy`` is also a subpackage, so its functions are exported under distinct names.)

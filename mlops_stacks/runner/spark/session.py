@@ -55,7 +55,9 @@ def _start() -> Any:
 
     os.environ.setdefault("RUST_LOG", "error")  # Sail's own log lines stay out of task logs
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support")
-    _quiet_client_imports()
+    from mlops_stacks.spark_home import point_at_client
+
+    point_at_client()
     remote = remote_endpoint()
     where = f"Spark Connect endpoint {remote}"
     if not remote:
@@ -80,17 +82,6 @@ def _start() -> Any:
     print(f"[mlops-stacks] spark: {where}, {len(tables)} table(s) in the catalog folder",
           file=sys.stderr, flush=True)
     return spark
-
-
-def _quiet_client_imports() -> None:
-    """The client looks for a Spark installation it does not need and prints when it
-    finds none; point it at the client package itself."""
-    if "SPARK_HOME" not in os.environ:
-        import importlib.util
-
-        spec = importlib.util.find_spec("pyspark")
-        if spec is not None and spec.submodule_search_locations:
-            os.environ["SPARK_HOME"] = list(spec.submodule_search_locations)[0]
 
 
 def stop() -> None:
