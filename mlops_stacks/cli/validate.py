@@ -32,6 +32,7 @@ Examples:
     mlops-stacks validate
     mlops-stacks validate -t staging --strict
     mlops-stacks validate --var catalog_name=dev -o json
+    mlops-stacks validate -o json --include-locations
 
 The first checks the default target (`local`); `--strict` fails on warnings
 too (for CI).
@@ -60,6 +61,9 @@ def validate(
     ),
     output: OutputFormat = OUTPUT,
     profile: str | None = PROFILE,
+    include_locations: bool = typer.Option(
+        False, "--include-locations",
+        help="With -o json: add __locations, the file, line and column of every value."),
 ) -> None:
     from mlops_stacks.bundle import find_bundle_root
     from mlops_stacks.diagnostics import Diagnostics
@@ -82,12 +86,13 @@ def validate(
     diags = Diagnostics(diags)
     if strict:
         diags = diags.strict()
-    _report(term, bundle, diags, str(root), json_mode)
+    _report(term, bundle, diags, str(root), json_mode, include_locations)
     if diags.has_errors():
         raise typer.Exit(1)
 
 
-def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: bool) -> None:
+def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: bool,
+            include_locations: bool = False) -> None:
     from mlops_stacks.diagnostics import render_github, render_text, summary_line
 
     if os.environ.get("GITHUB_ACTIONS") == "true" and diags:
@@ -98,6 +103,10 @@ def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: boo
             term.print(annotations)
     if json_mode:
         config = redact_secrets(bundle.config) if bundle is not None else {}
+        if include_locations and bundle is not None:
+            from mlops_stacks.bundle.locations import locations_map
+
+            config["__locations"] = locations_map(bundle.tree, bundle.root)
         term.json({**config, "diagnostics": [_relative(d, root) for d in diags]})
         return
     if diags:

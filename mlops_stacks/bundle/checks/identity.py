@@ -3,7 +3,7 @@
 - ``run_as`` (top level and per job) names exactly one of ``user_name`` and
   ``service_principal_name``;
 - every permission of a secret scope, and every Unity Catalog grant, names a
-  principal;
+  principal; every grant lists privileges;
 - ``bundle.engine`` is ``terraform`` or ``direct``;
 - fields the deployment owns are not written: ``deployment.deployment_id`` /
   ``version_id`` of jobs and pipelines, ``idempotency_token`` of job runs,
@@ -67,6 +67,15 @@ def _principal(items: Node | None, path: str, what: str, keys: tuple[str, ...]
                         detail=f"Set one of {', '.join(keys)}.")
 
 
+def _privileges(grants: Node | None, path: str) -> Iterator[Diagnostic]:
+    for i, item in enumerate(grants.value if grants is not None and grants.is_list else []):
+        privileges = item.get("privileges") if item.is_map else None
+        if item.is_map and (privileges is None or privileges.value in (None, [])):
+            yield error("a grant needs privileges", item.loc, path=f"{path}[{i}]",
+                        detail="List what the principal may do, e.g. privileges: [USE_SCHEMA]; "
+                        "remove the grant to give nothing.")
+
+
 def check_identity(tree: Node) -> Iterator[Diagnostic]:
     run_as = tree.get("run_as")
     if run_as is not None:
@@ -96,6 +105,7 @@ def _resource(kind: str, spec: Node, where: str) -> Iterator[Diagnostic]:
         yield from _principal(spec.get("permissions"), f"{where}.permissions",
                               "a secret scope permission", _PRINCIPALS)
     yield from _principal(spec.get("grants"), f"{where}.grants", "a grant", ("principal",))
+    yield from _privileges(spec.get("grants"), f"{where}.grants")
     for dotted in _OWNED.get(kind, ()):
         node = spec.at(*dotted.split("."))
         if node is not None and _set(node):

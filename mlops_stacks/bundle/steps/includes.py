@@ -125,28 +125,31 @@ def _in_sync_path(pattern: str, base: Path, sync_paths: list[Path]) -> tuple[Pat
     return None
 
 
-def _resource_owners(tree: Node) -> dict[tuple[str, str], Node]:
-    owners = {}
+def _groups(tree: Node) -> list[tuple[str, Node]]:
+    """``(kind, mapping)`` of every resource kind, and ``scripts`` (named like resources)."""
     resources = tree.get("resources")
-    if resources is not None:
-        for kind, group in resources.items():
-            for key, node in group.items():
-                owners[(kind, key)] = node
-    return owners
+    groups = list(resources.items()) if resources is not None else []
+    scripts = tree.get("scripts")
+    if scripts is not None and scripts.is_map:
+        groups.append(("scripts", scripts))
+    return [(kind, group) for kind, group in groups if group.is_map]
+
+
+def _resource_owners(tree: Node) -> dict[tuple[str, str], Node]:
+    return {(kind, key): node for kind, group in _groups(tree) for key, node in group.items()}
 
 
 def _check_duplicates(sub: Node, owners: dict[tuple[str, str], Node]) -> Diagnostics:
     diags = Diagnostics()
-    resources = sub.get("resources")
-    if resources is None:
-        return diags
-    for kind, group in resources.items():
+    for kind, group in _groups(sub):
         for key, node in list(group.items()):
             first = owners.get((kind, key))
             if first is not None:
+                where = f"scripts.{key}" if kind == "scripts" else f"resources.{kind}.{key}"
                 d = error(
-                    f"resource {kind}.{key} is defined in more than one file",
-                    node.loc, path=f"resources.{kind}.{key}",
+                    f"{'script' if kind == 'scripts' else 'resource'} "
+                    f"{where.removeprefix('resources.')} is defined in more than one file",
+                    node.loc, path=where,
                     detail=f"It is also defined at {first.loc}. Rename one of them or "
                     "delete the duplicate.",
                 )

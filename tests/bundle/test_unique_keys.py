@@ -1,0 +1,69 @@
+"""One key names one resource or script, across kinds and files; grants list privileges
+(both as in the Databricks CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlops_stacks.bundle import load_bundle
+from tests.bundle.bundle_testkit import write_files
+
+ROOT = """\
+bundle:
+  name: keys
+include:
+  - "*.yml"
+scripts:
+  report:
+    content: echo report
+resources:
+  jobs:
+    train: {name: train}
+  pipelines:
+    train: {name: train pipeline}
+  experiments:
+    report: {name: /Shared/report}
+targets:
+  local:
+    default: true
+    workspace:
+      host: local
+"""
+
+
+def test_a_key_used_twice_is_an_error_naming_both_places(tmp_path: Path) -> None:
+    write_files(tmp_path, {"databricks.yml": ROOT,
+                           "more.yml": "scripts:\n  report:\n    content: echo again\n"})
+    bundle, diags = load_bundle(tmp_path, env={})
+    assert bundle is None
+    summaries = sorted(d.summary for d in diags.errors)
+    assert summaries == [
+        '"report" names both resources.experiments.report and scripts.report',
+        '"train" names both resources.jobs.train and resources.pipelines.train',
+        "script scripts.report is defined in more than one file",
+    ]
+    (both,) = [d for d in diags.errors if "jobs.train" in d.summary]
+    assert [loc.line for loc in both.locations] == [12, 10]
+
+
+def test_a_grant_without_privileges_is_an_error(tmp_path: Path) -> None:
+    write_files(tmp_path, {"databricks.yml": """\
+bundle:
+  name: grants
+resources:
+  schemas:
+    ml:
+      catalog_name: main
+      name: ml
+      grants:
+        - principal: data-scientists
+          privileges: []
+targets:
+  local:
+    default: true
+    workspace:
+      host: local
+"""})
+    _, diags = load_bundle(tmp_path, env={})
+    assert [(d.summary, d.path) for d in diags.errors] == [
+        ("a grant needs privileges", "resources.schemas.ml.grants[0]")]
