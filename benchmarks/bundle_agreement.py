@@ -2,9 +2,12 @@
 
 Reads a fetched git directory (nothing of it is copied into this project):
 
-    python benchmarks/bundle_agreement.py examples GIT_DIR
+    python benchmarks/bundle_agreement.py examples GIT_DIR [--venvs]
         Every databricks.yml of a bundle-examples checkout, every target:
         prints each target's verdict (ok / errors / traceback) and the totals.
+        --venvs first creates the Python environment each example with
+        `python:` resources names (as its README's `uv sync` would), with the
+        databricks-bundles version it pins.
     python benchmarks/bundle_agreement.py cli GIT_DIR [--folders validate,variables,...]
         The Databricks CLI's acceptance cases (acceptance/bundle/<folder>/...):
         runs each case's script in a temporary copy of the case (as the CLI's
@@ -138,6 +141,33 @@ def example_runs(root: Path) -> list[Run]:
             run.placeholder = bool(host and PLACEHOLDER_HOST.search(str(host)))
             runs.append(run)
     return runs
+
+
+_PIN = re.compile(r"databricks-bundles==([0-9][\w.]*)")
+
+
+def make_venvs(root: Path) -> list[str]:
+    """What each example's README asks for (`uv sync`): the ``python.venv_path`` environment
+    with the databricks-bundles version its pyproject.toml pins. Returns one line per venv."""
+    made = []
+    for path in sorted(root.rglob("databricks.yml")):
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError:
+            continue
+        venv = ((data.get("python") or {}) if isinstance(data, dict) else {}).get("venv_path")
+        if not isinstance(venv, str) or "{{" in path.read_text():
+            continue
+        pyproject = path.parent / "pyproject.toml"
+        pin = _PIN.search(pyproject.read_text()) if pyproject.exists() else None
+        requirement = f"databricks-bundles=={pin.group(1)}" if pin else "databricks-bundles"
+        target = path.parent / venv
+        subprocess.run([sys.executable, "-m", "venv", str(target)], check=True)
+        subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "-q",
+                        requirement], check=True, capture_output=True)
+        made.append(f"{path.parent.relative_to(root)}: python -m venv {venv} && "
+                    f"{venv}/bin/pip install {requirement}")
+    return made
 
 
 def report_examples(runs: list[Run]) -> int:
@@ -363,11 +393,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="cli mode: acceptance/bundle folders to compare ('all' for all)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--show-agreeing", action="store_true")
+    parser.add_argument("--venvs", action="store_true",
+                        help="examples mode: first create each python.venv_path environment "
+                        "with the databricks-bundles version the example pins")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bundle-agreement-") as tmp:
         root = Path(tmp)
         if args.mode == "examples":
             unpack(args.git_dir, root)
+            for line in make_venvs(root) if args.venvs else []:
+                print(f"venv    {line}")
             return report_examples(run_all(example_runs(root), args.jobs))
         acceptance = root / "acceptance"
         folders = (["acceptance/bundle"] if args.folders == "all"

@@ -11,6 +11,8 @@ and returns diagnostics located at the offending nodes:
 - ``references``: ``${resources...}`` references to resources that do not exist;
 - ``identity``: run_as, principals, engine, fields the deployment owns, required
   and mutually exclusive fields the Databricks CLI rejects;
+- ``run_as_owner``: resources that run as their owner while ``run_as`` names
+  someone else than the current user;
 - ``workspace``: a placeholder ``workspace.host`` (the example hosts of ``init``).
 """
 
@@ -20,6 +22,7 @@ from mlops_stacks.bundle.checks.identity import check_identity
 from mlops_stacks.bundle.checks.jobs import check_jobs
 from mlops_stacks.bundle.checks.ml_resources import check_ml_resources
 from mlops_stacks.bundle.checks.references import check_resource_references
+from mlops_stacks.bundle.checks.run_as_owner import check_run_as_owner
 from mlops_stacks.bundle.checks.workspace import check_workspace
 from mlops_stacks.bundle.nodes import Node
 from mlops_stacks.diagnostics import Diagnostics, by_location
@@ -36,6 +39,7 @@ def check_bundle(tree: Node | None) -> Diagnostics:
     diags.extend(check_ml_resources(tree))
     diags.extend(check_resource_references(tree))
     diags.extend(check_identity(tree))
+    diags.extend(check_run_as_owner(tree))
     diags.extend(check_workspace(tree))
     diags.sort(key=by_location)
     return diags

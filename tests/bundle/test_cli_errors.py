@@ -1,5 +1,5 @@
-"""One key names one resource or script, across kinds and files; grants list privileges
-(both as in the Databricks CLI)."""
+"""Errors the Databricks CLI makes at validate: one key per resource or script, grants
+without privileges, run_as for resources that run as their owner."""
 
 from __future__ import annotations
 
@@ -67,3 +67,29 @@ targets:
     _, diags = load_bundle(tmp_path, env={})
     assert [(d.summary, d.path) for d in diags.errors] == [
         ("a grant needs privileges", "resources.schemas.ml.grants[0]")]
+
+
+def test_run_as_someone_else_refuses_what_runs_as_its_owner(tmp_path: Path) -> None:
+    write_files(tmp_path, {"databricks.yml": """\
+bundle:
+  name: owner
+run_as:
+  service_principal_name: deployer-sp
+resources:
+  dashboards:
+    embedded: {display_name: a, warehouse_id: w, embed_credentials: true}
+    viewer: {display_name: b, warehouse_id: w, embed_credentials: false}
+  jobs:
+    train: {name: train}
+targets:
+  local:
+    default: true
+    workspace:
+      host: local
+"""})
+    _, diags = load_bundle(tmp_path, env={}, current_user={"userName": "jane@example.com"})
+    assert [(d.summary, d.path) for d in diags.errors] == [
+        ("a dashboard with embed_credentials: true cannot run as deployer-sp",
+         "resources.dashboards.embedded")]
+    _, diags = load_bundle(tmp_path, env={}, current_user={"userName": "deployer-sp"})
+    assert not diags.errors
