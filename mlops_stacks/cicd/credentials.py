@@ -5,7 +5,8 @@ map one set per cloud (``DATABRICKS_TOKEN`` on AWS/GCP, ``ARM_*`` on Azure). For
 each, ``CREDENTIALS`` says what kind of credential it is, whether it is secret,
 and how ``cicd setup`` gets its value: from the principal (its application ID),
 by creating it (a token on behalf of the principal, an OAuth secret), from an option
-(``--azure-tenant-id``), or only by hand (an Entra client secret).
+(``--azure-tenant-id``), through ``az`` (the tenant ID, an Entra client secret), or
+only by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ class Kind:
     label: str
     """For the table: ``token``, ``Entra application``."""
     source: str
-    """``application_id`` | ``token`` | ``oauth_secret`` | ``tenant_id`` | ``by_hand``."""
+    """``application_id`` | ``token`` | ``oauth_secret`` | ``tenant_id`` | ``entra_secret``
+    (through ``az``) | ``by_hand``."""
     how: str
     """For people: where the value comes from when they set it by hand."""
 
@@ -40,7 +42,7 @@ CREDENTIALS: dict[str, Kind] = {
     "ARM_TENANT_ID": Kind("Entra application", "tenant_id",
                           "the Entra tenant ID (`az account show --query tenantId -o tsv`)"),
     "ARM_CLIENT_SECRET": Kind(
-        "Entra application", "by_hand",
+        "Entra application", "entra_secret",
         "a client secret of the Entra application (`az ad app credential reset --id "
         "<application-id> --append`, its `password`)",
     ),

@@ -181,13 +181,20 @@ def _secrets(repo: Repository, deployer: Deployer, report: DeployerReport, store
              unusable: str | None, conn: Connection | None,
              principal: principals.Principal | None, options: Options) -> None:
     present: dict[str | None, set[str]] = {}
+    entra_unusable: str | None = "not needed"
+    if repo.cloud == "azure" and any(kind_of(s.env_var).source in ("tenant_id", "entra_secret")
+                                     for s in deployer.secrets):
+        from mlops_stacks.cicd import entra
+
+        entra_unusable = entra.unusable()
     for secret in deployer.secrets:
         kind = kind_of(secret.env_var)
         where = store.where(secret.scope)
         entry = SecretReport(secret.name, secret.env_var, kind.label, where, "by hand")
         report.secrets.append(entry)
         value_known = kind.source in ("application_id", "token", "oauth_secret") or (
-            kind.source == "tenant_id" and bool(options.tenant_id))
+            kind.source == "tenant_id" and bool(options.tenant_id)) or (
+            kind.source in ("tenant_id", "entra_secret") and entra_unusable is None)
         if repo.cloud == "azure" and kind.source == "token":
             value_known = False  # tokens on behalf of a principal: AWS and GCP only
         if unusable is None:
@@ -224,6 +231,13 @@ def _value(source: str, conn: Connection, principal: principals.Principal, optio
         return principal.application_id
     if source == "tenant_id" and options.tenant_id:
         return options.tenant_id
+    if source in ("tenant_id", "entra_secret"):
+        from mlops_stacks.cicd import entra
+
+        if source == "tenant_id":
+            return entra.tenant_id()
+        return entra.new_client_secret(principal.application_id,
+                                       f"{principal.display_name} (mlops-stacks cicd setup)")
     if source == "oauth_secret":
         return principals.create_oauth_secret(conn, principal)
     comment = f"CI deploys of {repo.name} (mlops-stacks cicd setup)"

@@ -12,18 +12,22 @@ least 8 characters without spaces.
 State keys: ``logged_in`` ({program: bool}), ``gh_before_json`` (an older ``gh``),
 ``github`` ({"repo": {NAME: value}, "environments": {ENV: {NAME: value}}}),
 ``gitlab`` ([{key, value, masked, environment_scope}]),
-``azure`` ([{id, name, variables: {NAME: {isSecret, value}}}]).
+``azure`` ([{id, name, variables: {NAME: {isSecret, value}}}]), ``entra`` ({appId:
+[{displayName, password}]}: client secrets ``az ad app credential reset`` added),
+``entra_apps`` (when set, the only application IDs Entra knows).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
 REPO = "octo/demo"
+TENANT = "72f988bf-0000-4000-8000-000000000001"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -150,7 +154,23 @@ def az(args: list[str], state: dict[str, Any]) -> str:
         raise Exit(1, err="ERROR: Please run 'az login' to setup account.\n")
     groups = state.setdefault("azure", [])
     if args[:2] == ["account", "show"]:
-        return "" if "none" in args else json.dumps({"tenantId": "t-1", "user": {"name": "me"}})
+        if "none" in args:
+            return ""
+        if _opt(args, "--query") == "tenantId":
+            return TENANT + "\n"
+        return json.dumps({"tenantId": TENANT, "user": {"name": "octocat@example.com"}}) + "\n"
+    if args[:4] == ["ad", "app", "credential", "reset"]:
+        app = _opt(args, "--id")
+        apps = state.get("entra_apps")
+        if apps is not None and app not in apps:
+            raise Exit(3, err=f"ERROR: Resource '{app}' does not exist or one of its queried "
+                              "reference-property objects are not present.\n")
+        password = "Ent~" + secrets.token_hex(14)
+        state.setdefault("entra", {}).setdefault(app, []).append(
+            {"displayName": _opt(args, "--display-name"), "password": password})
+        if _opt(args, "--query") == "password":
+            return password + "\n"
+        return json.dumps({"appId": app, "password": password, "tenant": TENANT}) + "\n"
     if args[:2] != ["pipelines", "variable-group"]:
         raise Exit(2, err=f"ERROR: '{args[0]}' is misspelled or not recognized by the system.\n")
     rest = args[2:]
