@@ -110,8 +110,8 @@ def apply_deploy(term: Terminal, bundle: Bundle, workspace: Workspace, *, auto_a
     from mlops_stacks.cli.approval import confirm_deletions, spinner_unless_asking
     from mlops_stacks.deploy import check_deployable
     from mlops_stacks.deploy import deploy as run_deploy
-    from mlops_stacks.deploy.graph import parallelism_from
     from mlops_stacks.diagnostics import render_github, render_text, warning
+    from mlops_stacks.parallelism import parallelism_from
 
     check_deployable(bundle, workspace)
 

@@ -50,7 +50,7 @@ def destroy(
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.deploy import NotApproved, load_state
     from mlops_stacks.deploy import destroy as run_destroy
-    from mlops_stacks.deploy.graph import parallelism_from
+    from mlops_stacks.parallelism import parallelism_from
 
     term, bundle, workspace = open_target(target, var, profile)
     state = load_state(workspace, bundle.name, bundle.target)

@@ -28,7 +28,6 @@ from mlops_stacks.deploy.artifacts import build_artifacts
 from mlops_stacks.deploy.desired import Desired, desired_resources
 from mlops_stacks.deploy.execute import ApplyFailed, Outcome, change, execute, raise_failures
 from mlops_stacks.deploy.faults import pause_point
-from mlops_stacks.deploy.graph import DEFAULT_PARALLELISM
 from mlops_stacks.deploy.plan import (
     CREATE,
     DELETE,
@@ -49,6 +48,7 @@ from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.parallelism import DEFAULT_PARALLELISM
 from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
 

@@ -22,42 +22,16 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import heapq
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_stacks.deploy.desired import kind_rank
 from mlops_stacks.deploy.plan import DELETE, Action
-from mlops_stacks.errors import UsageError
 from mlops_stacks.jsontypes import JsonMapping
 
-#: Requests in flight at once by default (as the Databricks CLI's direct engine).
-DEFAULT_PARALLELISM = 10
-#: Environment variable that sets the parallelism (``--parallelism`` wins).
-PARALLELISM_ENV = "MLOPS_STACKS_PARALLELISM"
 #: Keys whose values are IDs of other resources (``job_id``, ``pipeline_id``, ...).
 _ID_KEY_SUFFIX = "id"
-
-
-def parallelism_from(option: int | None, env: Mapping[str, str] | None = None) -> int:
-    """``--parallelism`` if given, else ``$MLOPS_STACKS_PARALLELISM``, else the default."""
-    if option is not None:
-        if option < 1:
-            raise UsageError(f"--parallelism {option}: must be 1 or more.")
-        return option
-    raw = (os.environ if env is None else env).get(PARALLELISM_ENV, "").strip()
-    if not raw:
-        return DEFAULT_PARALLELISM
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise UsageError(f"{PARALLELISM_ENV}={raw!r}: must be a whole number, 1 or more.",
-                         hint=f"Unset it, or set it to the requests in flight wanted "
-                         f"(default {DEFAULT_PARALLELISM}).")
-    return value
 
 
 def _identity(kind: str, config: JsonMapping) -> str | None:

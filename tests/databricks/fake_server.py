@@ -668,12 +668,32 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
         return self._job(q.get("job_id"))
 
     def _jobs_list(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        """Newest first; ``limit`` 1-100 (default 20; 0 means the most), ``page_token`` from
+        ``next_page_token``; without ``expand_tasks`` the settings lack tasks and clusters."""
         name = q.get("name")
+        try:
+            limit = int(q.get("limit", "20"))
+            offset = int(q.get("page_token") or q.get("offset") or "0")
+        except ValueError:
+            raise bad("limit, offset and page_token must be whole numbers") from None
+        limit = 100 if limit == 0 else limit
+        if not 1 <= limit <= 100:
+            raise bad(f"The limit must be greater than 0 and at most 100, not {limit}.")
         jobs = [
-            j for j in self.state.jobs.values()
+            j for _, j in sorted(self.state.jobs.items(), reverse=True)
             if name is None or str(j["settings"].get("name", "")).lower() == name.lower()
         ]  # fmt: skip
-        return {"jobs": jobs, "has_more": False} if jobs else {"has_more": False}
+        page = jobs[offset:offset + limit]
+        if q.get("expand_tasks") != "true":
+            page = [{**j, "settings": {k: v for k, v in j["settings"].items()
+                                       if k not in ("tasks", "job_clusters")}} for j in page]
+        more = offset + limit < len(jobs)
+        out: dict[str, Any] = {"has_more": more}
+        if page:
+            out["jobs"] = page
+        if more:
+            out["next_page_token"] = str(offset + limit)
+        return out
 
     def _jobs_delete(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         job = self._job(b.get("job_id"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_stacks.errors import RunError, WorkspaceError
 from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.parallelism import parallelism_from
 from mlops_stacks.workspace.databricks.auth import (
     ENV_POLL_INTERVAL,
     Connection,
@@ -23,9 +24,10 @@ from mlops_stacks.workspace.databricks.auth import (
     me,
 )
 from mlops_stacks.workspace.databricks.files import FileSync
+from mlops_stacks.workspace.databricks.listing import JobListing
 from mlops_stacks.workspace.databricks.lock import RemoteLock
 from mlops_stacks.workspace.databricks.registry import KINDS, handler
-from mlops_stacks.workspace.databricks.resources import Kind
+from mlops_stacks.workspace.databricks.resources import Jobs, Kind
 from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.documents import ResourceEntry, StateDocument, deployed_id
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
 
 log = logging.getLogger("mlops_stacks.databricks")
+
+#: From this many deployed jobs on, ``missing_resources`` reads the Jobs list (100 a page)
+#: instead of each job.
+BULK_JOBS = 10
 
 
 def _usable(path: Any) -> str | None:
@@ -85,6 +91,9 @@ class DatabricksWorkspace:
         self.lock = RemoteLock(self.files, self.state_path, target)
         self.runs = Runs(conn, poll_interval=env_float(ENV_POLL_INTERVAL, 5.0))
         self._context = {"metadata_path": f"{self.state_path}/metadata.json"}
+        self.job_listing = JobListing(conn)
+        self.read_parallelism = parallelism_from(None)
+        """Reads at once when checking what still exists (``--parallelism``)."""
         self._destroyed = False
 
     @classmethod
@@ -113,7 +122,10 @@ class DatabricksWorkspace:
         return self._user
 
     def _kind(self, kind: str) -> Kind:
-        return handler(kind, self.conn, self.warn, self._context)
+        found = handler(kind, self.conn, self.warn, self._context)
+        if isinstance(found, Jobs):
+            found.listing = self.job_listing
+        return found
 
     # -- description --------------------------------------------------------------
     def info(self) -> WorkspaceInfo:
@@ -201,11 +213,32 @@ class DatabricksWorkspace:
         return self._kind(kind).get(key, resource_id)
 
     def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
-        """One GET per resource (reads only); kinds this backend cannot read count as present."""
-        return [
-            ref for ref in refs
-            if ref.kind in KINDS and self._kind(ref.kind).get(ref.key, ref.id) is None
-        ]
+        """Reads only: jobs from the Jobs list (100 a page) when there are
+        ``BULK_JOBS`` or more of them, every other resource by its own GET, up to
+        ``read_parallelism`` at once. Kinds this backend cannot read count as present."""
+        refs = [ref for ref in refs if ref.kind in KINDS]
+        jobs = [ref for ref in refs if ref.kind == "jobs"]
+        bulk = len(jobs) >= BULK_JOBS
+        if bulk:
+            listed = self.job_listing.jobs()
+            gone = [ref for ref in jobs if ref.id not in listed]
+            refs = [ref for ref in refs if ref.kind != "jobs"]
+        else:
+            gone = []
+
+        def missing(ref: ResourceRef) -> bool:
+            return self._kind(ref.kind).get(ref.key, ref.id) is None
+
+        if len(refs) <= 1 or self.read_parallelism <= 1:
+            found = [missing(ref) for ref in refs]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=self.read_parallelism,
+                                    thread_name_prefix="mlops-stacks-read") as pool:
+                found = list(pool.map(missing, refs))
+        gone += [ref for ref, is_gone in zip(refs, found, strict=True) if is_gone]
+        return gone
 
     # -- pipelines ------------------------------------------------------------------
     def run_pipeline(

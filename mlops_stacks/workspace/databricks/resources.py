@@ -34,6 +34,7 @@ from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
+from mlops_stacks.workspace.databricks.listing import JobListing
 from mlops_stacks.workspace.protocol import Deferred, ResourceRef
 
 JOBS_API = "/api/2.2/jobs"
@@ -281,6 +282,8 @@ class Jobs(Kind):
         except WorkspaceError as err:
             if not missing_by_400(err):
                 raise
+        if self.listing is not None:
+            self.listing.forget(rid)
 
     def get(self, key: str, rid: str) -> JsonObject | None:
         try:
@@ -301,17 +304,25 @@ class Jobs(Kind):
     def url(self, rid: str, name: str | None = None) -> str:
         return f"{self.conn.host}/jobs/{rid}"
 
-    def _same_jobs(self, body: JsonMapping) -> list[Answer]:
-        """The jobs named like ``body`` (and deployed by the same target, when it says)."""
+    #: Every job of the workspace, when the command has read them all (``listing.py``).
+    listing: JobListing | None = None
+
+    def _same_jobs(self, body: JsonMapping, *, fresh: bool = False) -> list[Answer]:
+        """The jobs named like ``body`` (and deployed by the same target, when it says);
+        from the command's listing of all jobs when it has one, unless ``fresh``."""
         name = body.get("name")
         if not name:
             return []
         metadata = (body.get("deployment") or {}).get("metadata_file_path")
-        found = self.conn.call(
-            "GET", f"{JOBS_API}/list", query={"name": name}, what=f"look up jobs named '{name}'"
-        )
+        if not fresh and self.listing is not None and self.listing.loaded:
+            candidates = self.listing.by_name(str(name))
+        else:
+            candidates = self.conn.call(
+                "GET", f"{JOBS_API}/list", query={"name": name},
+                what=f"look up jobs named '{name}'",
+            ).objects("jobs")
         return [
-            job for job in found.objects("jobs")
+            job for job in candidates
             if job.obj("settings").get("name") == name and (
                 not metadata
                 or job.obj("settings").obj("deployment").get("metadata_file_path") == metadata
@@ -332,7 +343,7 @@ class Jobs(Kind):
 
             def made_by_lost_request() -> Answer | None:
                 """After a create whose answer was lost: the one new job of that name."""
-                now = self._same_jobs(body)
+                now = self._same_jobs(body, fresh=True)
                 new = [job for job in now if job.id("job_id", integer=True) not in known]
                 return new[0] if new else None
 

@@ -1,0 +1,70 @@
+"""Every job of the workspace in a few requests: the Jobs list call, read once per command.
+
+A no-op redeploy and ``plan`` must notice the jobs deleted outside mlops-stacks,
+and a create must find a job this target deployed before (to adopt it, not
+duplicate it). Asking job by job costs one request a job; ``JobListing`` pages
+through ``GET /api/2.2/jobs/list`` instead (100 jobs a page, the most the API
+gives, with ``expand_tasks`` so the settings come whole) the first time it is
+asked, and answers from that for the rest of the command.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from mlops_stacks.workspace.databricks.answers import Answer
+from mlops_stacks.workspace.databricks.auth import Connection
+
+JOBS_LIST = "/api/2.2/jobs/list"
+#: Jobs a page: the most the Jobs list API returns.
+PAGE = 100
+#: Pages read at most (100,000 jobs): a workspace that keeps answering ``has_more``
+#: is not followed forever.
+MAX_PAGES = 1000
+
+
+class JobListing:
+    """See the module docstring. Shared by every worker of the command (thread-safe)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Answer] | None = None
+
+    def jobs(self) -> dict[str, Answer]:
+        """job ID -> the job as listed (with its settings)."""
+        with self._lock:
+            if self._jobs is None:
+                self._jobs = self._read()
+            return self._jobs
+
+    def _read(self) -> dict[str, Answer]:
+        found: dict[str, Answer] = {}
+        query: dict[str, Any] = {"limit": PAGE, "expand_tasks": True}
+        for _ in range(MAX_PAGES):
+            page = self.conn.call("GET", JOBS_LIST, query=query, what="list the jobs")
+            for job in page.objects("jobs"):
+                found[job.id("job_id", integer=True)] = job
+            token = page.get("next_page_token")
+            if not page.get("has_more") or not token:
+                break
+            query = {**query, "page_token": str(token)}
+        return found
+
+    @property
+    def loaded(self) -> bool:
+        return self._jobs is not None
+
+    def by_name(self, name: str) -> list[Answer]:
+        return [job for job in self.jobs().values()
+                if job.obj("settings").get("name") == name]
+
+    def exists(self, job_id: str) -> bool:
+        return str(job_id) in self.jobs()
+
+    def forget(self, job_id: str) -> None:
+        """A job this command deleted."""
+        with self._lock:
+            if self._jobs is not None:
+                self._jobs.pop(str(job_id), None)
