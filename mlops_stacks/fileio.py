@@ -16,7 +16,8 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+
+from mlops_stacks.jsontypes import JsonValue
 
 #: Names of the temp files the atomic writes below make (``.<name>.<8 random>.tmp``): one
 #: left behind by a killed process is recognised, and removed, by the next deploy.
@@ -49,7 +50,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         raise
 
 
-def atomic_write_json(path: Path, data: Any, *, durable: bool = True) -> None:
+def atomic_write_json(path: Path, data: JsonValue, *, durable: bool = True) -> None:
     """``atomic_write_bytes`` of ``data`` as indented JSON (keys in the order given)."""
     text = json.dumps(data, indent=2, default=str) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)

@@ -24,10 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets as _random
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 #: Keys and parameter names whose values are secrets.
 SECRET_NAME = re.compile(
@@ -51,7 +50,7 @@ def is_secret_name(name: object) -> bool:
     return bool(SECRET_NAME.search(str(name)))
 
 
-def _hides(value: Any) -> bool:
+def _hides(value: JsonValue) -> bool:
     """Whether a value at a secret place is hidden (not empty, not a secret reference)."""
     if value in (None, "") or isinstance(value, (dict, list, bool)):
         return False
@@ -71,7 +70,7 @@ class Secrets:
         self.salt = salt
 
     # -- one value --------------------------------------------------------------
-    def seal(self, value: Any) -> str:
+    def seal(self, value: JsonValue) -> str:
         """``***`` and a salted hash of ``value``: compares equal only for the same value."""
         if isinstance(value, str) and _SEALED.fullmatch(value):
             return value  # sealed already (a state read back)
@@ -86,15 +85,17 @@ class Secrets:
         return value
 
     # -- trees ------------------------------------------------------------------
-    def mask(self, value: Any) -> Any:
+    def mask(self, value: JsonValue) -> JsonValue:
         """A copy of ``value`` with every secret shown as ``***``."""
         return self._walk(value, lambda _v: MASK, False)
 
-    def sealed(self, value: Any) -> Any:
+    def sealed(self, value: JsonValue) -> JsonValue:
         """A copy of ``value`` with every secret replaced by its salted hash (for storage)."""
         return self._walk(value, self.seal, False)
 
-    def _walk(self, value: Any, hide: Any, secret: bool) -> Any:
+    def _walk(
+        self, value: JsonValue, hide: Callable[[JsonValue], JsonValue], secret: bool
+    ) -> JsonValue:
         if isinstance(value, dict):
             entry_secret = any(is_secret_name(value.get(n)) for n in _ENTRY_NAMES
                                if isinstance(value.get(n), str))
@@ -136,7 +137,7 @@ class SecretMismatch(Exception):
         self.path = path
 
 
-def unseal(recorded: Any, current: Any, secrets: Secrets, path: str = "") -> Any:
+def unseal(recorded: JsonValue, current: JsonValue, secrets: Secrets, path: str = "") -> JsonValue:
     """``recorded`` with each sealed value replaced by the value at the same place in
     ``current``, when that value seals to the same hash; ``SecretMismatch`` otherwise.
 

@@ -12,12 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.bundle.nodes import Node, to_plain
 from mlops_stacks.bundle.schema.loader import resource_kinds
 from mlops_stacks.diagnostics import Diagnostics
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 #: ``workspace.host`` value that selects the embedded local workspace.
 LOCAL_HOST = "local"
@@ -46,7 +45,7 @@ _FIRST = (
 RESOURCE_KINDS = _FIRST + tuple(k for k in resource_kinds() if k not in _FIRST)
 
 
-def sync_root(root: Path, paths: Iterable[Any] | None) -> Path:
+def sync_root(root: Path, paths: Iterable[JsonValue] | None) -> Path:
     """The common folder of the bundle ``root`` and every ``sync.paths`` entry."""
     root = Path(root).resolve()
     folders = [root] + [(root / str(p)).resolve() for p in paths or ()

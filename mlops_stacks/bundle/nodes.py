@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from mlops_stacks.diagnostics import Location
+from mlops_stacks.jsontypes import JsonValue
 
 Scalar = str | int | float | bool | None
 
@@ -41,7 +42,7 @@ class Node:
 
     __slots__ = ("value", "_loc")
 
-    def __init__(self, value: Any, loc: Location | Mark | None = None) -> None:
+    def __init__(self, value: JsonValue, loc: Location | Mark | None = None) -> None:
         self.value = value
         self._loc = loc if loc is not None else GENERATED
 
@@ -134,7 +135,7 @@ def relative_base(node: Node, root: Path) -> Path:
     return root
 
 
-def to_plain(node: Node | None) -> Any:
+def to_plain(node: Node | None) -> JsonValue:
     """The plain Python value of a node tree (dicts, lists, scalars)."""
     if node is None:
         return None
@@ -145,7 +146,7 @@ def to_plain(node: Node | None) -> Any:
     return node.value
 
 
-def from_plain(value: Any, loc: Location | None = None) -> Node:
+def from_plain(value: JsonValue, loc: Location | None = None) -> Node:
     """Wrap a plain value (recursively) in nodes that all carry ``loc``."""
     if isinstance(value, Node):
         return value

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import ConfigError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 #: The platform's pipeline files, relative to the repository root.
 PIPELINE_GLOBS: dict[str, tuple[str, ...]] = {
@@ -103,7 +102,7 @@ def read_jobs(root: Path, platform: str) -> list[CredentialJob]:
     return jobs
 
 
-def _secrets(platform: str, env: Any) -> tuple[SecretUse, ...]:
+def _secrets(platform: str, env: JsonValue) -> tuple[SecretUse, ...]:
     if not isinstance(env, dict):
         return ()
     pattern = _REFERENCE[platform]
@@ -124,7 +123,7 @@ def _targets(scripts: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _environment(value: Any) -> str | None:
+def _environment(value: JsonValue) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     return str(value) if isinstance(value, str) and value else None
@@ -165,13 +164,13 @@ def _gitlab(rel: str, doc: JsonObject) -> list[CredentialJob]:
     return out
 
 
-def _lines(value: Any) -> list[Any]:
+def _lines(value: JsonValue) -> list[JsonValue]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _groups(variables: Any) -> list[str]:
+def _groups(variables: JsonValue) -> list[str]:
     return [str(v["group"]) for v in _lines(variables) if isinstance(v, dict) and "group" in v]
 
 

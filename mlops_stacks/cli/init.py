@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, OutputFormat
 from mlops_stacks.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from mlops_stacks.scaffold.api import InitResult
+    from mlops_stacks.scaffold.notes import Note
 
 HELP = """Generate an MLOps project from a template.
 
@@ -61,7 +65,7 @@ def _tree(root: Path, files: list[Path], package: str | None) -> list[str]:
     return lines
 
 
-def _next_steps(result: Any) -> list[str]:
+def _next_steps(result: InitResult) -> list[str]:
     if result.answers.get("setup") == "cicd_only":
         return [
             f"cd {result.output_dir}",
@@ -77,7 +81,7 @@ def _next_steps(result: Any) -> list[str]:
     ]
 
 
-def _summary(result: Any, notes: list[Any]) -> JsonObject:
+def _summary(result: InitResult, notes: list[Note]) -> JsonObject:
     return {
         "output_dir": str(result.output_dir),
         "project_dir": str(result.project_dir) if result.project_dir else None,

@@ -6,17 +6,18 @@ line, whatever the terminal width.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mlops_stacks.cli.terminal import Terminal
+    from mlops_stacks.runner.record import RunRecord
     from mlops_stacks.workspace.run_results import RunResults
 
 #: Metrics printed per MLflow run (the rest are in the MLflow UI).
 MAX_METRICS = 8
 
 
-def print_results(term: Terminal, record: Any, results: RunResults) -> None:
+def print_results(term: Terminal, record: RunRecord, results: RunResults) -> None:
     """After the run view (which showed each task's state and time): what the run made."""
     p = term.out.print
     if results.mlflow_runs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,7 +11,11 @@ from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat,
 from mlops_stacks.errors import MlopsStacksError, RunError
 
 if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.cli.terminal import Terminal
+    from mlops_stacks.diagnostics import Diagnostic
+    from mlops_stacks.runner.record import RunRecord
+    from mlops_stacks.workspace.protocol import Workspace
 
 HELP = """Run a deployed job and show its tasks as they run.
 
@@ -127,8 +131,8 @@ def run(
         raise _run_failed(term, record, job_key, bundle.target)
 
 
-def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,
-             deploy_first: bool, strict: bool = False) -> list[Any]:
+def _prepare(term: Terminal, bundle: Bundle, workspace: Workspace, job_key: str,
+             deploy_first: bool, strict: bool = False) -> list[Diagnostic]:
     """Deploy first (``--deploy``), or warn (``--strict``: refuse) when the deployed copy is
     older than the project."""
     from mlops_stacks.diagnostics import render_github, render_text
@@ -155,9 +159,9 @@ def _prepare(term: Terminal, bundle: Any, workspace: Any, job_key: str,
     return [diag]
 
 
-def _start(term: Terminal, bundle: Any, workspace: Any, job_key: str,
+def _start(term: Terminal, bundle: Bundle, workspace: Workspace, job_key: str,
            overrides: dict[str, str], only: list[str] | None, json_mode: bool,
-           diagnostics: list[Any]) -> None:
+           diagnostics: list[Diagnostic]) -> None:
     """``--no-wait``: start the run (or hear that it was skipped or queued) and return."""
     from mlops_stacks.workspace.run_results import baseline, remember_baseline
 
@@ -183,7 +187,7 @@ def _start(term: Terminal, bundle: Any, workspace: Any, job_key: str,
         raise RunError(f"Run {run_id} of {job_key} was skipped.", hint=SKIP_HINT)
 
 
-def _run_failed(term: Terminal, record: Any, job_key: str, target: str) -> RunError:
+def _run_failed(term: Terminal, record: RunRecord, job_key: str, target: str) -> RunError:
     """The one error of a failed run: the task, the reason, the log; the log's end with --debug."""
     from mlops_stacks.cli import terminal
 
@@ -208,7 +212,7 @@ def _run_failed(term: Terminal, record: Any, job_key: str, target: str) -> RunEr
     )
 
 
-def _run_pipeline(term: Terminal, workspace: Any, key: str, full_refresh: bool,
+def _run_pipeline(term: Terminal, workspace: Workspace, key: str, full_refresh: bool,
                   json_mode: bool) -> None:
     """Run an update of a deployed pipeline and wait for it (Databricks only)."""
     if not hasattr(workspace, "run_pipeline"):

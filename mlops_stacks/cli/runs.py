@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,7 +12,10 @@ from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat
 from mlops_stacks.errors import MlopsStacksError
 
 if TYPE_CHECKING:
+    from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.cli.terminal import Terminal
+    from mlops_stacks.runner.record import RunRecord
+    from mlops_stacks.workspace.protocol import Workspace
 
 runs_app = typer.Typer(
     name="runs",
@@ -103,7 +106,8 @@ def list_runs(
                   "lists the metrics a run logged.")
 
 
-def _metric_values(workspace: Any, bundle: Any, records: list[Any], names: list[str]
+def _metric_values(workspace: Workspace, bundle: Bundle, records: list[RunRecord],
+                   names: list[str]
                    ) -> dict[str, dict[str, float | None]]:
     """``run_id -> {metric: value}`` for the metrics asked for (nothing asked: no lookups)."""
     if not names:

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mlops_stacks.errors import MlopsStacksError
+from mlops_stacks.jsontypes import JsonValue
 
 DEBUG = False
 _current: Terminal | None = None
@@ -114,12 +115,14 @@ class Terminal:
         if exc.hint:
             self.err.print(safe(exc.hint), markup=False)
 
-    def json(self, data: Any) -> None:
+    def json(self, data: JsonValue) -> None:
         """Print one JSON document on stdout (always stdout, whatever the mode)."""
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         sys.stdout.flush()
 
-    def table(self, columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+    def table(
+        self, columns: list[str], rows: list[list[JsonValue]], title: str | None = None
+    ) -> None:
         """Rows of data that never cut a value (IDs and paths must stay copyable).
 
         Off a terminal (pipes, CI): a header line, then one tab-separated record per

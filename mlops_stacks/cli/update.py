@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, OutputFormat
 from mlops_stacks.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from mlops_stacks.cli.terminal import Terminal
+    from mlops_stacks.scaffold.update import UpdateResult
 
 # `update --check` exits with this code when a newer template version exists
 # (0: up to date; 1 and 2 keep meaning errors).
@@ -108,7 +112,7 @@ def update(
         raise typer.Exit(1)
 
 
-def _summary(result: Any) -> JsonObject:
+def _summary(result: UpdateResult) -> JsonObject:
     return {
         "project_dir": str(result.project_dir),
         "source": result.source,
@@ -122,7 +126,7 @@ def _summary(result: Any) -> JsonObject:
     }
 
 
-def _print(term: Any, result: Any) -> None:
+def _print(term: Terminal, result: UpdateResult) -> None:
     versions = f"{result.from_version} -> {result.to_version}"
     if not result.changed:
         term.success(f"Already up to date ({result.to_version}); nothing changed.")
@@ -147,7 +151,7 @@ def _print(term: Any, result: Any) -> None:
         term.print("Review with `git diff`, then commit.")
 
 
-def _new_answers(term: Any, result: Any, *, asked: bool) -> None:
+def _new_answers(term: Terminal, result: UpdateResult, *, asked: bool) -> None:
     """Say which new questions were answered, and with what, when nobody was asked."""
     if not result.new_answers or asked:
         return
@@ -159,7 +163,7 @@ def _new_answers(term: Any, result: Any, *, asked: bool) -> None:
     term.print(f"To answer differently: mlops-stacks update --data {key}=VALUE (repeatable).")
 
 
-def _check(term: Any, project_dir: Path) -> None:
+def _check(term: Terminal, project_dir: Path) -> None:
     from mlops_stacks.scaffold.update import check_for_update
 
     result = check_for_update(project_dir)

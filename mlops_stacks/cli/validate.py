@@ -10,16 +10,18 @@ list. Exits 1 when there are errors (warnings alone exit 0, unless ``--strict``)
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlops_stacks.cli import terminal
 from mlops_stacks.cli.options import OUTPUT, PROFILE, TARGET, VAR, OutputFormat, parse_pairs
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 if TYPE_CHECKING:
-    from mlops_stacks.diagnostics import Diagnostic
+    from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.cli.terminal import Terminal
+    from mlops_stacks.diagnostics import Diagnostic, Diagnostics
 
 HELP = """Validate the bundle (databricks.yml and its includes) for a target.
 
@@ -45,7 +47,7 @@ With GITHUB_ACTIONS=true, problems are also printed as GitHub annotations.
 _MAX_NAMES = 5
 
 
-def redact_secrets(config: Any) -> Any:
+def redact_secrets(config: JsonValue) -> JsonValue:
     """A copy of a bundle configuration with every secret shown as ``***``
     (see ``mlops_stacks.secrets``)."""
     from mlops_stacks.secrets import bundle_secrets
@@ -91,8 +93,8 @@ def validate(
         raise typer.Exit(1)
 
 
-def _report(term: Any, bundle: Any, diags: Any, root: str | None, json_mode: bool,
-            include_locations: bool = False) -> None:
+def _report(term: Terminal, bundle: Bundle | None, diags: Diagnostics, root: str | None,
+            json_mode: bool, include_locations: bool = False) -> None:
     from mlops_stacks.diagnostics import render_github, render_text, summary_line
 
     if os.environ.get("GITHUB_ACTIONS") == "true" and diags:
@@ -129,7 +131,7 @@ def _relative(diag: Diagnostic, root: str | None) -> JsonObject:
     return data
 
 
-def _summary(bundle: Any) -> str:
+def _summary(bundle: Bundle) -> str:
     from mlops_stacks.bundle import bundle_summary
 
     facts = bundle_summary(bundle)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.deploy.artifacts import build_artifacts
 from mlops_stacks.deploy.desired import Desired, desired_resources
@@ -54,6 +54,7 @@ from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Work
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.record import RunRecord
 
 #: Called with a progress message.
 Progress = Callable[[str], None]
@@ -201,7 +202,7 @@ def _locked(workspace: Workspace, force_lock: bool, result: ApplyResult,
         workspace.release_lock(lock.lock)
 
 
-def active_runs(workspace: Workspace) -> list[Any]:
+def active_runs(workspace: Workspace) -> list[RunRecord]:
     """Runs of the target still going on this machine (local workspace; records whose
     process is gone are closed on the way, so they do not count)."""
     runs_dir = getattr(workspace, "runs_dir", None)
@@ -212,7 +213,7 @@ def active_runs(workspace: Workspace) -> list[Any]:
     return [r for r in list_runs(runs_dir) if not r.done]
 
 
-def _runs_text(runs: list[Any]) -> str:
+def _runs_text(runs: list[RunRecord]) -> str:
     return ", ".join(f"{r.run_id} of {r.job_key}" for r in runs)
 
 

@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import UsageError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -82,7 +82,7 @@ def _dashboard(root: Path, key: str, spec: JsonObject) -> JsonObject:
     return {**spec, "serialized_dashboard": text}
 
 
-def references(value: Any) -> set[tuple[str, str]]:
+def references(value: JsonValue) -> set[tuple[str, str]]:
     """``(kind, key)`` of every ``${resources.<kind>.<key>.<field>}`` inside ``value``."""
     if isinstance(value, str):
         return {(m.group(1), m.group(2)) for m in _REF.finditer(value)}
@@ -103,7 +103,7 @@ def _identity(kind: str, spec: JsonMapping) -> str | None:
     return name if isinstance(name, str) and len(name) >= 3 else None
 
 
-def _strings(value: Any) -> Iterable[str]:
+def _strings(value: JsonValue) -> Iterable[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):

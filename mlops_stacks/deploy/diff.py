@@ -9,12 +9,11 @@ every later task as changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 #: Marks a side of a change where the field does not exist.
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
+ABSENT: JsonValue = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 
 _ID_FIELDS = ("task_key", "key", "name")
 
@@ -22,8 +21,8 @@ _ID_FIELDS = ("task_key", "key", "name")
 @dataclass(frozen=True)
 class Change:
     path: str
-    old: Any
-    new: Any
+    old: JsonValue
+    new: JsonValue
 
     @property
     def op(self) -> str:
@@ -46,7 +45,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _id_field(*sides: list[Any]) -> str | None:
+def _id_field(*sides: list[JsonValue]) -> str | None:
     """The field that identifies items on both sides (unique within each), if any."""
     for name in _ID_FIELDS:
         if not all(isinstance(i, dict) and name in i for side in sides for i in side):
@@ -56,7 +55,7 @@ def _id_field(*sides: list[Any]) -> str | None:
     return None
 
 
-def diff(old: Any, new: Any, path: str = "") -> list[Change]:
+def diff(old: JsonValue, new: JsonValue, path: str = "") -> list[Change]:
     """Every leaf-level change from ``old`` to ``new``."""
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[Change] = []
@@ -84,7 +83,7 @@ def diff(old: Any, new: Any, path: str = "") -> list[Change]:
     return [Change(path, old, new)]
 
 
-def render_value(value: Any, limit: int = 60) -> str:
+def render_value(value: JsonValue, limit: int = 60) -> str:
     """A short one-line rendering of a value for plan output."""
     import json
 

@@ -24,11 +24,10 @@ import concurrent.futures as futures
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlops_stacks.deploy.desired import kind_rank
 from mlops_stacks.deploy.plan import DELETE, Action
-from mlops_stacks.jsontypes import JsonMapping
+from mlops_stacks.jsontypes import JsonMapping, JsonValue
 
 #: Keys whose values are IDs of other resources (``job_id``, ``pipeline_id``, ...).
 _ID_KEY_SUFFIX = "id"
@@ -44,7 +43,7 @@ def _identity(kind: str, config: JsonMapping) -> str | None:
     return name if isinstance(name, str) and len(name) >= 3 else None
 
 
-def _leaves(value: Any, key: str = "") -> Iterable[tuple[str, Any]]:
+def _leaves(value: JsonValue, key: str = "") -> Iterable[tuple[str, JsonValue]]:
     if isinstance(value, Mapping):
         for k, v in value.items():
             yield from _leaves(v, str(k))

@@ -21,12 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlops_stacks.deploy.desired import kind_rank, references
 from mlops_stacks.deploy.diff import Change, diff
 from mlops_stacks.deploy.state import DeploymentState, ResourceState
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 
@@ -39,7 +38,7 @@ INTEGER_ID_FIELDS = frozenset({"job_id"})
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
-def resolve_ids(value: Any, ids: Mapping[tuple[str, str], str]) -> Any:
+def resolve_ids(value: JsonValue, ids: Mapping[tuple[str, str], str]) -> JsonValue:
     """``value`` with every known ``${resources.<kind>.<key>.id}`` replaced by its ID.
 
     Under an ``INTEGER_ID_FIELDS`` key a whole-number string becomes an ``int``
@@ -63,7 +62,7 @@ def resolve_ids(value: Any, ids: Mapping[tuple[str, str], str]) -> Any:
     return value
 
 
-def has_unresolved_ids(value: Any) -> bool:
+def has_unresolved_ids(value: JsonValue) -> bool:
     if isinstance(value, str):
         return bool(_REF.search(value))
     if isinstance(value, dict):

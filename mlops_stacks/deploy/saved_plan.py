@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.deploy.state import fingerprint
 from mlops_stacks.errors import MlopsStacksError, UsageError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -40,7 +40,7 @@ def plan_basis(bundle: Bundle, state: DeploymentState, desired: Desired) -> Json
     }
 
 
-def _steps(actions: Any) -> list[tuple[str, str, str]]:
+def _steps(actions: JsonValue) -> list[tuple[str, str, str]]:
     return [(str(a.get("action")), str(a.get("kind")), str(a.get("key"))) for a in actions or []]
 
 

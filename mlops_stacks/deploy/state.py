@@ -35,9 +35,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.secrets import Secrets, new_salt
 from mlops_stacks.workspace.documents import (
     STATE_VERSION,
@@ -50,7 +49,7 @@ from mlops_stacks.workspace.documents import (
 from mlops_stacks.workspace.protocol import Workspace
 
 
-def fingerprint(config: Any, salt: str = "") -> str:
+def fingerprint(config: JsonValue, salt: str = "") -> str:
     """A stable hash of a configuration value (key order does not matter), salted when
     ``salt`` is given (so a state file's hashes cannot be matched against guesses)."""
     text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
@@ -105,7 +104,7 @@ class DeploymentState:
         """Hide ``secrets``' values too (a bundle's sensitive variables)."""
         self.secrets = Secrets(secrets.values, self.salt)
 
-    def fingerprint(self, config: Any) -> str:
+    def fingerprint(self, config: JsonValue) -> str:
         return fingerprint(config, self.salt)
 
     # -- queries ----------------------------------------------------------------
@@ -165,7 +164,7 @@ class DeploymentState:
         state.replay(doc.get("journal", []))
         return state
 
-    def replay(self, entries: Iterable[Any]) -> None:
+    def replay(self, entries: Iterable[JsonValue]) -> None:
         """Apply the journal entries recorded on top of this document (same ``base``
         serial); entries of an older document, or damaged ones, are ignored."""
         for entry in entries:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
 
-OPS: dict[str, Callable[[Any, Any], bool]] = {
+from mlops_stacks.jsontypes import JsonValue
+
+OPS: dict[str, Callable[[JsonValue, JsonValue], bool]] = {
     "EQUAL_TO": operator.eq,
     "NOT_EQUAL": operator.ne,
     "GREATER_THAN": operator.gt,
@@ -23,7 +24,7 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
 _ORDERING = {"GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL"}
 
 
-def evaluate(op: str, left: Any, right: Any) -> bool:
+def evaluate(op: str, left: JsonValue, right: JsonValue) -> bool:
     """The outcome of ``left <op> right``; ``ValueError`` for an unknown op or non-numbers."""
     if op not in OPS:
         raise ValueError(f"unknown condition op '{op}'; valid ops: {', '.join(OPS)}")
@@ -35,7 +36,7 @@ def evaluate(op: str, left: Any, right: Any) -> bool:
     return OPS[op](_text(left), _text(right))
 
 
-def _number(value: Any) -> float | None:
+def _number(value: JsonValue) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -46,7 +47,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _text(value: Any) -> str:
+def _text(value: JsonValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)

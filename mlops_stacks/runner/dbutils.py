@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json as write_json_atomic
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 
 class InputWidgetNotDefined(Exception):
@@ -36,7 +36,7 @@ class TaskOutput:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.values: JsonObject = {}
-        self.result: Any = None
+        self.result: JsonValue = None
         self.exited = False
         self.error: str | None = None
 
@@ -59,7 +59,7 @@ class Widgets:
         self._values = dict(values)
         self._defaults: dict[str, str] = {}
 
-    def _define(self, name: str, default: Any) -> None:
+    def _define(self, name: str, default: JsonValue) -> None:
         self._defaults[str(name)] = "" if default is None else str(default)
 
     def text(self, name: str, defaultValue: str = "", label: str | None = None) -> None:  # noqa: N803
@@ -130,7 +130,7 @@ class TaskValues:
         self._upstream = upstream
         self._output = output
 
-    def set(self, key: str, value: Any) -> None:
+    def set(self, key: str, value: JsonValue) -> None:
         try:
             encoded = json.dumps(value)
         except (TypeError, ValueError) as exc:
@@ -144,9 +144,9 @@ class TaskValues:
         self,
         taskKey: str,  # noqa: N803
         key: str,
-        default: Any = None,
-        debugValue: Any = None,  # noqa: N803 - only used outside a job run
-    ) -> Any:
+        default: JsonValue = None,
+        debugValue: JsonValue = None,  # noqa: N803 - only used outside a job run
+    ) -> JsonValue:
         values = self._upstream.get(taskKey)
         if values is not None and key in values:
             return values[key]
@@ -175,7 +175,7 @@ class Notebook:
 
         return EntryPoint(self.path)
 
-    def exit(self, value: Any = "") -> None:
+    def exit(self, value: JsonValue = "") -> None:
         raise NotebookExit("" if value is None else str(value))
 
 

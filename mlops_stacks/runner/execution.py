@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonValue
 from mlops_stacks.runner.events import TASK_FINISHED, TASK_STARTED, EventHandler, RunEvent
 from mlops_stacks.runner.launch import Launcher
 from mlops_stacks.runner.params import RefContext
@@ -58,7 +58,7 @@ class Running:
 class ForEach:
     """A for_each_task in progress: its inputs and how its iterations went."""
 
-    inputs: list[Any]
+    inputs: list[JsonValue]
     concurrency: int
     next: int = 0
     running: int = 0

@@ -33,7 +33,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+from types import FrameType
 
 from mlops_stacks.jsontypes import JsonObject
 
@@ -208,7 +208,7 @@ def _die_with_runner() -> None:
     """SIGTERM (from the runner, or from the kernel when the runner dies: Linux) ends
     the server like a closed pipe does, even while it is still importing."""
 
-    def gone(signum: int, frame: Any) -> None:
+    def gone(signum: int, frame: FrameType | None) -> None:
         raise _RunnerGone
 
     signal.signal(signal.SIGTERM, gone)

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import RunError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 NOTEBOOK = "notebook"
 PYTHON_FILE = "python_file"
@@ -168,7 +167,7 @@ def prepare_task(
     return kind, None
 
 
-def job_reference(job_id: Any) -> str:
+def job_reference(job_id: JsonValue) -> str:
     """The job a run_job_task names: a job key for ``${resources.jobs.<key>.id}``, else the id."""
     text = str(job_id)
     m = _JOB_ID_REF.match(text)

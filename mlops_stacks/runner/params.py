@@ -19,10 +19,9 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlops_stacks.errors import RunError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 REF = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
@@ -111,7 +110,7 @@ class RefContext:
             "tasks.<task_key>.values.<key>, tasks.<task_key>.result_state"
         )
 
-    def substitute(self, value: Any, task_key: str | None = None) -> Any:
+    def substitute(self, value: JsonValue, task_key: str | None = None) -> JsonValue:
         """``value`` with every ``{{...}}`` replaced; lists and dicts are walked."""
         if isinstance(value, str):
             return REF.sub(lambda m: self.lookup(m.group(1), task_key), value)
@@ -122,7 +121,7 @@ class RefContext:
         return value
 
 
-def references(value: Any) -> list[str]:
+def references(value: JsonValue) -> list[str]:
     """Every ``{{...}}`` reference inside ``value`` (strings, lists, dicts)."""
     if isinstance(value, str):
         return [m.group(1) for m in REF.finditer(value)]
@@ -134,7 +133,7 @@ def references(value: Any) -> list[str]:
 
 
 def check_static_references(
-    task_key: str, value: Any, parameters: dict[str, str], task_keys: set[str]
+    task_key: str, value: JsonValue, parameters: dict[str, str], task_keys: set[str]
 ) -> None:
     """Before a run: references to job parameters and tasks must name existing ones."""
     for ref in references(value):
@@ -171,7 +170,7 @@ def _time_part(start: float, part: str, ref: str) -> str:
     return parts[part]
 
 
-def text_value(value: Any) -> str:
+def text_value(value: JsonValue) -> str:
     """Parameter values are strings; other JSON values are written as JSON."""
     if isinstance(value, str):
         return value

@@ -19,11 +19,10 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import RunError
 from mlops_stacks.fileio import atomic_write_json as write_json_atomic
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 # Task states. PENDING -> RUNNING -> SUCCESS | FAILED; tasks that never run end
 # SKIPPED (an upstream task failed or run_if was not met), EXCLUDED (not selected
@@ -80,7 +79,7 @@ class TaskRecord(_Timed):
     start_time: float | None = None
     end_time: float | None = None
     log_path: str | None = None
-    result: Any = None  # dbutils.notebook.exit value, or "true"/"false" for a condition task
+    result: JsonValue = None  # dbutils.notebook.exit value, or "true"/"false" for a condition task
     values: JsonObject = field(default_factory=dict)  # task values it set
     error: str | None = None  # one-line summary of why it failed / was skipped
     log_tail: list[str] = field(default_factory=list)  # last lines of the log when it failed

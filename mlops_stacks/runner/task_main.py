@@ -20,9 +20,10 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.runner import notebook as nb
 from mlops_stacks.runner.dbutils import DBUtils, NotebookExit, TaskOutput, display_html
 from mlops_stacks.runner.shims import magics
@@ -101,7 +102,7 @@ def _stop_on_sigterm() -> None:
             hasattr(os, "killpg")
         )
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != me:  # a fork of the task (a Pool worker): SIGTERM as by default
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
@@ -134,7 +135,7 @@ def _report_modules(path: str | None) -> None:
         pass
 
 
-def _run(spec: JsonObject, output: TaskOutput) -> Any:
+def _run(spec: JsonObject, output: TaskOutput) -> JsonValue:
     kind = spec["kind"]
     from mlops_stacks.runner.shims import mlflow_hooks
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import AnswerError
+from mlops_stacks.jsontypes import JsonValue
 
 DATA = "--data"
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -25,7 +25,7 @@ MAX_ANSWERS_BYTES = 1024 * 1024
 class Given:
     """One answer supplied by the user, with where it came from."""
 
-    value: Any
+    value: JsonValue
     source: str = DATA  # "--data", "api", "prompt", or a config file path
     line: int | None = None
 
@@ -41,7 +41,7 @@ class Given:
             return ""
         return f"{self.source}:{self.line}: " if self.line else f"{self.source}: "
 
-    def fix(self, key: str, value: Any) -> str:
+    def fix(self, key: str, value: JsonValue) -> str:
         """How to pass ``value`` for ``key`` in the same place the bad one came from
         (``--data`` quoted for the shell when it needs quotes)."""
         import shlex
@@ -61,7 +61,7 @@ class Given:
         return f"Set an allowed value for `{key}` in {self.source}."
 
 
-def _text(value: Any) -> str:
+def _text(value: JsonValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -103,7 +103,7 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _expanded_size(node: Any, seen: dict[int, int]) -> int:
+def _expanded_size(node: JsonValue, seen: dict[int, int]) -> int:
     """How many values ``node`` stands for once its aliases are copied out."""
     if id(node) not in seen:
         seen[id(node)] = 1  # a node inside itself (a recursive alias) counts once
@@ -144,7 +144,7 @@ def _key_lines(text: str, path: Path) -> dict[str, int]:
     return lines
 
 
-def _parse(text: str, path: Path) -> Any:
+def _parse(text: str, path: Path) -> JsonValue:
     import yaml
 
     if path.suffix.lower() == ".json":

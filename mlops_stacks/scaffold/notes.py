@@ -14,11 +14,14 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.hosts import placeholder_reason
 from mlops_stacks.install_source import data_fix
 from mlops_stacks.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from mlops_stacks.scaffold.api import InitResult
 
 HOST_ANSWERS = ("staging_workspace_host", "prod_workspace_host")
 
@@ -49,11 +52,11 @@ def _bundle_hosts(project_dir: Path) -> dict[str, str]:
     return out
 
 
-def _update_command(result: Any, *options: str) -> str:
+def _update_command(result: InitResult, *options: str) -> str:
     return shlex.join(["mlops-stacks", "update", str(result.output_dir)]) + " " + " ".join(options)
 
 
-def placeholder_hosts_note(result: Any) -> Note | None:
+def placeholder_hosts_note(result: InitResult) -> Note | None:
     answers = {**result.inherited, **result.answers}
     asked = [k for k in HOST_ANSWERS if k in result.answers and not result.added_to_repository]
     if asked:
@@ -80,7 +83,7 @@ def placeholder_hosts_note(result: Any) -> Note | None:
     return Note("Placeholder workspace hosts: these example URLs name no workspace.", lines)
 
 
-def requirement_note(result: Any) -> Note | None:
+def requirement_note(result: InitResult) -> Note | None:
     installed = result.installed
     if installed is None or installed.portable or result.answers.get("mlops_stacks_requirement"):
         return None
@@ -95,7 +98,7 @@ def requirement_note(result: Any) -> Note | None:
     return Note("CI cannot install mlops-stacks as it is installed here.", lines)
 
 
-def closing_notes(result: Any) -> list[Note]:
+def closing_notes(result: InitResult) -> list[Note]:
     """The notes ``init`` prints after the next steps (see the module docstring)."""
     notes = [placeholder_hosts_note(result), requirement_note(result)]
     return [n for n in notes if n is not None]

@@ -11,18 +11,19 @@ works; prompts go to stderr so ``--output json`` keeps stdout clean.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 
 from mlops_stacks.errors import AnswerError
+from mlops_stacks.jsontypes import JsonValue
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.questionnaire import check, choices
 
 MAX_TRIES = 20
 
 
-def _shown(value: Any) -> str:
+def _shown(value: JsonValue) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
@@ -44,7 +45,7 @@ class Prompter:
             return line.rstrip("\r\n")
         return self.console.input(prompt, password=secret, markup=False)
 
-    def _header(self, q: Any, default: Any) -> str:
+    def _header(self, q: JsonValue, default: JsonValue) -> str:
         self.console.print()
         help_text = q.render_value(q.help) if q.help else ""
         self.console.print(
@@ -63,7 +64,7 @@ class Prompter:
             return f"{name} [y/n] ({_shown(default)}): "
         return f"{name} ({_shown(default)}): " if default not in (None, "") else f"{name}: "
 
-    def __call__(self, q: Any, default: Any) -> Any:
+    def __call__(self, q: JsonValue, default: JsonValue) -> JsonValue:
         prompt, name = self._header(q, default), q.var_name
         offered = choices(q)
         for _ in range(MAX_TRIES):
@@ -73,7 +74,7 @@ class Prompter:
                 raise AnswerError(
                     f"{name}: no answer (input ended). Pass --data {name}=VALUE or add --defaults."
                 ) from None
-            value: Any = default if reply == "" and default is not None else reply
+            value: JsonValue = default if reply == "" and default is not None else reply
             numbers = [int(n) for n in reply.replace(",", " ").split() if n.isdigit()]
             if offered and numbers and any(not 1 <= n <= len(offered) for n in numbers) and (
                     str(reply) not in {str(c.value) for c in offered}):

@@ -44,12 +44,11 @@ import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from copier._types import MISSING
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.render import tune_jinja
 from mlops_stacks.scaffold.source import CONFIG_NAMES
@@ -64,14 +63,14 @@ _SHORT.maxlist = _SHORT.maxdict = 4
 _SHORT.maxlevel = 2
 _VERDICT = ("is ", "must ", "contains ", "has ", "needs ", "should ", "cannot ", "does ")
 
-Ask = Callable[[Any, Any], Any]
+Ask = Callable[[JsonValue, JsonValue], JsonValue]
 """Ask one question: (copier question, default) -> checked answer."""
 
 
 class _Refusal(Exception):
     """What is wrong with a value, and the value to suggest (``None``: no suggestion)."""
 
-    def __init__(self, problem: str, suggestion: Any = None) -> None:
+    def __init__(self, problem: str, suggestion: JsonValue = None) -> None:
         super().__init__(problem)
         self.problem, self.suggestion = problem, suggestion
 
@@ -103,7 +102,7 @@ class Questionnaire:
     """A template's questions (``copier.yml``), read by copier's ``Worker``."""
 
     config_file: Path
-    worker: Any  # copier.Worker for the template and destination
+    worker: JsonValue  # copier.Worker for the template and destination
     questions: dict[str, JsonObject]  # name -> details, in order
     cache_bytecode: bool = False  # see render.tune_jinja
 
@@ -166,7 +165,7 @@ class Questionnaire:
     def askable(self) -> list[str]:
         return [n for n, d in self.questions.items() if not is_computed(d)]
 
-    def question(self, name: str, answers: JsonObject) -> Any:
+    def question(self, name: str, answers: JsonObject) -> JsonValue:
         """copier's ``Question`` for ``name`` over ``answers``, as copier builds it."""
         from copier._user_data import AnswersMap, Question
 
@@ -187,7 +186,7 @@ class Questionnaire:
         )
 
     @functools.cached_property
-    def _jinja_env(self) -> Any:
+    def _jinja_env(self) -> JsonValue:
         """copier's environment, made on first use: after the trust check, since
         ``_jinja_extensions`` import code."""
         from copier.errors import CopierError
@@ -200,10 +199,10 @@ class Questionnaire:
         return env
 
     @functools.cached_property
-    def _external(self) -> Any:
+    def _external(self) -> JsonValue:
         return self.worker._external_data()  # copier's lazy loader, read on first use
 
-    def _evaluate(self, name: str, what: Callable[[], Any]) -> Any:
+    def _evaluate(self, name: str, what: Callable[[], JsonValue]) -> JsonValue:
         """``what()``, with a template error said as one line naming the question."""
         import jinja2
         from copier.errors import CopierError
@@ -217,10 +216,10 @@ class Questionnaire:
                 hint="The template's copier.yml has an error; fix it or use another --template.",
             ) from None
 
-    def default(self, q: Any) -> Any:
+    def default(self, q: JsonValue) -> JsonValue:
         """The question's default as copier computes it (``MISSING`` when it has none)."""
 
-        def default() -> Any:
+        def default() -> JsonValue:
             try:
                 return q.get_default()
             except ValueError:  # copier checks a default; a bad one is reported when taken
@@ -330,7 +329,7 @@ def _unreadable(config: Path, exc: BaseException) -> MlopsStacksError:
     return MlopsStacksError(f"--template: cannot read {config}: {detail}")
 
 
-def _raw_default(q: Any) -> Any:
+def _raw_default(q: JsonValue) -> JsonValue:
     """copier's default before it is checked: the given (``--data``) value, or rendered."""
     if q.var_name in q.answers.init:
         return q.answers.init[q.var_name]
@@ -355,7 +354,7 @@ def require_complete(result: Resolution, defaults: bool = False) -> None:
 # ---- checking one answer ------------------------------------------------------
 
 
-def choices(q: Any) -> list[Any]:
+def choices(q: JsonValue) -> list[JsonValue]:
     """The choices a question offers (questionary ``Choice``s, rendered and typed by
     copier), without the disabled ones."""
     if not q.choices:
@@ -363,12 +362,12 @@ def choices(q: Any) -> list[Any]:
     return [c for c in q._formatted_choices if not c.disabled]
 
 
-def choice_values(q: Any) -> list[Any]:
+def choice_values(q: JsonValue) -> list[JsonValue]:
     """The values a choice question accepts."""
     return [c.value for c in choices(q)]
 
 
-def _kind(value: Any) -> str:
+def _kind(value: JsonValue) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -378,7 +377,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _before_copier(q: Any, given: Given) -> Any:
+def _before_copier(q: JsonValue, given: Given) -> JsonValue:
     """The checks stricter than copier's (see the module docstring)."""
     value, kind = given.value, q.get_type_name()
     if kind == "bool" and isinstance(value, str):
@@ -400,7 +399,7 @@ def _before_copier(q: Any, given: Given) -> Any:
     return value
 
 
-def _typed(q: Any, value: Any) -> Any:
+def _typed(q: JsonValue, value: JsonValue) -> JsonValue:
     """copier's cast and choice check, refused in our words."""
     from copier.errors import CopierError
 
@@ -421,7 +420,7 @@ def _typed(q: Any, value: Any) -> Any:
     raise _Refusal(f"is not one of {', '.join(names)}{hint}", close or names[0]) from None
 
 
-def _validated(q: Any, value: Any) -> Any:
+def _validated(q: JsonValue, value: JsonValue) -> JsonValue:
     """The template's ``validator``, rendered by copier over the answers and ``value``."""
     if q.validator:
         try:
@@ -438,7 +437,7 @@ def _validated(q: Any, value: Any) -> Any:
     return value
 
 
-def _accepted(q: Any, suggestion: Any, given: Given) -> bool:
+def _accepted(q: JsonValue, suggestion: JsonValue, given: Given) -> bool:
     """Whether a suggested value passes the same checks (a suggestion must be a fix)."""
     if given.where and isinstance(suggestion, str):  # YAML text for a file: its value
         import yaml
@@ -454,7 +453,7 @@ def _accepted(q: Any, suggestion: Any, given: Given) -> bool:
     return True
 
 
-def check(q: Any, given: Given) -> Any:
+def check(q: JsonValue, given: Given) -> JsonValue:
     """One answer checked as copier checks it; returns copier's typed value.
 
     A refusal is an ``AnswerError`` of one line: where, the key, the value, the

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_stacks.errors import MlopsStacksError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.scaffold import checks, trust
 from mlops_stacks.scaffold.answers import Given
 from mlops_stacks.scaffold.questionnaire import Questionnaire, choice_values, require_complete
@@ -84,7 +84,7 @@ def combinations(
         require_complete(result, defaults=True)
         return {**result.computed, **result.answers}, result.answers
 
-    def values(name: str, context: JsonObject) -> list[Any]:
+    def values(name: str, context: JsonObject) -> list[JsonValue]:
         q = questionnaire.question(name, context)
         if q.choices:
             return choice_values(q)

@@ -25,7 +25,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import WorkspaceError
 from mlops_stacks.fileio import (
@@ -35,7 +35,7 @@ from mlops_stacks.fileio import (
     is_temp_name,
     sha256_file,
 )
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.names import name_problem, shown
 from mlops_stacks.secrets import SecretMismatch, Secrets, bundle_secrets, new_salt, unseal
 from mlops_stacks.state_files import DamagedFile, read_json_object
@@ -113,7 +113,7 @@ class LocalWorkspace:
         self.file_path = (file_path or f"{self.root_path}/files").rstrip("/")
         self.mlflow = MlflowResources(self.dir / "mlflow")
         self._secret_values: list[str] = []
-        self._configs: dict[tuple[str, str], Any] = {}  # the bundle's resources, for unseal
+        self._configs: dict[tuple[str, str], JsonValue] = {}  # the bundle's resources, for unseal
         self._secrets: Secrets | None = None
         self.spark_remote = ""  # the target's Spark Connect endpoint (runner/spark)
         self._last_job_id: int | None = None  # the job-ID counter (``_next_job_id``)

@@ -19,10 +19,9 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.fileio import atomic_write_json
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.state_files import read_json_object
 
 JOURNAL_NAME = "state.journal"
@@ -46,13 +45,13 @@ def read(state_file: Path, journal_file: Path) -> JsonObject | None:
     return data
 
 
-def read_journal(journal_file: Path) -> list[Any]:
+def read_journal(journal_file: Path) -> list[JsonValue]:
     """The journal's entries; a damaged line (a kill in the middle of a write) is skipped."""
     try:
         raw = journal_file.read_bytes()
     except FileNotFoundError:
         return []
-    entries = []
+    entries: list[JsonValue] = []
     for line in raw.split(b"\n"):
         if line.strip():
             with contextlib.suppress(ValueError):

@@ -12,7 +12,7 @@ import os
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.jsontypes import JsonObject
 
@@ -106,7 +106,7 @@ def _masked(params: dict[str, str]) -> dict[str, str]:
     return {k: "***" if is_secret_name(k) else hider.text(v) for k, v in params.items()}
 
 
-def _connect(db: Path) -> Any:
+def _connect(db: Path) -> contextlib.closing[sqlite3.Connection]:
     return contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True))
 
 
@@ -148,7 +148,7 @@ def collect(
     return out
 
 
-def _mlflow(conn: Any, out: RunResults, start: float, end: float, models: list[str],
+def _mlflow(conn: sqlite3.Connection, out: RunResults, start: float, end: float, models: list[str],
             before: Aliases, ui_url: str) -> None:
     lo, hi = int(start * 1000) - 1000, int(end * 1000) + 1000
     rows = conn.execute(

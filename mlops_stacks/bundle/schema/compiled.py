@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 from mlops_stacks.bundle.nodes import Node
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 SUPPORTED = frozenset({
     "type", "properties", "additionalProperties", "required", "items", "enum",
@@ -47,7 +47,7 @@ class Rule:
     additional: Rule | bool | None = None  # None: anything goes, False: unknown keys flagged
     required: tuple[str, ...] = ()
     items: Rule | None = None
-    enum: list[Any] | None = None
+    enum: list[JsonValue] | None = None
     min_length: int | None = None
     max_length: int | None = None
     pattern: re.Pattern[str] | None = None
@@ -68,7 +68,7 @@ class Problem:
     path: Path
     node: Node
     rule: Rule
-    data: Any = None
+    data: JsonValue = None
     extra: JsonObject = field(default_factory=dict)
 
 
@@ -79,7 +79,7 @@ def compile_schema(schema: JsonObject) -> Rule:
     def resolve(ref: str) -> JsonObject:
         if not ref.startswith("#/"):
             raise ValueError(f"only local references are supported: {ref}")
-        node: Any = schema
+        node: JsonValue = schema
         for part in ref[2:].split("/"):
             node = node[part]
         return cast(JsonObject, node)
@@ -142,7 +142,7 @@ def _accepts(types: tuple[str, ...] | None) -> frozenset[type]:
     return frozenset(out)
 
 
-def _type_ok(value: Any, types: tuple[str, ...]) -> bool:
+def _type_ok(value: JsonValue, types: tuple[str, ...]) -> bool:
     for t in types:
         if t == "string":
             if isinstance(value, str):
@@ -186,18 +186,18 @@ def check(rule: Rule, node: Node, path: Path, out: list[Problem]) -> None:
 
 #: A path built by linking to the parent, ``(parent trail, key)``, flattened only
 #: for problems; the outermost trail holds the starting path (a tuple).
-Trail = tuple[Any, Any]
+Trail = tuple[JsonValue, JsonValue]
 
 
 def _flat(trail: Trail) -> Path:
-    parts: list[Any] = []
+    parts: list[JsonValue] = []
     while trail[0] is not None:
         parts.append(trail[1])
         trail = trail[0]
     return tuple(trail[1]) + tuple(reversed(parts))
 
 
-def _as_string(value: Any) -> str | None:
+def _as_string(value: JsonValue) -> str | None:
     """A number or boolean written where a string is wanted, as the string it reads as.
 
     The Databricks CLI converts these (``base_parameters: {n: 70}`` sends "70").

@@ -10,9 +10,8 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
 
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 SCHEMA_FILE = "bundle_schema.json"
 SHAPES_FILE = "resource_shapes.json"
@@ -73,7 +72,7 @@ def _allow_references_in_map(schemas: JsonObject) -> JsonObject:
     return {name: _allow_references(sub) for name, sub in schemas.items()}
 
 
-def _allow_references(schema: Any) -> Any:
+def _allow_references(schema: JsonValue) -> JsonValue:
     """``schema`` with every non-string typed subschema also accepting a reference string."""
     if not isinstance(schema, dict):
         return schema

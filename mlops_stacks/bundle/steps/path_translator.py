@@ -170,7 +170,7 @@ class Translator:
 
     def file(self, node: Node, path: NodePath,
              check: Check | None = None) -> None:
-        """Any other file: the workspace path keeps the file name as it is."""
+        """Every other file: the workspace path keeps the file name as it is."""
         self._translate(node, path, notebook=False, check=check)
 
     def relative(self, node: Node, path: NodePath) -> None:

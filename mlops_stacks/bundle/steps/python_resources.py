@@ -24,12 +24,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.bundle.context import Context
 from mlops_stacks.bundle.nodes import GENERATED, Node, to_plain
 from mlops_stacks.diagnostics import Diagnostic, Diagnostics, Location, error, warning
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 
 TIMEOUT_SECONDS = 300
 #: What Python says when the package (or the databricks namespace) is not installed.
@@ -54,7 +53,7 @@ class _NoVenv(Exception):
         self.path, self.loc = path, loc
 
 
-def _node(value: Any, loc: Location) -> Node:
+def _node(value: JsonValue, loc: Location) -> Node:
     if isinstance(value, dict):
         return Node({k: _node(v, loc) for k, v in value.items()}, loc)
     if isinstance(value, list):

@@ -8,16 +8,16 @@ Databricks gives the workspace path without one). Projects prefix it with
 
 from __future__ import annotations
 
-from typing import Any
+from mlops_stacks.jsontypes import JsonValue
 
 
 class _Option:
     """A Scala ``Option``: ``get()``, ``isDefined()``, ``getOrElse(default)``."""
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: JsonValue) -> None:
         self._value = value
 
-    def get(self) -> Any:
+    def get(self) -> JsonValue:
         if self._value is None:
             raise ValueError("None.get: the value is not set locally")
         return self._value
@@ -25,7 +25,7 @@ class _Option:
     def isDefined(self) -> bool:  # noqa: N802 - Databricks' name
         return self._value is not None
 
-    def getOrElse(self, default: Any) -> Any:  # noqa: N802
+    def getOrElse(self, default: JsonValue) -> JsonValue:  # noqa: N802
         return default if self._value is None else self._value
 
 

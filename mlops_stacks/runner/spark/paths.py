@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mlops_stacks.jsontypes import JsonValue
 from mlops_stacks.runner.spark import DBFS_ENV
 from mlops_stacks.runner.volumes import volume_path
 
@@ -47,7 +48,7 @@ def local_path(path: str, *, generate: bool = True) -> str:
     return str(local)
 
 
-def _mapped(value: Any) -> Any:
+def _mapped(value: JsonValue) -> JsonValue:
     if isinstance(value, str):
         return local_path(value)
     if isinstance(value, (list, tuple)):

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlops_stacks.errors import MissingDependencyError, MlopsStacksError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.runner.spark import EXTRA, install_command, installed
 
 
@@ -23,7 +22,7 @@ class QueryResult:
     """The last statement's result: its columns and first rows."""
 
     columns: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: list[list[JsonValue]] = field(default_factory=list)
     truncated: bool = False
 
     def to_dict(self) -> JsonObject:
@@ -61,7 +60,7 @@ def run_sql(query: str, env: Mapping[str, str], limit: int = 100) -> QueryResult
                 os.environ[name] = value
 
 
-def _run(spark: Any, texts: list[str], limit: int) -> QueryResult:
+def _run(spark: JsonValue, texts: list[str], limit: int) -> QueryResult:
     result = None
     for text in texts:
         result = spark.sql(text)
@@ -71,7 +70,7 @@ def _run(spark: Any, texts: list[str], limit: int) -> QueryResult:
     rows = [[_plain(v) for v in row] for row in frame.head(limit).itertuples(index=False)]
     return QueryResult([str(c) for c in frame.columns], rows, len(frame) > limit)
 
-def _plain(value: Any) -> Any:
+def _plain(value: JsonValue) -> JsonValue:
     """A JSON-friendly cell: numbers, strings, ``None``."""
     if value is None or isinstance(value, (bool, int, str)):
         return value

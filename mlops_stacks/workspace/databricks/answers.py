@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from mlops_stacks.errors import CONVERGES, WorkspaceError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.workspace.databricks.http import Context, RawAnswer, excerpt, printable, redact
 
 #: Characters no workspace ID contains, that would change a URL or path it goes into.
@@ -121,7 +120,7 @@ def parse(raw: RawAnswer, ctx: Context | None = None) -> Answer:
     return Answer(doc, raw, ctx)
 
 
-def _kind(value: Any) -> str:
+def _kind(value: JsonValue) -> str:
     for cls, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"),
                       (str, "a string"), ((int, float), "a number")):  # fmt: skip
         if isinstance(value, cls):
@@ -145,7 +144,7 @@ class Answer(JsonObject):
     def unexpected(self, problem: str) -> UnexpectedAnswer:
         return unexpected(self._raw, problem, self._ctx)
 
-    def _wrap(self, key: str, value: Any) -> Any:
+    def _wrap(self, key: str, value: JsonValue) -> JsonValue:
         if isinstance(value, dict) and not isinstance(value, Answer):
             return Answer(value, self._raw, self._ctx, self._name(key))
         if isinstance(value, list):
@@ -156,7 +155,7 @@ class Answer(JsonObject):
             ]  # fmt: skip
         return value
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> JsonValue:
         if not dict.__contains__(self, key):
             raise self.unexpected(f"the field '{self._name(key)}' is missing")
         value = dict.__getitem__(self, key)
@@ -164,7 +163,7 @@ class Answer(JsonObject):
             self._check_id(key, value)
         return self._wrap(key, value)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: JsonValue = None) -> JsonValue:
         if not dict.__contains__(self, key):
             return default
         return self._wrap(key, dict.__getitem__(self, key))
@@ -232,7 +231,7 @@ class Answer(JsonObject):
             )
         return text
 
-    def _check_id(self, key: str, value: Any) -> str:
+    def _check_id(self, key: str, value: JsonValue) -> str:
         """Every ID the workspace gives (``id``, ``*_id``) is a non-empty string or number
         without path, query or control characters: IDs go into URLs and paths."""
         if isinstance(value, bool) or not isinstance(value, (str, int)):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import RunError, WorkspaceError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.parallelism import parallelism_from
 from mlops_stacks.workspace.databricks.auth import (
     ENV_POLL_INTERVAL,
@@ -41,6 +41,7 @@ from mlops_stacks.workspace.protocol import (
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
+    from mlops_stacks.runner.events import RunEvent
 
 log = logging.getLogger("mlops_stacks.databricks")
 
@@ -49,7 +50,7 @@ log = logging.getLogger("mlops_stacks.databricks")
 BULK_JOBS = 10
 
 
-def _usable(path: Any) -> str | None:
+def _usable(path: JsonValue) -> str | None:
     return (
         str(path).rstrip("/")
         if isinstance(path, str) and path.startswith("/") and "${" not in path
@@ -291,7 +292,7 @@ class DatabricksWorkspace:
         *,
         params: Mapping[str, str] | None = None,
         only: list[str] | None = None,
-        on_event: Callable[[Any], None] | None = None,
+        on_event: Callable[[RunEvent], None] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> DatabricksRunRecord:

@@ -19,10 +19,9 @@ import hashlib
 import json
 import posixpath
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.errors import WorkspaceError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
 from mlops_stacks.workspace.protocol import FileInfo
@@ -254,7 +253,7 @@ class FileSync:
         self.delete_path(self.manifest_path)
 
 
-def _usable_entry(entry: Any) -> bool:
+def _usable_entry(entry: JsonValue) -> bool:
     """A manifest entry as ``upload`` writes it (anything else is re-uploaded)."""
     return (
         isinstance(entry, dict)

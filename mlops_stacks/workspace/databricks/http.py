@@ -28,10 +28,10 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import CONVERGES, WorkspaceError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.workspace.databricks.throttle import RateLimiter
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ def send(
     timeout: float,
     max_bytes: int,
     query: JsonMapping | None = None,
-    body: Any = None,
+    body: JsonValue = None,
     headers: Mapping[str, str] | None = None,
 ) -> RawAnswer:
     """One request; raises ``requests`` errors for network trouble and timeouts,

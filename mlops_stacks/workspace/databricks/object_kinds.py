@@ -16,11 +16,10 @@ published after each change, as the Databricks CLI does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
 from mlops_stacks.workspace.databricks.resources import Kind, _same
 from mlops_stacks.workspace.protocol import ResourceRef
@@ -36,7 +35,7 @@ def _principal(entry: JsonMapping) -> str | None:
     return None
 
 
-def secret_acls(permissions: Any) -> dict[str, str]:
+def secret_acls(permissions: JsonValue) -> dict[str, str]:
     """Bundle ``permissions`` of a secret scope as principal -> READ/WRITE/MANAGE."""
     out: dict[str, str] = {}
     for entry in permissions or []:

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlops_stacks.errors import WorkspaceError
-from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.jsontypes import JsonMapping, JsonObject, JsonValue
 from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 from mlops_stacks.workspace.databricks.errors import ConflictError, NotFoundError
@@ -42,7 +42,7 @@ JOBS_API = "/api/2.2/jobs"
 Warn = Callable[[str], None]
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: JsonValue, b: JsonValue) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
@@ -53,11 +53,12 @@ def sdk_fields(cls: Any, config: JsonMapping) -> JsonObject:
 
 
 def update_grants(
-    conn: Connection, securable: str, full_name: str, wanted: Any, before: Any, *, what: str
+    conn: Connection, securable: str, full_name: str, wanted: JsonValue, before: JsonValue, *,
+    what: str,
 ) -> None:
     """Send the add/remove changes between two bundle ``grants`` lists (nothing if equal)."""
 
-    def table(grants: Any) -> dict[str, set[str]]:
+    def table(grants: JsonValue) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for g in grants or []:
             if isinstance(g, Mapping) and g.get("principal"):
@@ -85,7 +86,7 @@ def update_grants(
         )  # fmt: skip
 
 
-def acl(permissions: Any) -> list[JsonObject]:
+def acl(permissions: JsonValue) -> list[JsonObject]:
     """Bundle ``permissions`` (``level`` + one principal) as an API access control list."""
     out = []
     for entry in permissions or []:
@@ -466,7 +467,7 @@ class RegisteredModels(Kind):
     def _path(self, rid: str) -> str:
         return f"/api/2.1/unity-catalog/models/{quote(rid, safe='')}"
 
-    def _grants(self, key: str, full_name: str, wanted: Any, before: Any) -> None:
+    def _grants(self, key: str, full_name: str, wanted: JsonValue, before: JsonValue) -> None:
         update_grants(self.conn, "function", full_name, wanted, before,
                       what=f"registered model '{key}'")  # fmt: skip
 

@@ -19,10 +19,9 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mlops_stacks.errors import RunError
-from mlops_stacks.jsontypes import JsonObject
+from mlops_stacks.jsontypes import JsonObject, JsonValue
 from mlops_stacks.runner import events
 from mlops_stacks.runner.record import (
     CANCELED,
@@ -185,7 +184,7 @@ class Runs:
             raise RunError(f"No run {run_id} on {self.conn.host}.") from None
 
     def time_limit(
-        self, timeout: float | None, job_timeout: Any
+        self, timeout: float | None, job_timeout: JsonValue
     ) -> tuple[float, str] | None:
         """How long ``follow`` waits: ``timeout`` (``run --timeout``), or the job's
         ``timeout_seconds`` plus ten polls for the workspace to end the run, whichever
@@ -205,7 +204,7 @@ class Runs:
         self,
         run_id: str,
         key: str,
-        on_event: Callable[[Any], None] | None = None,
+        on_event: Callable[[events.RunEvent], None] | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
         time_limit: tuple[float, str] | None = None,
