@@ -243,16 +243,19 @@ def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     if _is_network_error(err):
         import requests
 
+        hint = ("Check workspace.host in databricks.yml (or DATABRICKS_HOST), your network "
+                "and proxy settings.")
         if isinstance(err, requests.Timeout) and not isinstance(err, requests.ConnectTimeout):
             problem = "no answer in time"
         elif surely_not_sent(err):
             problem = "cannot reach it"
         else:
             problem = "the connection dropped before the answer"
+            hint = ("The workspace, or a proxy on the way, closed the connection after the "
+                    "request was sent. Running the command again converges: deployment state "
+                    "records what was applied, and creates adopt what exists.")
         return WorkspaceError(
-            f"Could not {what} on {ctx.host}: {problem} ({type(err).__name__}).",
-            hint="Check workspace.host in databricks.yml (or DATABRICKS_HOST), "
-            "your network and proxy settings.",
+            f"Could not {what} on {ctx.host}: {problem} ({type(err).__name__}).", hint=hint
         )
     if isinstance(err, AuthFailure):
         return AuthError(
