@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from mlops_stacks.bundle.nodes import Node, format_path, walk
+from mlops_stacks.jsontypes import JsonObject
 
 
-def locations_map(tree: Node | None, root: Path) -> dict[str, Any]:
+def locations_map(tree: Node | None, root: Path) -> JsonObject:
     found: list[tuple[str, str, int, int]] = []
     for path, node in walk(tree) if tree is not None else ():
         loc = node.loc

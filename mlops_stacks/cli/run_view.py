@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -37,6 +38,9 @@ from rich.text import Text
 
 from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, RunEvent
 from mlops_stacks.runner.record import RunRecord, TaskRecord
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 #: Environment variable: seconds between progress lines off a terminal (0: none).
 PROGRESS_ENV = "MLOPS_STACKS_PROGRESS_SECONDS"
@@ -87,7 +91,7 @@ class RunView:
         self.console = console
         self.live_mode = console.is_terminal if live is None else live
         self.runs: list[RunRecord] = []
-        self._live: Any = None
+        self._live: Live | None = None
         # Off a terminal (CI logs), a line per running task every so often: proof of life.
         if progress_seconds is None:
             progress_seconds = float(os.environ.get(PROGRESS_ENV) or DEFAULT_PROGRESS_SECONDS)
@@ -248,7 +252,7 @@ def print_failures(record: RunRecord, console: Console, *, lines: int = 30) -> N
             )
 
 
-def wait_for(runs_dir: Any, run_id: str, view: RunView, poll: float = 0.5) -> RunRecord:
+def wait_for(runs_dir: Path, run_id: str, view: RunView, poll: float = 0.5) -> RunRecord:
     """Follow a run another process executes (``--no-wait`` run) by polling its record."""
     from mlops_stacks.runner.follow import follow_run
     from mlops_stacks.runner.record import load_run

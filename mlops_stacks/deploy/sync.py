@@ -31,10 +31,13 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.fileio import sha256_file
 from mlops_stacks.jsontypes import JsonMapping, JsonObject
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 NEVER_SYNCED = frozenset({".git", ".mlops-stacks", "__pycache__"})
 
@@ -65,7 +68,7 @@ class SyncPlan:
                 "skipped": self.skipped, "changed": self.changed}
 
 
-def _spec(patterns: Iterable[str]) -> Any:
+def _spec(patterns: Iterable[str]) -> GitIgnoreSpec | None:
     import pathspec
 
     lines = [str(p) for p in patterns if str(p).strip()]
@@ -100,7 +103,7 @@ class _Walker:
         self._walk(self.root, "", [], out)
         return sorted(out)
 
-    def _ignored(self, rel: str, is_dir: bool, specs: list[tuple[str, Any]]) -> bool:
+    def _ignored(self, rel: str, is_dir: bool, specs: list[tuple[str, GitIgnoreSpec]]) -> bool:
         ignored = False
         for base, spec in specs:
             sub = rel[len(base) + 1:] if base else rel
@@ -109,7 +112,8 @@ class _Walker:
                 ignored = bool(result.include)
         return ignored
 
-    def _walk(self, path: Path, rel: str, specs: list[tuple[str, Any]], out: list[str]) -> None:
+    def _walk(self, path: Path, rel: str, specs: list[tuple[str, GitIgnoreSpec]],
+              out: list[str]) -> None:
         if self.honour_gitignore and (path / ".gitignore").is_file():
             spec = _spec((path / ".gitignore").read_text(encoding="utf-8",
                                                          errors="replace").splitlines())

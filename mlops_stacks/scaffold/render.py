@@ -1,6 +1,6 @@
 """Rendering with copier, and leaving nothing half-written.
 
-copier renders in place, as ``copier copy`` does (``fresh_destination``). Any
+copier renders in place, as ``copier copy`` does (``fresh_destination``). Every
 failure, or Ctrl-C, removes what was written and the parent folders made for
 it. Adding a project to a repository first renders into a temporary folder
 beside it (without tasks) to learn which files it adds, so collisions are

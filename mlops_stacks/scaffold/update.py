@@ -28,12 +28,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlops_stacks.errors import AnswerError, MlopsStacksError, UsageError
 from mlops_stacks.jsontypes import JsonMapping, JsonObject
 from mlops_stacks.scaffold import gitrepo, releases
 from mlops_stacks.scaffold.destination import INHERITED, PROJECT_CICD_FLAG
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MODES = ("inline", "rej")
@@ -399,11 +402,12 @@ class CheckResult:
         return latest > current if latest[0] == current[0] == 1 else True
 
 
-def _version_key(tag: str) -> Any:
-    from packaging.version import InvalidVersion, Version
+def _version_key(tag: str) -> tuple[int, Version | str]:
+    from packaging.version import InvalidVersion
+    from packaging.version import Version as _Version
 
     try:
-        return (1, Version(tag.lstrip("v")))
+        return (1, _Version(tag.lstrip("v")))
     except InvalidVersion:
         return (0, tag)
 

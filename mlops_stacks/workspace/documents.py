@@ -9,7 +9,7 @@ fails the type check instead of a deploy.
   fingerprint and configuration it was deployed with, its display name.
 - ``UserConfig``: a resource's desired configuration as the bundle gives it. It is
   the user's own YAML, checked against the bundle schema when the bundle loads,
-  so its values stay ``Any`` here, under this one name.
+  so its values stay unchecked here, under this one name.
 - ``JsonObject``: a JSON object whose shape another service decides (a REST answer).
 
 What a create or update records (ID, name, link) is ``protocol.ResourceRef``; a

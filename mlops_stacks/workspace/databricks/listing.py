@@ -11,8 +11,8 @@ asked, and answers from that for the rest of the command.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
+from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.auth import Connection
 
@@ -41,7 +41,7 @@ class JobListing:
 
     def _read(self) -> dict[str, Answer]:
         found: dict[str, Answer] = {}
-        query: dict[str, Any] = {"limit": PAGE, "expand_tasks": True}
+        query: JsonObject = {"limit": PAGE, "expand_tasks": True}
         for _ in range(MAX_PAGES):
             page = self.conn.call("GET", JOBS_LIST, query=query, what="list the jobs")
             for job in page.objects("jobs"):
