@@ -98,6 +98,7 @@ class FakeKinds:
             ("POST", r"/api/2\.0/pipelines/(?P<id>[^/]+)/updates", self._pl_start),
             ("GET", r"/api/2\.0/pipelines/(?P<id>[^/]+)/updates/(?P<u>[^/]+)", self._pl_update),
             ("POST", r"/api/2\.[01]/clusters/create", self._cl_create),
+            ("GET", r"/api/2\.[01]/clusters/list", self._cl_list),
             ("POST", r"/api/2\.[01]/clusters/edit", self._cl_edit),
             ("GET", r"/api/2\.[01]/clusters/get", self._cl_get),
             ("POST", r"/api/2\.[01]/clusters/permanent-delete", self._cl_delete),
@@ -252,6 +253,10 @@ class FakeKinds:
         cid = f"0101-{self.next_id()}-abc"
         self.state.clusters[cid] = {**spec, "cluster_id": cid, "state": "RUNNING"}
         return {"cluster_id": cid}
+
+    def _cl_list(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
+        """Like the service: the clusters that are not deleted (names are not unique)."""
+        return {"clusters": [c for c in self.state.clusters.values() if c["state"] != "DELETED"]}
 
     def _cl_edit(self, m: Any, q: dict[str, str], b: dict[str, Any]) -> Any:
         c = self._cluster(b.get("cluster_id"))

@@ -125,3 +125,21 @@ def test_a_start_without_a_way_to_reconcile_fails_clearly_and_is_sent_once() -> 
     assert calls == [1]
     assert "the request was sent, but the connection dropped" in caught.value.message
     assert "may have applied it" in caught.value.message
+
+
+def test_a_cluster_create_whose_answer_is_lost_is_found_not_made_twice(
+    tmp_path: Path, hostile: HostileDatabricks
+) -> None:
+    # Cluster names are not unique either: the lost create is found by name.
+    from tests.databricks.test_databricks_kinds import CASES, deploy_now, write_project
+    from tests.reliability.hostile_server import cli_env
+    from tests.reliability.test_hostile_http import cli_environment
+
+    [case] = [c for c in CASES if c.kind == "clusters"]
+    root = write_project(tmp_path / "kinds", hostile.url, case.before)
+    hostile.drop("POST", "/api/2.1/clusters/create", times=1)
+    (tmp_path / "home").mkdir()
+    with cli_environment(cli_env(hostile, tmp_path / "home")):
+        deploy_now(root, hostile)
+    names = Counter(c["cluster_name"] for c in hostile.state.clusters.values())
+    assert names == {"staging-shared": 1}, names

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from mlops_stacks.errors import RunError, WorkspaceError
 from mlops_stacks.jsontypes import JsonMapping, JsonObject
+from mlops_stacks.workspace.databricks.answers import Answer
 from mlops_stacks.workspace.databricks.errors import ConflictError
 from mlops_stacks.workspace.databricks.resources import (
     Kind,
@@ -160,9 +161,24 @@ class Clusters(Kind):
             if not missing_by_400(err):
                 raise
 
+    def _named(self, name: object) -> list[Answer]:
+        """The clusters called ``name`` (cluster names are not unique)."""
+        found = self.conn.call("GET", f"{CLUSTERS_API}/list",
+                               what=f"look up clusters named '{name}'")  # fmt: skip
+        return [c for c in found.objects("clusters") if c.get("cluster_name") == name]
+
     def create(self, key: str, config: JsonMapping) -> ResourceRef:
         body = self.body(config)
+        name = body.get("cluster_name")
+        known = {str(c["cluster_id"]) for c in self._named(name)} if name else set()
+
+        def made_by_lost_request() -> Answer | None:
+            """After a create whose answer was lost: the new cluster of that name."""
+            new = [c for c in self._named(name) if str(c["cluster_id"]) not in known]
+            return new[0] if new else None
+
         res = self.conn.call("POST", f"{CLUSTERS_API}/create", body=body, idempotent=False,
+                             reconcile=made_by_lost_request if name else None,
                              what=f"create cluster '{key}'")  # fmt: skip
         rid = str(res["cluster_id"])
         self.apply_permissions(key, rid, config, None, created=True)

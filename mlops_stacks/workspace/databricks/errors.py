@@ -400,7 +400,5 @@ def _maybe_applied(what: str, ctx: Context, problem: str) -> MaybeApplied:
     return MaybeApplied(
         f"Could not {what} on {ctx.host}: the request was sent, but {problem}, so the "
         "workspace may have applied it. It was not sent again, so that nothing is done twice.",
-        hint=f"Look on {ctx.host} whether it happened before trying again; a deploy run "
-        "again adopts what this one created (jobs by name and deployment, other resources "
-        "by name).",
+        hint=f"Look on {ctx.host} whether it happened before running the command again.",
     )
