@@ -25,8 +25,8 @@ def sql(
     Examples:
 
         mlops-stacks sql "SHOW TABLES IN local.my_schema"
-        mlops-stacks sql "CREATE TABLE taxi_scoring_sample AS SELECT * EXCEPT (fare_amount)
-        FROM delta.`/databricks-datasets/nyctaxi-with-zipcodes/subsampled`"
+        mlops-stacks sql "SELECT count(*) FROM local.my_schema.predictions"
+        mlops-stacks sql "CREATE TABLE scoring AS SELECT * FROM local.s.input"
     """
     from mlops_stacks.cli.context import open_target
     from mlops_stacks.errors import MlopsStacksError
