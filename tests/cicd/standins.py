@@ -10,6 +10,7 @@ GitLab's "has already been taken" for a variable that exists, masked values of a
 least 8 characters without spaces.
 
 State keys: ``logged_in`` ({program: bool}), ``gh_before_json`` (an older ``gh``),
+``gh_no_repo`` (no GitHub remote),
 ``github`` ({"repo": {NAME: value}, "environments": {ENV: {NAME: value}}}),
 ``gitlab`` ([{key, value, masked, environment_scope}]),
 ``azure`` ([{id, name, variables: {NAME: {isSecret, value}}}]), ``entra`` ({appId:
@@ -84,6 +85,10 @@ def gh(args: list[str], state: dict[str, Any]) -> str:
     if args[:2] == ["auth", "status"]:
         return ("github.com\n  \u2713 Logged in to github.com account octocat (keyring)\n"
                 "  - Active account: true\n")
+    if args[:2] == ["repo", "view"]:
+        if state.get("gh_no_repo"):
+            raise Exit(1, err="no git remotes found\n")
+        return json.dumps({"nameWithOwner": REPO}) + "\n"
     if args[:2] == ["api", "--method"] and args[2] == "PUT":
         path = _positional(args[1:], {"--method"})[0]
         prefix = "repos/{owner}/{repo}/environments/"

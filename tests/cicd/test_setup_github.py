@@ -95,6 +95,13 @@ def test_logged_out_or_missing_gh_gives_instructions_instead(harness: Harness) -
     assert set(principals(harness)) == {STAGING, PROD}  # the rest was done
     assert harness.calls("gh", "secret") == []
 
+    harness.log_in("gh")
+    state = harness.state()
+    state["gh_no_repo"] = True
+    harness.state_file.write_text(json.dumps(state))
+    out = harness.cli("cicd", "setup")
+    assert "(gh finds no GitHub repository here (push it to GitHub and add the remote" in out
+
     harness.monkeypatch.setenv("PATH", str(harness.root))  # no gh anywhere
     out = harness.cli("cicd", "setup")
     assert "(gh is not installed)" in out and "gh secret set STAGING_DATABRICKS_TOKEN`" in out

@@ -20,6 +20,9 @@ class GitHubSecrets(SecretStore):
     def logged_out(self) -> str | None:
         if run(["gh", "auth", "status"]).code != 0:
             return "gh is not logged in to GitHub (run `gh auth login`)"
+        if run(["gh", "repo", "view", "--json", "nameWithOwner"]).code != 0:
+            return ("gh finds no GitHub repository here (push it to GitHub and add the remote: "
+                    "`git remote add origin https://github.com/<owner>/<repo>.git`)")
         return None
 
     @staticmethod
