@@ -157,6 +157,9 @@ class Execution:
         self.emit(TASK_STARTED, key)
 
     def log(self, key: str, line: str) -> None:
-        path = self.record.tasks[key].log_path or str(self.tasks_dir / f"{key}.log")
+        """Append ``line`` to the log of task ``key`` (or of a for-each iteration,
+        ``<task>.iter<n>``, whose log is appended to its task's when it ends)."""
+        task = self.record.tasks.get(key)
+        path = (task.log_path if task is not None else None) or str(self.tasks_dir / f"{key}.log")
         with open(path, "a", encoding="utf-8") as f:
             f.write(line.rstrip("\n") + "\n")
