@@ -79,6 +79,6 @@ def test_garbled_lock_is_reported(tmp_path: Path) -> None:
     ws = _ws(tmp_path)
     ws.dir.mkdir(parents=True)
     ws.lock_file.write_text("")
-    with pytest.raises(LockError, match="cannot be read"):
+    with pytest.raises(LockError, match="deploy.lock is damaged: it is empty"):
         ws.acquire_lock()
     assert ws.acquire_lock(force=True).lock.pid == os.getpid()

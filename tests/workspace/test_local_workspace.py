@@ -63,7 +63,7 @@ def test_state_is_written_by_rename_and_corruption_is_explained(tmp_path: Path) 
     ws.state_file.write_text('{"serial": ')
     with pytest.raises(WorkspaceError) as err:
         ws.read_state()
-    assert "corrupt" in err.value.message and str(ws.state_file) in err.value.message
+    assert f"{ws.state_file} is damaged: it is not valid JSON" in err.value.message
     assert "delete it and run `mlops-stacks deploy` again" in (err.value.hint or "")
     ws.state_file.write_text("[1, 2]")
     with pytest.raises(WorkspaceError, match="not a JSON object"):
