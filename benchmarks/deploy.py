@@ -18,7 +18,11 @@ The project is the built-in template rendered with its defaults (copier
 (``databricks.yml``), a synthetic bundle of the same shape is used instead and
 the output says so.
 
-    python benchmarks/deploy.py [--repeat 3] [--no-databricks]
+Last, the figures at workspace scale (``deploy_scale.py``): 200 jobs and 500 files
+against the fake workspace with 100 ms added to each request (request counts and
+the sequential floor), and the local workspace with 500 and 5,000 jobs.
+
+    python benchmarks/deploy.py [--repeat 3] [--no-databricks] [--no-scale]
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import deploy_scale  # noqa: E402 - the script's own folder
 
 SYNTHETIC = {
     "databricks.yml": (
@@ -100,7 +107,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-databricks", dest="databricks", action="store_false",
                         help="Skip the no-op redeploy against the fake Databricks workspace.")
+    parser.add_argument("--no-scale", dest="scale", action="store_false",
+                        help="Skip the figures at workspace scale (deploy_scale.py).")
+    deploy_scale.add_arguments(parser)
     args = parser.parse_args()
+    if args.scale:
+        deploy_scale.run_all(args)
 
     with tempfile.TemporaryDirectory(prefix="mlops-stacks-bench-") as tmp:
         template_dir = Path(tmp) / "template"

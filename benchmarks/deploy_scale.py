@@ -8,8 +8,9 @@ Against the fake Databricks workspace of the test suite with ``--latency`` secon
   redeploy, one-change redeploy, ``plan`` and destroy;
 - a project of ``--files`` files (500): first deploy (the sync) and a no-op deploy;
 
-each with its wall time, its request count and the sequential floor (requests ×
-latency: what one request at a time would take at least). Then the local
+each with its wall time, the CLI's CPU time (on a busy machine, wall time is
+mostly waiting for a core), its request count and the sequential floor
+(requests × latency: what one request at a time would take at least). Then the local
 workspace: first deploy and destroy of ``--local-small`` and ``--local-jobs`` jobs
 (500 and 5,000), and how far from linear growth the larger one is.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,14 +57,18 @@ def write_bundle(root: Path, jobs: int, files: int, host: str, per_file: int = 0
     return root
 
 
-def run(root: Path, env: dict[str, str], *args: str) -> float:
+def run(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one CLI command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "mlops_stacks", *args], cwd=root, env=env,
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"mlops-stacks {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def remote(args: argparse.Namespace, tmp: Path) -> None:
@@ -81,9 +87,9 @@ def remote(args: argparse.Namespace, tmp: Path) -> None:
 
         def measure(label: str, root: Path, *cmd: str) -> None:
             mark = len(server.requests)
-            seconds = run(root, env, *cmd)
+            seconds, cpu = run(root, env, *cmd)
             count = len(server.requests) - mark
-            print(f"  {label:<34} {seconds:6.2f} s  {count:5d} requests  "
+            print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5d} requests  "
                   f"(sequential floor {count * args.latency:6.1f} s)")
 
         measure(f"{args.jobs} jobs: first deploy", jobs, *deploy)
@@ -110,10 +116,11 @@ def local(args: argparse.Namespace, tmp: Path) -> None:
     for count in (args.local_small, args.local_jobs):
         root = tmp / f"local{count}"
         write_bundle(root, count, 0, "local", per_file=100)
-        first = run(root, env, "deploy", "--auto-approve")
-        gone = run(root, env, "destroy", "--auto-approve")
+        first, first_cpu = run(root, env, "deploy", "--auto-approve")
+        gone, gone_cpu = run(root, env, "destroy", "--auto-approve")
         figures[count] = (first, gone)
-        print(f"  {count:5d} jobs: first deploy {first:6.2f} s   destroy {gone:6.2f} s")
+        print(f"  {count:5d} jobs: first deploy {first:6.2f} s (CPU {first_cpu:5.2f} s)   "
+              f"destroy {gone:6.2f} s (CPU {gone_cpu:5.2f} s)")
     small, big = figures[args.local_small], figures[args.local_jobs]
     scale = args.local_jobs / args.local_small
     print(f"  growth x{scale:g} in jobs: deploy x{big[0] / small[0]:.1f}, "

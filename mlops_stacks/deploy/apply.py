@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from mlops_stacks.deploy.artifacts import build_artifacts
@@ -48,9 +49,14 @@ from mlops_stacks.deploy.sync import SyncPlan, plan_sync, skipped_warning
 from mlops_stacks.diagnostics import Diagnostic
 from mlops_stacks.errors import MlopsStacksError
 from mlops_stacks.jsontypes import JsonObject
-from mlops_stacks.parallelism import DEFAULT_PARALLELISM
+from mlops_stacks.parallelism import parallelism_from
 from mlops_stacks.secrets import bundle_secrets
-from mlops_stacks.workspace.protocol import DATA_HOLDING_KINDS, LockResult, Workspace
+from mlops_stacks.workspace.protocol import (
+    DATA_HOLDING_KINDS,
+    LockResult,
+    Workspace,
+    max_parallelism,
+)
 
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
@@ -227,15 +233,17 @@ def deploy(
     warn: Progress = lambda _msg: None,
     select: list[str] | None = None,
     saved_plan: JsonObject | None = None,
-    parallelism: int = DEFAULT_PARALLELISM,
+    parallelism: int | None = None,
 ) -> ApplyResult:
     """Deploy ``bundle`` to ``workspace``: files, then resources. See the module docstring.
 
     ``warn`` hears about resources deleted outside mlops-stacks (they are recreated).
     ``select`` limits the deploy to those resources and what they reference;
     ``saved_plan`` (``plan -o json``) is applied only if it is still exactly the plan.
-    ``parallelism`` bounds the changes (and file uploads) in flight at once.
+    ``parallelism`` bounds the changes (and file uploads) in flight at once (default:
+    ``MLOPS_STACKS_PARALLELISM``, else 10).
     """
+    width = parallelism_from(parallelism)
     check_deployable(bundle, workspace)
     build_artifacts(bundle, progress)
     result = ApplyResult(plan=Plan([]))
@@ -264,16 +272,13 @@ def deploy(
         result.files = files
         for rel in files.skipped:
             _warn(result, warn, skipped_warning(rel))
-        for rel in files.delete:
-            workspace.delete_file(rel)
-        for rel in files.upload:
-            workspace.upload_file(rel, files.sources[rel])
+        transfer_files(workspace, files, width)
         if files.upload or files.delete or state.files != files.hashes:
             state.files = files.hashes
             save_state(workspace, state)
         pause_point(0)
 
-        _apply_all(workspace, state, result.plan, result, progress, parallelism)
+        _apply_all(workspace, state, result.plan, result, progress, width)
     return result
 
 
@@ -286,7 +291,7 @@ def destroy(
     progress: Progress = lambda _msg: None,
     force: bool = False,
     warn: Progress = lambda _msg: None,
-    parallelism: int = DEFAULT_PARALLELISM,
+    parallelism: int | None = None,
 ) -> ApplyResult:
     """Delete every deployed resource, the synced files and the state of the target.
 
@@ -297,6 +302,7 @@ def destroy(
     ``DestroyIncomplete`` then lists what is left (kept in the state) and how to
     remove it.
     """
+    width = parallelism_from(parallelism)
     result = ApplyResult(plan=Plan([]))
     running = active_runs(workspace)
     if running and not force:
@@ -318,7 +324,7 @@ def destroy(
                 "Destroy was not approved; nothing was deleted.",
                 hint="Re-run with --auto-approve to delete without asking.",
             )
-        outcome = execute(workspace, state, result.plan, progress, parallelism)
+        outcome = execute(workspace, state, result.plan, progress, width)
         _fill(result, outcome)
         progress("Deleting synced files")
         result.files = SyncPlan(delete=sorted(state.files))
@@ -375,6 +381,30 @@ def preview(
     files = _with_strays(plan_sync(bundle.sync_root, bundle.sync_settings(), state.files),
                          workspace)
     return plan, files, state
+
+
+def transfer_files(workspace: Workspace, files: SyncPlan, parallelism: int) -> None:
+    """Delete, then upload, what ``files`` says, ``parallelism`` files at once (the local
+    workspace: one at a time). Every transfer is tried; the first failure is raised."""
+    limit = max_parallelism(workspace)
+    width = max(1, min(parallelism, limit) if limit else parallelism)
+    _all_of([partial(workspace.delete_file, rel) for rel in files.delete], width)
+    _all_of([partial(workspace.upload_file, rel, files.sources[rel]) for rel in files.upload],
+            width)
+
+
+def _all_of(work: list[Callable[[], None]], width: int) -> None:
+    if width <= 1 or len(work) <= 1:
+        for step in work:
+            step()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="mlops-stacks-sync") as pool:
+        done = [pool.submit(step) for step in work]
+    errors = [err for err in (f.exception() for f in done) if err is not None]
+    if errors:
+        raise errors[0]
 
 
 def _with_strays(files: SyncPlan, workspace: Workspace) -> SyncPlan:

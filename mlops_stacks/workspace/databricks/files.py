@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import posixpath
+import threading
 from pathlib import Path
 
 from mlops_stacks.errors import WorkspaceError
@@ -68,6 +69,7 @@ class FileSync:
         self._manifest: dict[str, JsonObject] | None = None
         self._dirty = False
         self._made_dirs: set[str] = set()
+        self._lock = threading.RLock()  # deploys upload several files at once
 
     @property
     def manifest_path(self) -> str:
@@ -75,6 +77,10 @@ class FileSync:
 
     # -- manifest ---------------------------------------------------------------
     def _load(self) -> dict[str, JsonObject]:
+        with self._lock:
+            return self._load_once()
+
+    def _load_once(self) -> dict[str, JsonObject]:
         if self._manifest is None:
             self._manifest = {}
             try:
@@ -100,11 +106,13 @@ class FileSync:
 
     def flush(self) -> None:
         """Write the manifest if uploads or deletes changed it."""
-        if not self._dirty or self._manifest is None:
-            return
-        doc = {"version": 1, "file_path": self.file_path, "files": self._manifest}
-        self.write_text(self.manifest_path, json.dumps(doc, indent=1, sort_keys=True))
-        self._dirty = False
+        with self._lock:
+            if not self._dirty or self._manifest is None:
+                return
+            doc = {"version": 1, "file_path": self.file_path, "files": self._manifest}
+            text = json.dumps(doc, indent=1, sort_keys=True)
+            self._dirty = False
+        self.write_text(self.manifest_path, text)
 
     # -- low-level helpers --------------------------------------------------------
     def mkdirs(self, path: str) -> None:
@@ -223,13 +231,14 @@ class FileSync:
             # An object of the other kind sits there (e.g. a file where a notebook goes).
             self.delete_path(target)
             self.import_object(body, what=f"upload {rel_path}")
-        manifest[rel_path] = {
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "size": len(content),
-            "remote": target,
-            "type": "NOTEBOOK" if language else "FILE",
-        }
-        self._dirty = True
+        with self._lock:
+            manifest[rel_path] = {
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "size": len(content),
+                "remote": target,
+                "type": "NOTEBOOK" if language else "FILE",
+            }
+            self._dirty = True
 
     def delete(self, rel_path: str) -> None:
         manifest = self._load()
@@ -241,9 +250,10 @@ class FileSync:
             self.delete_path(remote_path(self.file_path, rel_path, False))
             if posixpath.splitext(rel_path)[1].lower() in NOTEBOOK_HEADERS:
                 self.delete_path(remote_path(self.file_path, rel_path, True))
-        if rel_path in manifest:
-            del manifest[rel_path]
-            self._dirty = True
+        with self._lock:
+            if rel_path in manifest:
+                del manifest[rel_path]
+                self._dirty = True
 
     def delete_all(self) -> None:
         self.delete_path(self.file_path, recursive=True)
