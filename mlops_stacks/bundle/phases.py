@@ -10,6 +10,7 @@ from __future__ import annotations
 from mlops_stacks.bundle.context import Context, Step
 from mlops_stacks.bundle.steps.alert_files import CheckAlertFiles
 from mlops_stacks.bundle.steps.apply_presets import ApplyPresets
+from mlops_stacks.bundle.steps.artifact_files import CheckArtifacts
 from mlops_stacks.bundle.steps.auth_fields import CheckAuthFields
 from mlops_stacks.bundle.steps.check_names import CheckNames
 from mlops_stacks.bundle.steps.current_user import PopulateCurrentUser
@@ -54,6 +55,7 @@ INITIALIZE: list[Step] = [
     ApplyPresets(),      # presets -> resource names, tags, pause status, concurrency
     TranslatePaths(),    # local notebook/file paths in jobs, pipelines -> workspace.file_path/...
     CheckAlertFiles(),   # alerts with a .dbalert.json file_path -> errors (fields, file)
+    CheckArtifacts(),    # artifacts: empty entries, files (without build) that match nothing
     ResolveReferences(   # ${resources.<kind>.<key>.<field>} -> values present in config
         "resolve_resource_references", include=("resources",)),
     MergeJobClusters(),  # job_clusters with one job_cluster_key (once resolved) -> one entry
