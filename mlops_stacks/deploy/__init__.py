@@ -4,7 +4,11 @@
   files with content hashes), persisted atomically through the workspace.
 - ``plan.py`` (+ ``diff.py``): desired vs deployed -> create/update/delete/unchanged.
 - ``sync.py``: which files to sync and which changed, by content hash.
-- ``apply.py``: lock, sync files, apply actions one at a time saving state, unlock.
+- ``apply.py``: lock, sync files, apply the actions, unlock.
+- ``graph.py`` + ``execute.py``: the actions' dependency graph, walked with
+  ``--parallelism`` changes at once; every failure reported at the end.
+- ``recorder.py``: each change recorded in the state as it lands (a journal on
+  the local workspace, one writer thread elsewhere).
 - ``faults.py``: a test-only pause point for interrupted-deploy tests.
 
 Only the ``Workspace`` protocol is used; no Databricks or disk specifics here.
