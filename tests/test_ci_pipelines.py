@@ -224,11 +224,27 @@ def test_init_from_a_git_url_writes_the_git_requirement(
     out = _init_with(published, target, tmp_path)
     assert "CI cannot install" not in out, out
     requirement = f"mlops-stacks @ {url}@{commit}"
-    lines = install_lines(tmp_path / "out")
+    _assert_requirement(tmp_path / "out", requirement, f"'mlops-stacks @ {url}'")
+    # A repository generated from the index install, updated by the git install: the
+    # pipelines follow, and the recorded answer stays empty (portable).
+    made = tmp_path / "made"
+    run([str(published.bin / "mlops-stacks"), "init", "--defaults", str(made)], cwd=tmp_path,
+        env=clean_env())
+    _assert_requirement(made, PIN, "'mlops-stacks'")
+    run([str(published.bin / "python"), "-m", "mlops_stacks", "update", str(made)],
+        cwd=tmp_path, env=clean_env(PYTHONPATH=str(target)))
+    _assert_requirement(made, requirement, f"'mlops-stacks @ {url}'")
+    answers = yaml.safe_load((made / ".copier-answers.yml").read_text())
+    assert answers["mlops_stacks_requirement"] == ""
+    assert not any(key.startswith("mlops_stacks_install") for key in answers)
+
+
+def _assert_requirement(repo: Path, requirement: str, upgrade: str) -> None:
+    lines = install_lines(repo)
     assert len(lines) >= 4, lines
     for file, line in lines:
-        if "--upgrade" in line:  # the update workflow: the newest commit from the same URL
-            assert f"'mlops-stacks @ {url}'" in line, (file, line)
+        if "--upgrade" in line:  # the update workflow: the newest from the same place
+            assert upgrade in line, (file, line)
         else:
             assert requirement in line.replace("[local]", ""), (file, line)
 
