@@ -3,9 +3,10 @@
 ``server.storm = Storm(answers=30, retry_after=1)`` makes the fake answer the next
 30 API requests ``429 REQUEST_LIMIT_EXCEEDED`` with ``Retry-After: 1``, as a
 workspace over its request rate does. Each 429 asks the client to send nothing for
-``retry_after`` seconds; a request that arrives in that window (after ``grace``
-seconds, the time an answer takes to reach the client) is recorded in
-``violations``: a worker that did not honour ``Retry-After``.
+``retry_after`` seconds; a request that arrives in that window is recorded in
+``violations``: a worker that did not honour ``Retry-After``. ``grace`` seconds at
+each end of the window do not count: requests already on their way when a 429 is
+sent, and a client that learns of a second 429 a little after the first.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Storm:
         if not path.startswith(self.prefix):
             return False
         with self._lock:
-            if self.quiet_from + self.grace < received < self.quiet_until:
+            if self.quiet_from + self.grace < received < self.quiet_until - self.grace:
                 self.violations.append((path, self.quiet_until - received))
             if self.given >= self.answers:
                 return False
