@@ -54,6 +54,10 @@ USER_VALUE = re.compile(r"no value|has no default|must be set|placeholder|<your|
 PLACEHOLDER_HOST = re.compile(r"your-workspace|company\.databricks\.com|xxxx|<", re.I)
 
 
+_OUR_TRACEBACK = re.compile(r'Traceback \(most recent call last\):\n(?:.*\n)*?\s+File "[^"]*'
+                            r'mlops_stacks/')
+
+
 @dataclass
 class Run:
     name: str
@@ -72,7 +76,9 @@ class Run:
 
     @property
     def traceback(self) -> bool:
-        return "Traceback (most recent call last)" in self.output
+        """Our own crash (a traceback through mlops_stacks), not the user's code's traceback
+        that a diagnostic quotes (e.g. a python: resources module that fails to import)."""
+        return bool(_OUR_TRACEBACK.search(self.output))
 
 
 def unpack(git_dir: Path, into: Path, paths: list[str] | None = None) -> None:
