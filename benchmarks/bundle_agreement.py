@@ -282,7 +282,10 @@ def cli_cases(top: Path) -> list[Case]:
         text = output.read_text(errors="replace")
         script = (case / "script").read_text(errors="replace") if (case / "script").exists() \
             else ""
-        # `musterr trace $CLI ...` shows only the command in output.txt.
+        # `musterr trace $CLI ...` shows only the command in output.txt: read it from the
+        # script, line by line when its traced validate lines match the blocks one to one.
+        traced = [line for line in script.splitlines() if "trace" in line
+                  and "bundle validate" in line and not line.lstrip().startswith("#")]
         must_fail = {line.split("bundle validate", 1)[1].strip() for line in script.splitlines()
                      if "musterr" in line and "bundle validate" in line}
         found = list(_BLOCK.finditer(text))
@@ -299,9 +302,13 @@ def cli_cases(top: Path) -> list[Case]:
                 continue  # `trace trace CLI ...`: the inner trace shows the command again
             args = words[words.index("validate") + 1:]
             exit_code = _EXIT.search(body)
-            expected = ("musterr" in words[: words.index("CLI")] or " ".join(args) in must_fail
-                        or bool(exit_code and exit_code.group(1) != "0"))
-            blocks.append((command, args, expected))
+            shown = ("musterr" in words[: words.index("CLI")]
+                     or bool(exit_code and exit_code.group(1) != "0"))
+            blocks.append((command, args, shown))
+        aligned = len(traced) == len(blocks)
+        blocks = [(c, a, shown or ("musterr" in traced[i] if aligned
+                                   else " ".join(a) in must_fail))
+                  for i, (c, a, shown) in enumerate(blocks)]
         if blocks:
             cases.append(Case(case, str(case.relative_to(top)), blocks, _case_env(case, top)))
     return cases
