@@ -19,6 +19,8 @@ from mlops_stacks.workspace.databricks.auth import Connection
 JOBS_LIST = "/api/2.2/jobs/list"
 #: Jobs a page: the most the Jobs list API returns.
 PAGE = 100
+#: From this many look-ups by name on, the whole list is read instead.
+BULK_LOOKUPS = 10
 #: Pages read at most (100,000 jobs): a workspace that keeps answering ``has_more``
 #: is not followed forever.
 MAX_PAGES = 1000
@@ -31,6 +33,7 @@ class JobListing:
         self.conn = conn
         self._lock = threading.Lock()
         self._jobs: dict[str, Answer] | None = None
+        self._lookups = 0
 
     def jobs(self) -> dict[str, Answer]:
         """job ID -> the job as listed (with its settings)."""
@@ -55,6 +58,14 @@ class JobListing:
     @property
     def loaded(self) -> bool:
         return self._jobs is not None
+
+    def worth_reading(self) -> bool:
+        """Whether to answer a look-up by name from the listing: once it is read, or from
+        the ``BULK_LOOKUPS``-th look-up of the command on (a deploy creating many jobs
+        then reads the list once instead of one look-up a job)."""
+        with self._lock:
+            self._lookups += 1
+            return self._jobs is not None or self._lookups >= BULK_LOOKUPS
 
     def by_name(self, name: str) -> list[Answer]:
         return [job for job in self.jobs().values()

@@ -315,7 +315,7 @@ class Jobs(Kind):
         if not name:
             return []
         metadata = (body.get("deployment") or {}).get("metadata_file_path")
-        if not fresh and self.listing is not None and self.listing.loaded:
+        if not fresh and self.listing is not None and self.listing.worth_reading():
             candidates = self.listing.by_name(str(name))
         else:
             candidates = self.conn.call(
