@@ -206,6 +206,8 @@ def fresh_destination(dest: Path) -> Iterator[Path]:
                     child.unlink(missing_ok=True)
         else:
             shutil.rmtree(dest, ignore_errors=True)
+        # The marker sits in dest's parent, which may be a folder this init created.
+        marker.unlink(missing_ok=True)
         _remove_folders(created)
         raise
     finally:

@@ -36,7 +36,7 @@ FILES = {
               root_path: ~/.bundle/${bundle.name}/${bundle.target}
           staging:
             workspace:
-              host: https://staging.example.com
+              host: https://dbc-5e1f0c2a-7b3d.cloud.databricks.com
             variables:
               catalog: staging
     """,
@@ -94,7 +94,7 @@ def test_remote_target_without_credentials_is_clean_of_errors(project: Path) -> 
     assert bundle is not None and not diags.errors
     assert not diags.warnings
     assert [d.summary for d in diags] == [
-        "workspace look-ups were skipped: no credentials for https://staging.example.com"]
+        "workspace look-ups were skipped: no credentials for https://dbc-5e1f0c2a-7b3d.cloud.databricks.com"]
     assert not diags.strict().has_errors()
     job = bundle.resources("jobs")["train"]
     assert job["name"] == "train-staging"
@@ -148,7 +148,7 @@ def test_summary(project: Path) -> None:
     summary = bundle_summary(bundle)
     assert summary == {
         "name": "demo", "target": "staging", "mode": None,
-        "host": "https://staging.example.com", "user": "ci@example.com",
+        "host": "https://dbc-5e1f0c2a-7b3d.cloud.databricks.com", "user": "ci@example.com",
         "root": str(project.resolve()),
         "paths": {"root_path": "/Workspace/Shared/.bundle/demo/staging",
                   "file_path": "/Workspace/Shared/.bundle/demo/staging/files",

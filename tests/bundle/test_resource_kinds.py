@@ -74,6 +74,11 @@ EXTRA: dict[str, dict[str, Any]] = {
 }
 
 
+def _key(kind: str) -> str:
+    """One resource per kind; a key names one resource across all kinds, as the CLI requires."""
+    return f"one_{kind}"
+
+
 def _bundle() -> dict[str, Any]:
     resources: dict[str, Any] = {}
     overrides: dict[str, Any] = {}
@@ -82,9 +87,9 @@ def _bundle() -> dict[str, Any]:
         field = _field(kind)
         spec = _sample({"$ref": "#/definitions/" + SHAPES["kinds"][kind]})
         spec.update(EXTRA.get(kind, {}))
-        resources[kind] = {"one": {**spec, field: _value(kind, "base")}}
-        overrides[kind] = {"one": {**spec, field: _value(kind, "staging")}}
-        tags[kind] = f"${{resources.{kind}.one.{field}}}"
+        resources[kind] = {_key(kind): {**spec, field: _value(kind, "base")}}
+        overrides[kind] = {_key(kind): {**spec, field: _value(kind, "staging")}}
+        tags[kind] = f"${{resources.{kind}.{_key(kind)}.{field}}}"
     resources["jobs"]["ref"] = {"name": "refs", "tags": tags}
     return {
         "bundle": {"name": "kinds"},
@@ -166,7 +171,7 @@ def test_every_kind_loads_merges_resolves_and_validates(bundle_dir: Path) -> Non
     tags = bundle.resources("jobs")["ref"]["tags"]
     for kind in SHAPES["kinds"]:
         field = _field(kind)
-        assert bundle.resources(kind)["one"][field] == _value(kind, "staging"), kind
+        assert bundle.resources(kind)[_key(kind)][field] == _value(kind, "staging"), kind
         assert tags[kind] == str(_value(kind, "staging")), kind
     assert {kind for kind, _, _ in bundle.all_resources()} == set(SHAPES["kinds"])
 
@@ -216,7 +221,7 @@ def test_summary_plan_list_every_kind_and_local_deploy_says_what_each_means(
         assert len(said) == 1, (kind, deploy.stdout)
         assert ("runs only on Databricks" in said[0]) == (kind not in LOCAL_MEANINGS), said
     volume = yaml.safe_load((bundle_dir / "databricks.yml").read_text())["resources"]["volumes"]
-    names = [volume["one"][k] for k in ("catalog_name", "schema_name", "name")]
+    names = [volume[_key("volumes")][k] for k in ("catalog_name", "schema_name", "name")]
     assert (bundle_dir / ".mlops-stacks" / "local" / "volumes").joinpath(*names).is_dir()
 
 
@@ -240,6 +245,6 @@ def test_deploy_names_what_databricks_cannot_deploy_before_changing_anything(
     assert deploy.returncode == 1, deploy.stdout + deploy.stderr
     assert "Traceback" not in deploy.stderr
     assert "cannot deploy these resources to Databricks yet" in deploy.stderr
-    assert "resources.postgres_projects.one" in deploy.stderr
-    assert "resources.jobs.one" not in deploy.stderr
+    assert "resources.postgres_projects.one_postgres_projects" in deploy.stderr
+    assert "resources.jobs.one_jobs" not in deploy.stderr
     assert writes == []

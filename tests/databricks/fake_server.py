@@ -256,6 +256,10 @@ class FakeDatabricks(FakeIdentity, FakeKinds):
     def next_id(self) -> int:
         return next(self._ids)
 
+    def add_notebook(self, path: str, language: str = "PYTHON") -> None:
+        """A notebook someone put in the workspace by hand (e.g. a pipeline's library)."""
+        self.state.objects[path] = WsObject("NOTEBOOK", self.next_id(), b"", language)
+
     # -- dispatch ---------------------------------------------------------------
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes

@@ -19,7 +19,7 @@ from mlops_stacks.bundle import load_bundle
 from mlops_stacks.deploy import deploy
 from mlops_stacks.workspace import open_workspace
 from mlops_stacks.workspace.databricks import current_user
-from tests.databricks.fake_server import FakeDatabricks, WsObject
+from tests.databricks.fake_server import FakeDatabricks
 
 ROOT = "/Workspace/Users/jane.doe@example.com/.bundle/kinds/staging"
 LOCK = f"{ROOT}/state/deploy.lock"
@@ -72,7 +72,7 @@ def _dashboard_find(s: FakeDatabricks, rid: str) -> Any:
 
 def _seed_notebook(s: FakeDatabricks) -> None:
     """A notebook someone put in the workspace (the pipeline's library)."""
-    s.state.objects["/Workspace/Shared/features"] = WsObject("NOTEBOOK", s.next_id(), b"", "SQL")
+    s.add_notebook("/Workspace/Shared/features", "SQL")
 
 
 def _seed_schema(s: FakeDatabricks) -> None:

@@ -57,6 +57,7 @@ ENDPOINT = """\
 def test_job_refers_to_the_pipeline_id_created_in_the_same_deploy(
     tmp_path: Path, db_env: FakeDatabricks
 ) -> None:
+    db_env.add_notebook("/Workspace/Shared/features")  # the pipeline's library
     root = write_project(tmp_path / "kinds", db_env.url, PIPELINE_AND_JOB)
     result, ws = deploy_now(root, db_env)
     assert result.done["create"] == ["pipelines.features", "jobs.refresh"]
@@ -69,6 +70,7 @@ def test_job_refers_to_the_pipeline_id_created_in_the_same_deploy(
 def test_pipeline_run_waits_for_the_update_and_passes_full_refresh(
     tmp_path: Path, db_env: FakeDatabricks
 ) -> None:
+    db_env.add_notebook("/Workspace/Shared/features")  # the pipeline's library
     root = write_project(tmp_path / "kinds", db_env.url, PIPELINE_AND_JOB)
     _, ws = deploy_now(root, db_env)
     seen: list[str] = []
@@ -115,6 +117,7 @@ def test_run_of_a_pipeline_key_through_the_cli(
     from mlops_stacks.cli import terminal
     from mlops_stacks.cli.app import app
 
+    db_env.add_notebook("/Workspace/Shared/features")  # the pipeline's library
     root = write_project(tmp_path / "kinds", db_env.url, PIPELINE_AND_JOB)
     monkeypatch.setenv("MLOPS_STACKS_BUNDLE_ROOT", str(root))
     monkeypatch.setenv("MLOPS_STACKS_NO_INPUT", "1")

@@ -10,7 +10,7 @@ import pytest
 from mlops_stacks.deploy.graph import dependencies, walk
 from mlops_stacks.deploy.plan import compute_plan
 from mlops_stacks.deploy.state import DeploymentState, ResourceState
-from tests.databricks.fake_server import FakeDatabricks, WsObject
+from tests.databricks.fake_server import FakeDatabricks
 from tests.databricks.test_databricks_deploy import ROOT, make_project
 from tests.databricks.test_databricks_kinds import deploy_now, write_project
 from tests.databricks.test_databricks_outputs import ENDPOINT, PIPELINE_AND_JOB
@@ -28,7 +28,7 @@ def test_a_dependency_chain_is_applied_in_order_under_concurrency(
     tmp_path: Path, db_env: FakeDatabricks
 ) -> None:
     db_env.latency = 0.05
-    db_env.state.objects["/Workspace/Shared/features"] = WsObject("NOTEBOOK", db_env.next_id())
+    db_env.add_notebook("/Workspace/Shared/features")
     db_env.register_version("main.ml.fare_model", "1")  # the model itself is not there yet
     root = write_project(tmp_path / "chain", db_env.url, CHAIN)
     result, ws = deploy_now(root, db_env)
