@@ -56,16 +56,18 @@ def test_a_project_from_an_earlier_release_updates_offline(offline: None, tmp_pa
     assert json.loads(out)["current"] == "v0.1.0"
     assert json.loads(out)["latest"] == f"v{__version__}"
 
-    # The user tunes a job parameter and edits the training code.
+    # The user tunes the job (a line the template leaves alone) and edits the training code.
     job = root / "fares/resources/model-workflow-resource.yml"
-    job.write_text(job.read_text().replace('default: "3"', 'default: "7"', 1))
+    assert "max_concurrent_runs: 1\n" in job.read_text()
+    job.write_text(
+        job.read_text().replace("max_concurrent_runs: 1\n", "max_concurrent_runs: 2\n", 1))
     train = root / "fares/training/train.py"
     train.write_text("# Tuned by the fares team.\n" + train.read_text())
     git(root, "commit", "-qam", "Tune")
 
     code, out, err = cli("update", str(root))
     assert code == 0, out + err
-    assert 'default: "7"' in job.read_text()
+    assert "max_concurrent_runs: 2\n" in job.read_text()
     assert train.read_text().startswith("# Tuned by the fares team.\n")
     workflow = (root / ".github/workflows/fares-bundle-ci.yml").read_text()
     assert f"mlops-stacks=={__version__}" in workflow and "==0.1.0" not in workflow

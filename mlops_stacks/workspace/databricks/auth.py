@@ -29,6 +29,7 @@ from mlops_stacks.errors import AuthError
 from mlops_stacks.jsontypes import JsonObject
 from mlops_stacks.workspace.databricks.answers import Answer, parse
 from mlops_stacks.workspace.databricks.errors import (
+    SIGN_IN_NO_ANSWER,
     AuthFailure,
     Context,
     RetryPolicy,
@@ -194,7 +195,7 @@ def _bounded_credentials(cfg: Config, settings: CommandSettings, timeout: float)
     worker.start()
     worker.join(max(0.001, min(timeout, settings.deadline.remaining())))
     if worker.is_alive():
-        raise requests.exceptions.ConnectTimeout("no answer from the sign-in (token) endpoint")
+        raise requests.exceptions.ConnectTimeout(SIGN_IN_NO_ANSWER)
     err = out.get("error")
     if isinstance(err, requests.RequestException):
         raise err  # network trouble reaching the token endpoint: retried like any other

@@ -185,6 +185,10 @@ def _server_text(err: BaseException, ctx: Context) -> str:
     return shorten(redact(text, ctx.secrets))
 
 
+#: What auth.py raises (as a ConnectTimeout: safe to retry) when a token fetch hangs.
+SIGN_IN_NO_ANSWER = "no answer from the sign-in (token) endpoint"
+
+
 def describe(err: BaseException, ctx: Context) -> str:
     """A short, safe description of one failed attempt (for retry reports)."""
     err = _unwrap(err)
@@ -193,6 +197,9 @@ def describe(err: BaseException, ctx: Context) -> str:
     import requests
 
     if isinstance(err, requests.ConnectTimeout):
+        # auth.py bounds the SDK's token fetch; nothing reached the API, but it did connect.
+        if SIGN_IN_NO_ANSWER in str(err):
+            return "no answer in time from the sign-in endpoint"
         return "cannot connect in time"
     if isinstance(err, requests.Timeout):
         return "no answer in time"
