@@ -32,6 +32,10 @@ NOT_HERE = [
      "below)"),
     (re.compile(r"^mlops-stacks template test .*--all"), "renders every answer combination "
      "(minutes); tests/scaffold runs it"),
+    (re.compile(r"^mlops-stacks cicd (check|setup --apply)"), "needs real workspace hosts and "
+     "a logged-in gh (tests/cicd run it against the test workspace and a gh stand-in)"),
+    (re.compile(r"^mlops-stacks sql "), "queries a Spark project's tables "
+     "(tests/runner/spark/test_fare_project.py runs it on one)"),
 ]
 
 
