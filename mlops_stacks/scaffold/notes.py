@@ -64,7 +64,8 @@ def placeholder_hosts_note(result: InitResult) -> Note | None:
         if not found:
             return None
         lines = [f"{key} = {host}" for key, host in found.items()]
-        fix = [f"--data {key}=https://<{key.split('_')[0]}-workspace-host>" for key in found]
+        # Quoted: pasted into a shell, an unquoted <...> would be a redirection.
+        fix = [f"--data '{key}=https://<{key.split('_')[0]}-workspace-host>'" for key in found]
         lines.append("Set the real workspace URLs (then commit):")
         lines.append("  " + _update_command(result, *fix))
         return Note("Placeholder workspace hosts: these example URLs name no workspace.", lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,12 @@ def test_init_names_the_placeholder_hosts_and_the_requirement_fix(init: Init) ->
     out = result.stdout
     assert "staging_workspace_host = https://staging-workspace.cloud.databricks.com" in out
     assert "prod_workspace_host = https://prod-workspace.cloud.databricks.com" in out
-    assert ("mlops-stacks update out/churn --data staging_workspace_host=https://"
-            "<staging-workspace-host> --data prod_workspace_host=https://") in out
+    [fix] = [ln for ln in out.splitlines() if "--data 'staging_workspace_host=" in ln]
+    # Pasted into a shell, the command is one update with both answers (no <...> redirection).
+    assert shlex.split(fix) == [
+        "mlops-stacks", "update", "out/churn",
+        "--data", "staging_workspace_host=https://<staging-workspace-host>",
+        "--data", "prod_workspace_host=https://<prod-workspace-host>"]
     # This checkout is an editable install: CI cannot repeat it.
     assert "It is an editable install of" in out
     assert f'install "mlops-stacks=={__version__}", which works once that version' in out
