@@ -93,7 +93,7 @@ def references(value: JsonValue) -> set[tuple[str, str]]:
     return set()
 
 
-def _identity(kind: str, spec: JsonMapping) -> str | None:
+def identity(kind: str, spec: JsonMapping) -> str | None:
     """The name another resource's configuration would contain when it refers to this one."""
     if kind == "registered_models":
         parts = [spec.get("catalog_name"), spec.get("schema_name"), spec.get("name")]
@@ -145,7 +145,7 @@ def _select(resources: list[Resource], select: Iterable[str]) -> set[tuple[str, 
         todo.extend(found)
     identities = {
         (kind, key): ident for kind, key, spec in resources
-        if (ident := _identity(kind, spec)) is not None
+        if (ident := identity(kind, spec)) is not None
     }  # fmt: skip
     chosen: set[tuple[str, str]] = set()
     while todo:

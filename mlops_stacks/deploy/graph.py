@@ -25,22 +25,12 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mlops_stacks.deploy.desired import kind_rank
+from mlops_stacks.deploy.desired import identity, kind_rank
 from mlops_stacks.deploy.plan import DELETE, Action
 from mlops_stacks.jsontypes import JsonMapping, JsonValue
 
 #: Keys whose values are IDs of other resources (``job_id``, ``pipeline_id``, ...).
 _ID_KEY_SUFFIX = "id"
-
-
-def _identity(kind: str, config: JsonMapping) -> str | None:
-    """The name another resource's settings contain when they name this one."""
-    if kind == "registered_models":
-        parts = [config.get("catalog_name"), config.get("schema_name"), config.get("name")]
-        if all(isinstance(p, str) and p for p in parts):
-            return ".".join(str(p) for p in parts)
-    name = config.get("name")
-    return name if isinstance(name, str) and len(name) >= 3 else None
 
 
 def _leaves(value: JsonValue, key: str = "") -> Iterable[tuple[str, JsonValue]]:
@@ -68,7 +58,7 @@ def _uses(actions: Sequence[Action]) -> list[set[int]]:
     schemas: dict[tuple[str, str], int] = {}
     for i, a in enumerate(actions):
         cfg = _config(a)
-        name = _identity(a.kind, cfg)
+        name = identity(a.kind, cfg)
         if name is not None:
             names.append((kind_rank(a.kind), name, i))
         if a.kind == "schemas" and cfg.get("catalog_name") and cfg.get("name"):
