@@ -151,11 +151,14 @@ def collect(
 def _mlflow(conn: sqlite3.Connection, out: RunResults, start: float, end: float, models: list[str],
             before: Aliases, ui_url: str) -> None:
     lo, hi = int(start * 1000) - 1000, int(end * 1000) + 1000
+    # The slack before ``start`` must not take in an MLflow run of the job run before this
+    # one (back to back, under load): a run that ended before this one started is not ours.
     rows = conn.execute(
         "SELECT r.run_uuid, r.name, r.experiment_id, e.name, r.status FROM runs r "
         "JOIN experiments e ON e.experiment_id = r.experiment_id "
         "WHERE r.start_time BETWEEN ? AND ? AND r.lifecycle_stage = 'active' "
-        "ORDER BY r.start_time", (lo, hi)).fetchall()
+        "AND (r.end_time IS NULL OR r.end_time >= ?) "
+        "ORDER BY r.start_time", (lo, hi, int(start * 1000))).fetchall()
     for run_id, name, exp_id, exp_name, status in rows:
         metrics = {
             str(k): float(v) for k, v in conn.execute(

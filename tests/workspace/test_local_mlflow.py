@@ -79,3 +79,31 @@ def test_new_stores_are_copied_from_a_cached_empty_store(
     # The copied store is a working MLflow store.
     exp = second.create_resource("experiments", "e", {"name": "/e"})
     assert second.get_resource("experiments", "e", exp.id)["name"] == "/e"
+
+
+@pytest.mark.slow
+def test_a_run_shows_no_mlflow_run_that_ended_before_it_started(tmp_path: Path) -> None:
+    """Back-to-back job runs: the earlier one's MLflow run is not in the later one's results,
+    even though it started within the second of slack before the later run."""
+    import time
+
+    from mlflow import MlflowClient
+
+    from mlops_stacks.workspace.run_results import collect
+
+    ws = LocalWorkspace(tmp_path, "local", bundle_name="demo")
+    exp = ws.create_resource("experiments", "e", {"name": "/Users/me/demo"})
+    client = MlflowClient(tracking_uri=ws.tracking_uri, registry_uri=ws.registry_uri)
+    earlier = client.create_run(exp.id, run_name="earlier")
+    client.log_metric(earlier.info.run_id, "score", 0.3)
+    client.set_terminated(earlier.info.run_id)
+    time.sleep(0.05)
+    start = time.time()  # the later job run starts after the earlier MLflow run ended
+    later = client.create_run(exp.id, run_name="later")
+    client.log_metric(later.info.run_id, "score", 0.7)
+    client.set_terminated(later.info.run_id)
+
+    results = collect(ws.mlflow.db_file, start=start, end=time.time() + 0.1, models=[],
+                      before={})
+    assert [r.name for r in results.mlflow_runs] == ["later"]
+    assert results.metric("score") == 0.7
