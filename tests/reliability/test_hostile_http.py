@@ -171,7 +171,8 @@ def test_a_huge_answer_is_not_read_past_the_size_cap(
 ) -> None:
     # 300 MB of JSON, sent without a Content-Length, to the look-up a job create makes.
     hostile.huge("GET", "/api/2.2/jobs/list", megabytes=300)
-    result = run_cli(DEPLOY, project, env)
+    # One request in flight: the cap bounds each answer, so memory grows with --parallelism.
+    result = run_cli(DEPLOY, project, {**env, "MLOPS_STACKS_PARALLELISM": "1"})
     assert_clean_failure(result, "the answer is larger than 64 MB")
     assert result.max_rss_mb < 250, result.max_rss_mb
     assert result.seconds < 30, result.seconds
@@ -184,7 +185,8 @@ def test_an_answer_of_millions_of_small_objects_is_refused_before_parsing(
     # 30 MB, under the size cap, that json.loads would turn into 10 million dicts (> 1 GB).
     body = b'{"jobs": [' + b"{}," * 10_000_000 + b"{}]}"
     hostile.answer("GET", "/api/2.2/jobs/list", body=body)
-    result = run_cli(DEPLOY, project, env)
+    # One request in flight: the bound is per answer, so memory grows with --parallelism.
+    result = run_cli(DEPLOY, project, {**env, "MLOPS_STACKS_PARALLELISM": "1"})
     assert_clean_failure(result, "answered unexpectedly to GET /api/2.2/jobs/list (200): the "
                          "answer holds more than 1,000,000 JSON values")  # fmt: skip
     assert result.max_rss_mb < 250, result.max_rss_mb
