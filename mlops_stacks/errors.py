@@ -35,6 +35,27 @@ CONVERGES = ("Deployment state records every change applied so far, so running t
 CHANGING = frozenset({"deploy", "destroy", "deployment"})
 
 
+def release_frames(err: BaseException) -> BaseException:
+    """``err`` with the local variables of its finished frames let go (its chain too).
+
+    A kept error keeps, through its traceback, every local of the calls it came from:
+    a deploy that collects its failures to report them at the end would otherwise hold
+    each failed request's answer until then. The traceback itself still prints
+    (``--debug``); only the variables are gone. Frames still running are left alone."""
+    import traceback
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [err]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        todo += [current.__cause__, current.__context__]
+    return err
+
+
 class MlopsStacksError(Exception):
     """Base class of every error mlops-stacks reports to its users."""
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from mlops_stacks.deploy.desired import identity, kind_rank
 from mlops_stacks.deploy.plan import DELETE, Action
+from mlops_stacks.errors import release_frames
 from mlops_stacks.jsontypes import JsonMapping, JsonValue
 
 #: Keys whose values are IDs of other resources (``job_id``, ``pipeline_id``, ...).
@@ -167,7 +168,7 @@ def walk(
         try:
             work(i)
         except Exception as err:  # collected; the caller reports every failure
-            return err
+            return release_frames(err)  # not the answers of the failed requests
         return None
 
     if parallelism <= 1:  # in this thread, in plan order as far as the graph allows

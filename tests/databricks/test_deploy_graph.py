@@ -125,3 +125,37 @@ def test_a_failure_stops_only_what_depends_on_it() -> None:
     assert list(result.failed) == [0] and result.blocked == {1: 0, 2: 0}
     sequential = walk(4, [set(), {0}, {1}, set()], lambda i: None, parallelism=1)
     assert sequential.done == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("parallelism", [1, 4])
+def test_collected_failures_let_go_of_what_their_calls_held(parallelism: int) -> None:
+    import gc
+    import traceback
+    import weakref
+
+    class Answer(bytearray):  # stands for a failed request's answer (weak-referenceable)
+        pass
+
+    held: list[weakref.ref[Answer]] = []
+
+    def fetch(i: int) -> None:
+        answer = Answer(1024)
+        held.append(weakref.ref(answer))
+        raise ValueError(f"answer {i} of {len(answer)} bytes is unexpected")
+
+    def work(i: int) -> None:
+        try:
+            fetch(i)
+        except ValueError as err:
+            raise RuntimeError("could not deploy") from err
+
+    gc.disable()  # only references count: what a busy deploy keeps until it reports
+    try:
+        result = walk(3, [set(), set(), set()], work, parallelism=parallelism)
+        assert sorted(result.failed) == [0, 1, 2] and len(held) == 3
+        assert [ref() for ref in held] == [None, None, None]
+    finally:
+        gc.enable()
+    # The traceback still tells where each failure came from (--debug prints it).
+    shown = "".join(traceback.format_exception(result.failed[0]))
+    assert "in fetch" in shown and "answer 0 of 1024 bytes" in shown

@@ -171,12 +171,47 @@ def test_a_huge_answer_is_not_read_past_the_size_cap(
 ) -> None:
     # 300 MB of JSON, sent without a Content-Length, to the look-up a job create makes.
     hostile.huge("GET", "/api/2.2/jobs/list", megabytes=300)
-    # One request in flight: the cap bounds each answer, so memory grows with --parallelism.
-    result = run_cli(DEPLOY, project, {**env, "MLOPS_STACKS_PARALLELISM": "1"})
+    # Both jobs' look-ups get it at once: answers over 4 MB are read one at a time.
+    result = run_cli(DEPLOY, project, env)
     assert_clean_failure(result, "the answer is larger than 64 MB")
     assert result.max_rss_mb < 250, result.max_rss_mb
     assert result.seconds < 30, result.seconds
     assert_converges(project, env, hostile)
+
+
+def test_concurrent_huge_answers_are_read_one_at_a_time(hostile: HostileDatabricks) -> None:
+    import threading
+    import tracemalloc
+
+    import requests
+
+    from mlops_stacks.workspace.databricks.http import AnswerTooLarge, Deadline, send
+
+    hostile.huge("GET", "/api/2.2/jobs/list", megabytes=100)
+    cap = 32 * 1024 * 1024
+    session = requests.Session()
+    refused: list[AnswerTooLarge] = []
+
+    def look_up() -> None:
+        try:
+            send(session, "GET", f"{hostile.url}/api/2.2/jobs/list", "/api/2.2/jobs/list",
+                 deadline=Deadline(60), timeout=30, max_bytes=cap)  # fmt: skip
+        except AnswerTooLarge as err:
+            refused.append(err)
+
+    workers = [threading.Thread(target=look_up) for _ in range(6)]
+    tracemalloc.start()
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert len(refused) == 6
+    # Six capped answers at once would be 192 MB; one at a time, one cap and a little.
+    assert peak < 32 + 6 * 4 + 16, peak
 
 
 def test_an_answer_of_millions_of_small_objects_is_refused_before_parsing(
@@ -185,8 +220,7 @@ def test_an_answer_of_millions_of_small_objects_is_refused_before_parsing(
     # 30 MB, under the size cap, that json.loads would turn into 10 million dicts (> 1 GB).
     body = b'{"jobs": [' + b"{}," * 10_000_000 + b"{}]}"
     hostile.answer("GET", "/api/2.2/jobs/list", body=body)
-    # One request in flight: the bound is per answer, so memory grows with --parallelism.
-    result = run_cli(DEPLOY, project, {**env, "MLOPS_STACKS_PARALLELISM": "1"})
+    result = run_cli(DEPLOY, project, env)
     assert_clean_failure(result, "answered unexpectedly to GET /api/2.2/jobs/list (200): the "
                          "answer holds more than 1,000,000 JSON values")  # fmt: skip
     assert result.max_rss_mb < 250, result.max_rss_mb

@@ -8,7 +8,9 @@ never answer, answer slowly, trickle bytes or send gigabytes:
   ``--http-deadline`` or ``MLOPS_STACKS_DATABRICKS_DEADLINE``). Each request's
   connect and read timeouts are cut to what is left of it;
 - the body is streamed and read up to ``max_bytes`` (default 64 MB;
-  ``MLOPS_STACKS_DATABRICKS_MAX_ANSWER_MB``); a longer answer is refused, not read;
+  ``MLOPS_STACKS_DATABRICKS_MAX_ANSWER_MB``); a longer answer is refused, not read.
+  Answers over ``LARGE_ANSWER`` are read one at a time, so concurrent requests
+  never hold several capped answers at once;
 - redirects are not followed: an API answering with a redirect is sent to a
   login or proxy page, which ``answers.py`` reports as an unexpected answer.
 
@@ -21,6 +23,7 @@ retries reported through logging.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import threading
@@ -49,6 +52,10 @@ DEFAULT_MAX_ANSWER = 64 * 1024 * 1024
 #: Characters of server text shown in messages (``--debug`` shows all of it).
 MESSAGE_LIMIT = 400
 _CHUNK = 64 * 1024
+#: Answers longer than this (bytes) are read one at a time across the process's threads,
+#: so that memory stays near one capped answer whatever the parallelism.
+LARGE_ANSWER = 4 * 1024 * 1024
+_LARGE_ANSWER_TURN = threading.Lock()
 
 
 class DeadlineExceeded(WorkspaceError):
@@ -313,12 +320,12 @@ def send(
         method, url, params=_query(query), data=data, headers=all_headers,
         timeout=(wait, wait), stream=True, allow_redirects=False,
     )  # fmt: skip
+    large = False  # whether this answer holds the large-answer turn
+    buffer = io.BytesIO()  # one buffer that grows in place, handed out without a copy
     try:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise AnswerTooLarge(int(declared), max_bytes)
-        chunks: list[bytes] = []
-        size = 0
         while True:
             if deadline.remaining() <= 0:
                 raise requests.exceptions.ReadTimeout("the deadline ran out while reading")
@@ -330,13 +337,34 @@ def send(
                 raise requests.exceptions.ConnectionError(str(err)) from None
             if not chunk:
                 break
-            size += len(chunk)
+            size = buffer.tell() + len(chunk)
             if size > max_bytes:
                 raise AnswerTooLarge(size, max_bytes)
-            chunks.append(chunk)
-        return RawAnswer(resp.status_code, resp.headers, b"".join(chunks), method, path)
+            if size > LARGE_ANSWER and not large:
+                _take_large_answer_turn(deadline)
+                large = True
+            buffer.write(chunk)
+        return RawAnswer(resp.status_code, resp.headers, buffer.getvalue(), method, path)
     finally:
+        # An error's traceback keeps this frame, and callers keep errors to report them
+        # at the end: the partial answer must not live on with it.
+        buffer.close()
+        if large:
+            _LARGE_ANSWER_TURN.release()
         resp.close()
+
+
+def _take_large_answer_turn(deadline: Deadline) -> None:
+    """Wait until no other request of this process is reading a large answer.
+
+    Up to ``--parallelism`` requests are in flight; without this, each could hold a
+    capped answer at once. Small answers never wait."""
+    import requests
+
+    if not _LARGE_ANSWER_TURN.acquire(timeout=max(0.001, deadline.remaining())):
+        raise requests.exceptions.ReadTimeout(
+            "the deadline ran out while another large answer was being read"
+        )
 
 
 def _query(query: JsonMapping | None) -> JsonObject | None:
