@@ -35,6 +35,8 @@ Examples:
 )
 
 RUN_ID = typer.Argument(..., help="Run ID, as printed by `run` or `runs list`.")
+#: Runs ``runs list`` shows unless told otherwise (a target keeps every run it made).
+DEFAULT_LIMIT = 25
 
 
 def _time(ts: float | None) -> str:
@@ -54,18 +56,24 @@ def list_runs(
         None, "--metric", metavar="NAME",
         help="Add a column with this MLflow metric of each run (repeatable), to compare runs.",
     ),
+    limit: int = typer.Option(
+        DEFAULT_LIMIT, "--limit", "-n", min=0, metavar="N",
+        help="Show the N newest runs (0: every run the target has kept).",
+    ),
 ) -> None:
     """List runs, newest first, with their state and duration.
 
     On a terminal: a table, or one block per run when the terminal is too narrow.
     Piped: a header line, then one tab-separated run per line. `--metric NAME` adds
-    the metric each run logged to MLflow (empty when it logged none).
+    the metric each run logged to MLflow (empty when it logged none). Only the newest
+    runs are shown (`--limit`, 25 by default); a note says when older ones exist.
 
     Examples:
 
         mlops-stacks runs list
         mlops-stacks runs list model_training_job -o json
         mlops-stacks runs list model_training_job --metric holdout_r2_score
+        mlops-stacks runs list --limit 0 -o json
     """
     from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
@@ -74,8 +82,10 @@ def list_runs(
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     jobs = sorted(bundle.resources("jobs"))
-    records = workspace.list_runs(job_key)
-    _warn_unreadable(term, getattr(workspace, "runs_dir", None))
+    records = workspace.list_runs(job_key, limit=limit + 1 if limit else None)
+    older = bool(limit) and len(records) > limit
+    records = records[:limit] if limit else records
+    _warn_unreadable(term, getattr(workspace, "runs_dir", None), limit)
     if job_key is not None and job_key not in jobs and not records:
         raise MlopsStacksError(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
@@ -100,6 +110,9 @@ def list_runs(
             for r in records
         ],
     )
+    if older:
+        term.err.print(f"Older runs are not shown: --limit {limit * 4} shows more, --limit 0 "
+                       "all.", markup=False, style="dim")
     missing = [m for m in metrics if all(values[r.run_id].get(m) is None for r in records)]
     if missing:
         term.warn(f"No run here logged {', '.join(missing)}; `mlops-stacks runs get RUN_ID` "
@@ -295,14 +308,15 @@ def logs(
             style="dim")
 
 
-def _warn_unreadable(term: Terminal, runs_dir: Path | None) -> None:
-    """Say which run records a listing left out because they cannot be read."""
+def _warn_unreadable(term: Terminal, runs_dir: Path | None, limit: int = 0) -> None:
+    """Say which run records a listing (of the ``limit`` newest runs; 0: all) left out
+    because they cannot be read."""
     from mlops_stacks.runner.record import DAMAGED_RUN_HINT, list_runs
 
     if runs_dir is None:
         return
     unreadable: list[Path] = []
-    list_runs(runs_dir, unreadable=unreadable)
+    list_runs(runs_dir, unreadable=unreadable, limit=limit + 1 if limit else None)
     for path in unreadable:
         term.warn(f"Left out the run record {path}: it cannot be read. {DAMAGED_RUN_HINT}")
 

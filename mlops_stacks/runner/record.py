@@ -235,7 +235,7 @@ def load_run(runs_dir: Path, run_id: str) -> RunRecord:
         if data is None:
             raise FileNotFoundError(path)
     except FileNotFoundError:
-        known = [r.run_id for r in list_runs(runs_dir)[:5]]
+        known = [r.run_id for r in list_runs(runs_dir, limit=5)]
         hint = (
             "Recent runs: " + ", ".join(known)
             if known
@@ -251,26 +251,34 @@ def load_run(runs_dir: Path, run_id: str) -> RunRecord:
 
 
 def list_runs(
-    runs_dir: Path, job_key: str | None = None, *, unreadable: list[Path] | None = None
+    runs_dir: Path, job_key: str | None = None, *, unreadable: list[Path] | None = None,
+    limit: int | None = None,
 ) -> list[RunRecord]:
     """All runs in ``runs_dir`` (optionally of one job), newest first.
 
     Records that cannot be read are left out; their paths go to ``unreadable`` when
-    given, so that a listing can say so.
+    given, so that a listing can say so. With ``limit``, only the ``limit`` newest runs
+    are read: run IDs begin with their start time (``new_run_id``), so the folders are
+    taken newest first by name and the reading stops there, however many runs the
+    target has kept.
     """
     from mlops_stacks.state_files import json_problem
 
     root = Path(runs_dir)
     if not root.is_dir():
         return []
-    records = []
-    for entry in root.iterdir():
-        path = entry / RUN_FILE
-        if not path.is_file():
-            continue
+    entries = sorted((e for e in os.scandir(root) if e.is_dir()), key=lambda e: e.name,
+                     reverse=True)  # fmt: skip
+    records: list[RunRecord] = []
+    for entry in entries:
+        if limit is not None and len(records) >= limit:
+            break
+        path = Path(entry.path) / RUN_FILE
         try:
             _, data = json_problem(path.read_bytes())
             rec = RunRecord.from_dict(data) if data is not None else None
+        except FileNotFoundError:
+            continue  # a folder without a record (a run being created, or not a run)
         except (OSError, ValueError, TypeError, AttributeError):
             rec = None
         if rec is None:

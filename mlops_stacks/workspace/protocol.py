@@ -304,8 +304,9 @@ class Workspace(Protocol):
         """
         ...
 
-    def list_runs(self, key: str | None = None) -> list[RunRecord]:
-        """Run records, newest first, optionally of one job."""
+    def list_runs(self, key: str | None = None, *, limit: int | None = None) -> list[RunRecord]:
+        """Run records, newest first, optionally of one job; with ``limit``, at most that
+        many (the newest), read without going through every older run."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

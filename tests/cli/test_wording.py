@@ -76,6 +76,27 @@ def test_destroy_takes_the_jobs_runs_with_it(tmp_path: Path) -> None:
     assert json.loads(cli(project, "runs", "list", "-o", "json", check=True).stdout) == []
 
 
+def test_runs_list_shows_the_newest_runs_and_says_when_older_ones_exist(tmp_path: Path) -> None:
+    from mlops_stacks.runner import RunRecord
+
+    project = make_project(tmp_path / "demo", ml_artifacts=False)
+    cli(project, "deploy", check=True)
+    runs = project / ".mlops-stacks" / "local" / "runs"
+    ids = [f"20261206-12{i // 60:02d}{i % 60:02d}-{i:06x}" for i in range(40)]
+    for i, run_id in enumerate(ids):
+        RunRecord(run_id=run_id, job_key="train_job", state="SUCCESS",
+                  start_time=1e9 + i, end_time=1e9 + i + 3).save(runs)
+    listed = cli(project, "runs", "list", check=True)
+    lines = listed.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines[1:]] == ids[:-26:-1]  # the 25 newest
+    assert "Older runs are not shown: --limit 100 shows more, --limit 0 all." in listed.stderr
+    few = cli(project, "runs", "list", "train_job", "-n", "3", "-o", "json", check=True)
+    assert [r["run_id"] for r in json.loads(few.stdout)] == ids[:-4:-1]
+    every = cli(project, "runs", "list", "--limit", "0", "-o", "json", check=True)
+    assert len(json.loads(every.stdout)) == 40 and "Older runs" not in every.stderr
+    assert cli(project, "runs", "list", "--limit", "-1").returncode == 2
+
+
 def test_ctrl_c_at_a_prompt_says_interrupted_on_its_own_line(tmp_path: Path) -> None:
     project = make_project(tmp_path / "demo", ml_artifacts=False)
     cli(project, "deploy", check=True)

@@ -66,3 +66,18 @@ def test_record_written_by_a_real_run_lists(tmp_path: Path) -> None:
     assert loaded.state == "SUCCESS" and loaded.tasks["A"].log_path
     assert "hello" in Path(loaded.tasks["A"].log_path).read_text()
     assert loaded.end_time and loaded.start_time and loaded.end_time >= loaded.start_time
+
+
+def test_a_limited_listing_reads_only_the_newest_runs(tmp_path: Path) -> None:
+    # Run IDs begin with their start time; 30 runs, one second apart.
+    ids = [f"20261206-1200{i:02d}-abc{i:03d}" for i in range(30)]
+    for i, run_id in enumerate(ids):
+        _record(run_id, "train" if i % 2 else "score", 1000.0 + i).save(tmp_path)
+    (tmp_path / ids[0] / "run.json").write_text("{damaged")  # the oldest run
+    unreadable: list[Path] = []
+    newest = list_runs(tmp_path, limit=5, unreadable=unreadable)
+    assert [r.run_id for r in newest] == ids[:-6:-1]
+    assert unreadable == []  # the damaged oldest record was never read
+    assert [r.run_id for r in list_runs(tmp_path, "train", limit=2)] == [ids[29], ids[27]]
+    everything = list_runs(tmp_path, unreadable=unreadable)
+    assert len(everything) == 29 and unreadable == [tmp_path / ids[0] / "run.json"]

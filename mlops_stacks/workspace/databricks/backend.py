@@ -308,7 +308,9 @@ class DatabricksWorkspace:
         limit = self.runs.time_limit(timeout, job_timeout)
         return self.runs.follow(run_id, key, on_event, time_limit=limit)
 
-    def list_runs(self, key: str | None = None) -> list[DatabricksRunRecord]:
+    def list_runs(
+        self, key: str | None = None, *, limit: int | None = None
+    ) -> list[DatabricksRunRecord]:
         state = self.read_state()
         keys = [key] if key else sorted(_jobs(state))
         records: list[DatabricksRunRecord] = []
@@ -317,7 +319,7 @@ class DatabricksWorkspace:
             if job_id is not None:
                 records.extend(self.runs.list(job_id, k))
         records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
-        return records
+        return records if limit is None else records[:limit]
 
     def get_run(self, run_id: str) -> DatabricksRunRecord:
         # ``runs get --follow`` polls this for as long as the run lasts: like the polls of
