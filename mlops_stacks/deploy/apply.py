@@ -214,9 +214,9 @@ def active_runs(workspace: Workspace) -> list[RunRecord]:
     runs_dir = getattr(workspace, "runs_dir", None)
     if runs_dir is None:
         return []
-    from mlops_stacks.runner import list_runs
+    from mlops_stacks.runner import unfinished_runs
 
-    return [r for r in list_runs(runs_dir) if not r.done]
+    return unfinished_runs(runs_dir)
 
 
 def _runs_text(runs: list[RunRecord]) -> str:

@@ -19,7 +19,7 @@ task_main.py     the task process: runs a notebook / Python file / wheel entry p
 notebook.py      Databricks source-format notebooks -> cells
 dbutils.py       the local dbutils handed to notebooks
 condition.py     condition_task comparisons
-record.py        RunRecord persisted as run.json; list_runs, load_run
+record.py        RunRecord persisted as run.json; list_runs, unfinished_runs, load_run
 events.py        RunEvent for live views
 detached.py      runs that go on in the background (run --no-wait)
 """
@@ -28,7 +28,13 @@ from mlops_stacks.runner.detached import cancel_run, start_detached
 from mlops_stacks.runner.engine import run_job
 from mlops_stacks.runner.events import RunEvent
 from mlops_stacks.runner.plan import prepare_run
-from mlops_stacks.runner.record import RunRecord, TaskRecord, list_runs, load_run
+from mlops_stacks.runner.record import (
+    RunRecord,
+    TaskRecord,
+    list_runs,
+    load_run,
+    unfinished_runs,
+)
 from mlops_stacks.runner.requirements import check_requirements
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "cancel_run",
     "check_requirements",
     "list_runs",
+    "unfinished_runs",
     "load_run",
     "prepare_run",
     "run_job",

@@ -29,8 +29,8 @@ from mlops_stacks.runner.record import (
     RUNNING,
     SKIPPED,
     RunRecord,
-    list_runs,
     pid_exists,
+    unfinished_runs,
 )
 
 ADMITTED = "admitted"
@@ -105,7 +105,7 @@ def admit(
                 mine.save(runs_dir)
                 return Admission(ADMITTED, mine, limit)
             others = [
-                r for r in list_runs(runs_dir, job_key)
+                r for r in unfinished_runs(runs_dir, job_key)
                 if r.run_id != run_id and r.state in (PENDING, QUEUED, RUNNING) and _alive(r.pid)
             ]
             active = [r for r in others if r.state != QUEUED]

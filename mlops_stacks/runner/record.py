@@ -48,6 +48,9 @@ RUN_STATES = (PENDING, QUEUED, RUNNING, SUCCESS, FAILED, CANCELED, SKIPPED, INTE
 TERMINAL_STATES = frozenset({SUCCESS, FAILED, SKIPPED, CANCELED, EXCLUDED})
 
 RUN_FILE = "run.json"
+#: The folder of ``runs_dir`` naming the runs not done yet (``unfinished_runs``).
+ACTIVE_DIR = ".active"
+INDEX_BUILT = ".built"
 LOG_TAIL_LINES = 30
 
 
@@ -163,11 +166,21 @@ class RunRecord(_Timed):
         return cls(tasks=tasks, **kwargs)
 
     def save(self, runs_dir: Path) -> Path:
-        """Write ``run.json`` atomically, so readers never see half a record."""
+        """Write ``run.json`` atomically, so readers never see half a record.
+
+        A run not yet done is also named in ``runs_dir/.active`` (see ``unfinished_runs``):
+        the name is written before a record that is not done and removed after a record
+        that is, so it is there whenever the run may still be going on."""
         run_dir = Path(runs_dir) / self.run_id
         run_dir.mkdir(parents=True, exist_ok=True)
+        marker = Path(runs_dir) / ACTIVE_DIR / self.run_id
+        if not self.done:
+            marker.parent.mkdir(exist_ok=True)
+            marker.touch()
         target = run_dir / RUN_FILE
         write_json_atomic(target, self.to_dict())
+        if self.done:
+            marker.unlink(missing_ok=True)
         return target
 
 
@@ -248,6 +261,50 @@ def load_run(runs_dir: Path, run_id: str) -> RunRecord:
         raise RunError(f"The run record {path} is damaged: {exc}.", hint=DAMAGED_RUN_HINT) from None
     record.close_if_orphaned(runs_dir)
     return record
+
+
+def unfinished_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecord]:
+    """The runs in ``runs_dir`` not done yet (optionally of one job), newest first.
+
+    Read from the names in ``.active`` rather than from every record, so a deploy or a
+    run start costs the same with 5 or 5,000 earlier runs. Records whose process is gone
+    are closed on the way (and leave the index). A runs folder written before the index
+    existed is read in full once, which builds it.
+    """
+    root = Path(runs_dir)
+    index = root / ACTIVE_DIR
+    if not (index / INDEX_BUILT).exists():
+        found = [r for r in list_runs(root) if not r.done]
+        index.mkdir(parents=True, exist_ok=True)
+        for rec in found:
+            (index / rec.run_id).touch()
+        (index / INDEX_BUILT).touch()
+        return [r for r in found if job_key is None or r.job_key == job_key]
+    records: list[RunRecord] = []
+    for name in os.listdir(index):
+        if name.startswith("."):
+            continue
+        found_rec = _read_record(root / name / RUN_FILE)
+        if found_rec is None or found_rec.done:  # deleted with its job, or done: stale
+            (index / name).unlink(missing_ok=True)
+            continue
+        if found_rec.close_if_orphaned(root):
+            continue
+        if job_key is None or found_rec.job_key == job_key:
+            records.append(found_rec)
+    records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
+    return records
+
+
+def _read_record(path: Path) -> RunRecord | None:
+    """The record at ``path``, or None when it is missing or cannot be read."""
+    from mlops_stacks.state_files import json_problem
+
+    try:
+        _, data = json_problem(path.read_bytes())
+        return RunRecord.from_dict(data) if data is not None else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def list_runs(

@@ -74,7 +74,8 @@ def _runs(project: Path) -> list[dict]:
 
 
 def _raw_record(project: Path) -> dict:
-    (run,) = (project / ".mlops-stacks" / "local" / "runs").iterdir()
+    runs = project / ".mlops-stacks" / "local" / "runs"
+    (run,) = [p for p in runs.iterdir() if not p.name.startswith(".")]  # .active: the index
     return json.loads((run / "run.json").read_text())
 
 
@@ -126,7 +127,8 @@ def test_sigkill_of_run_leaves_no_process_and_the_run_closes(
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
-    assert not wait_gone(below), f"orphans left by the killed run: {below}"
+    left = wait_gone(below)
+    assert not left, f"orphans left by the killed run: {[(p, _cmdline(p)) for p in left]}"
 
     assert _raw_record(project)["state"] == "RUNNING"  # nothing closed it yet
     (record,) = _runs(project)  # the next command that reads it closes it

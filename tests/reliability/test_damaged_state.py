@@ -65,7 +65,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     assert mlops(project, "deploy", "--auto-approve")[0] == 0
     code, out = mlops(project, "run", "score_job")
     assert code == 0, out
-    [run_dir] = (project / LOCAL / "runs").iterdir()
+    [run_dir] = [p for p in (project / LOCAL / "runs").iterdir() if not p.name.startswith(".")]
     # A lock left behind by a deploy that was killed (the holder's process is gone).
     (project / LOCAL / "deploy.lock").write_text(
         '{"user": "x", "host": "elsewhere", "pid": 1, "since": "2026-01-01T00:00:00", '

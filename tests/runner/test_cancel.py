@@ -89,7 +89,7 @@ def test_signal_cancels_the_run_and_stops_the_task(
     assert "interrupted" in out
     assert _gone(task_pid), "the task process outlived the canceled run"
 
-    (run_dir,) = project.runs_dir.iterdir()
+    (run_dir,) = [p for p in project.runs_dir.iterdir() if not p.name.startswith(".")]
     record = load_run(project.runs_dir, run_dir.name)
     assert record.state == "CANCELED"
     assert record.tasks["Sleep"].state == "CANCELED"

@@ -260,7 +260,7 @@ def test_ctrl_c_during_a_forked_task_cancels_the_run_and_leaves_no_process(
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, out
     assert not wait_gone(below), "processes outlived the canceled run"
-    (run_dir,) = [p for p in project.runs_dir.iterdir() if p.is_dir()]
+    (run_dir,) = [p for p in project.runs_dir.iterdir() if not p.name.startswith(".")]
     record = load_run(project.runs_dir, run_dir.name)
     assert record.state == "CANCELED"
     assert record.tasks["Sleep"].start_method == "fork"

@@ -81,3 +81,51 @@ def test_a_limited_listing_reads_only_the_newest_runs(tmp_path: Path) -> None:
     assert [r.run_id for r in list_runs(tmp_path, "train", limit=2)] == [ids[29], ids[27]]
     everything = list_runs(tmp_path, unreadable=unreadable)
     assert len(everything) == 29 and unreadable == [tmp_path / ids[0] / "run.json"]
+
+
+def test_unfinished_runs_come_from_an_index_kept_by_save(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from mlops_stacks.fileio import atomic_write_json
+    from mlops_stacks.runner import unfinished_runs
+    from mlops_stacks.runner.record import ACTIVE_DIR
+
+    # A runs folder written before the index existed: one run going on, two done.
+    _record("20261206-120000-aaaaaa", "train", 100.0).save(tmp_path)
+    live = RunRecord(run_id="20261206-120001-bbbbbb", job_key="train", state="RUNNING",
+                     start_time=101.0, pid=os.getpid())
+    atomic_write_json(tmp_path / live.run_id / "run.json", live.to_dict())
+    _record("20261206-120002-cccccc", "score", 102.0).save(tmp_path)
+    assert not (tmp_path / ACTIVE_DIR).exists()  # as an older mlops-stacks left it
+    assert [r.run_id for r in unfinished_runs(tmp_path)] == [live.run_id]  # builds it
+    assert sorted(p.name for p in (tmp_path / ACTIVE_DIR).iterdir()) == [".built", live.run_id]
+
+    # From now on only the index is read: a record written behind save's back is not seen.
+    behind = RunRecord(run_id="20261206-120003-dddddd", job_key="train", state="RUNNING",
+                       start_time=103.0, pid=os.getpid())
+    atomic_write_json(tmp_path / behind.run_id / "run.json", behind.to_dict())
+    assert [r.run_id for r in unfinished_runs(tmp_path)] == [live.run_id]
+
+    # save() keeps it: a new run appears, a run that ends leaves, a dead runner's run is
+    # closed on the way, the name of a run deleted with its job is dropped.
+    queued = RunRecord(run_id="20261206-120004-eeeeee", job_key="score", state="QUEUED",
+                       start_time=None, pid=os.getpid())
+    queued.save(tmp_path)
+    assert [r.run_id for r in unfinished_runs(tmp_path, "score")] == [queued.run_id]
+    live.state = "SUCCESS"
+    live.save(tmp_path)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = RunRecord(run_id="20261206-120005-ffffff", job_key="train", state="RUNNING",
+                       start_time=105.0, pid=dead.pid)
+    orphan.save(tmp_path)
+    gone = RunRecord(run_id="20261206-120006-000000", job_key="train", state="RUNNING",
+                     start_time=106.0, pid=os.getpid())
+    gone.save(tmp_path)
+    shutil.rmtree(tmp_path / gone.run_id)
+    assert [r.run_id for r in unfinished_runs(tmp_path)] == [queued.run_id]
+    assert load_run(tmp_path, orphan.run_id).state == "INTERNAL_ERROR"
+    assert sorted(p.name for p in (tmp_path / ACTIVE_DIR).iterdir()) == [".built", queued.run_id]
+    assert [r.run_id for r in list_runs(tmp_path, limit=2)] == [orphan.run_id, queued.run_id]
