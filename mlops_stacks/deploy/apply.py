@@ -54,6 +54,7 @@ from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import (
     DATA_HOLDING_KINDS,
     LockResult,
+    SyncFolders,
     Workspace,
     max_parallelism,
 )
@@ -328,12 +329,12 @@ def destroy(
         _fill(result, outcome)
         progress("Deleting synced files")
         result.files = SyncPlan(delete=sorted(state.files))
-        workspace.delete_all_files()
         if outcome.failed:
+            workspace.delete_all_files()
             state.files = {}
             save_state(workspace, state)
             _destroy_incomplete(bundle.target, outcome)
-        workspace.delete_state()
+        workspace.delete_deployment()
     return result
 
 
@@ -385,10 +386,15 @@ def preview(
 
 def transfer_files(workspace: Workspace, files: SyncPlan, parallelism: int) -> None:
     """Delete, then upload, what ``files`` says, ``parallelism`` files at once (the local
-    workspace: one at a time). Every transfer is tried; the first failure is raised."""
+    workspace: one at a time). Where uploads need their folder first (``SyncFolders``),
+    the new folders are created before, all at once. Every transfer is tried; the first
+    failure is raised."""
     limit = max_parallelism(workspace)
     width = max(1, min(parallelism, limit) if limit else parallelism)
     _all_of([partial(workspace.delete_file, rel) for rel in files.delete], width)
+    if isinstance(workspace, SyncFolders):
+        _all_of([partial(workspace.make_folder, folder) for folder in files.new_folders()],
+                width)
     _all_of([partial(workspace.upload_file, rel, files.sources[rel]) for rel in files.upload],
             width)
 

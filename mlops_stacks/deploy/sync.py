@@ -63,16 +63,40 @@ class SyncPlan:
         return (f"Files: {len(self.upload)} to upload, {len(self.delete)} to delete, "
                 f"{len(self.unchanged)} unchanged")
 
+    def new_folders(self) -> list[str]:
+        """The folders (relative; ``""`` is the root) the uploads need that no deployed file
+        is known to sit in, leaves only: creating a folder creates its parents.
+
+        A folder the last deploy wrote a file into is trusted to be there (the sync
+        works from its record, as it does for the files themselves).
+        """
+        present: set[str] = set()
+        for rel in (*self.unchanged, *self.changed):
+            present.update(_folders_above(rel))
+        wanted = {_folders_above(rel)[-1] for rel in self.upload} - present
+        inner = {above for folder in wanted for above in _folders_above(folder)}
+        return sorted(wanted - inner)
+
     def to_dict(self) -> JsonObject:
         return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged),
                 "skipped": self.skipped, "changed": self.changed}
 
 
+def _folders_above(rel: str) -> list[str]:
+    """The folders holding ``rel``, outermost first: ``"a/b/c"`` -> ``["", "a", "a/b"]``."""
+    if not rel:
+        return []
+    parts = rel.split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts))]
+
+
 def _spec(patterns: Iterable[str]) -> GitIgnoreSpec | None:
+    lines = [str(p) for p in patterns if str(p).strip()]
+    if not lines:
+        return None
     import pathspec
 
-    lines = [str(p) for p in patterns if str(p).strip()]
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -191,11 +215,12 @@ def plan_sync(root: Path, sync: JsonMapping | None,
     """
     plan = SyncPlan()
     listed = [str(p).strip("/") for p in (sync or {}).get("paths") or ()]
-    allowed = ([(Path(root) / p).resolve() for p in listed] if listed and "." not in listed
-               else [Path(root).resolve()])
+    allowed = ([os.path.realpath(Path(root) / p) for p in listed] if listed and "." not in listed
+               else [os.path.realpath(root)])
+    inside = tuple(folder.rstrip(os.sep) + os.sep for folder in allowed)
     for rel in select_files(root, sync):
-        source = (Path(root) / rel).resolve()
-        if not any(source.is_relative_to(folder) for folder in allowed):
+        source = Path(os.path.realpath(os.path.join(root, rel)))
+        if not str(source).startswith(inside) and str(source) not in allowed:
             plan.skipped.append(rel)
             continue
         digest = sha256_file(source)

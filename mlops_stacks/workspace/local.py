@@ -375,6 +375,10 @@ class LocalWorkspace:
     def delete_state(self) -> None:
         local_state.delete(self._inside(self.state_file), self._inside(self.journal_file))
 
+    def delete_deployment(self) -> None:
+        self.delete_all_files()
+        self.delete_state()
+
     # -- lock -------------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
         result = local_lock.acquire(self.lock_file, force=force, target=self.target)

@@ -222,6 +222,12 @@ class Workspace(Protocol):
         """Forget the deployment state (``destroy``)."""
         ...
 
+    def delete_deployment(self) -> None:
+        """Remove the synced files and the state together: the last step of a ``destroy``
+        that deleted every resource. The lock may go with them (a Databricks target's root
+        folder holds all three); ``release_lock`` then has nothing left to do."""
+        ...
+
     # -- lock -------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
         """Take the target's deployment lock or raise ``LockError`` naming its holder.
@@ -332,6 +338,19 @@ class JournaledState(Protocol):
 
     def append_state_entry(self, entry: JsonMapping) -> None:
         """Append ``entry`` to the state's journal (durable once this returns)."""
+        ...
+
+
+@runtime_checkable
+class SyncFolders(Protocol):
+    """A workspace whose uploads need their folder to exist first (Databricks).
+
+    The sync creates the folders its new files go into (``SyncPlan.new_folders``: the
+    innermost ones; each call creates the parents too) before it uploads them.
+    """
+
+    def make_folder(self, folder: str) -> None:
+        """Create the synced folder ``folder`` (relative; ``""``: the root) and its parents."""
         ...
 
 

@@ -18,15 +18,21 @@ def _imports(server: FakeDatabricks, mark: int) -> list:  # noqa: ANN401 - fake'
             if r.path == "/api/2.0/workspace/import" and "/files/src/" in str(r.body["path"])]
 
 
+def _project(tmp_path: Path, server: FakeDatabricks) -> Path:
+    """A project with ``FILES`` modules in three folders under ``src``."""
+    root = write_project(tmp_path / "files", server.url, "")
+    for i in range(FILES):
+        (root / "src" / f"p{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / "src" / f"p{i % 3}" / f"m{i}.py").write_text(f"X = {i}\n")
+    return root
+
+
 def test_files_upload_in_parallel_within_the_bound(
     tmp_path: Path, db_env: FakeDatabricks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MLOPS_STACKS_PARALLELISM", "4")
     db_env.latency = 0.05
-    root = write_project(tmp_path / "files", db_env.url, "")
-    for i in range(FILES):
-        (root / "src" / f"p{i % 3}").mkdir(parents=True, exist_ok=True)
-        (root / "src" / f"p{i % 3}" / f"m{i}.py").write_text(f"X = {i}\n")
+    root = _project(tmp_path, db_env)
     mark = db_env.mark()
     deploy_now(root, db_env)
     uploads = [r for r in _imports(db_env, mark) if r.status == 200]
@@ -44,3 +50,52 @@ def test_files_upload_in_parallel_within_the_bound(
     deploy_now(root, db_env)
     assert not _imports(db_env, mark)
     assert len(db_env.requests) - mark <= 8  # no request file by file
+
+
+def _mkdirs(server: FakeDatabricks, mark: int) -> list[str]:
+    return sorted(str(r.body["path"]).split("/files", 1)[1] for r in server.requests[mark:]
+                  if r.path == "/api/2.0/workspace/mkdirs" and "/files" in str(r.body["path"]))
+
+
+def test_new_folders_are_made_once_each_before_their_files(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = _project(tmp_path, db_env)
+    mark = db_env.mark()
+    deploy_now(root, db_env)
+    # The innermost new folders only (each creates its parents), and no upload is refused
+    # for want of its folder.
+    assert _mkdirs(db_env, mark) == ["/src/p0", "/src/p1", "/src/p2"]
+    refused = [r.body["path"] for r in db_env.requests[mark:]
+               if r.path == "/api/2.0/workspace/import" and "/files/" in r.body["path"]
+               and r.status != 200]
+    assert refused == []
+
+    # A new folder under synced ones: only it is made; files into known folders go straight in.
+    (root / "src" / "p0" / "deep").mkdir()
+    (root / "src" / "p0" / "deep" / "n.py").write_text("N = 1\n")
+    (root / "src" / "p1" / "m1.py").write_text("X = 'changed'\n")
+    (root / "top.txt").write_text("new at the root\n")
+    mark = db_env.mark()
+    deploy_now(root, db_env)
+    assert _mkdirs(db_env, mark) == ["/src/p0/deep"]
+    assert len(_imports(db_env, mark)) == 2
+    assert all(r.status == 200 for r in db_env.requests[mark:]
+               if r.path == "/api/2.0/workspace/import" and "/files/" in r.body["path"])
+
+
+def test_a_synced_folder_deleted_in_the_workspace_is_made_again(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = write_project(tmp_path / "files", db_env.url, "")
+    (root / "src" / "p0").mkdir(parents=True)
+    (root / "src" / "p0" / "a.py").write_text("A = 1\n")
+    (root / "src" / "p0" / "b.py").write_text("B = 1\n")
+    _, ws = deploy_now(root, db_env)
+    folder = f"{ws.file_path}/src/p0"
+    with db_env._lock:  # someone deletes the folder in the workspace UI
+        for path in db_env.paths_under(folder):
+            del db_env.state.objects[path]
+    (root / "src" / "p0" / "a.py").write_text("A = 2\n")
+    deploy_now(root, db_env)
+    assert db_env.state.objects[f"{folder}/a.py"].content == b"A = 2\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from mlops_stacks.deploy.sync import plan_sync, select_files
+from mlops_stacks.deploy.sync import SyncPlan, plan_sync, select_files
 from mlops_stacks.fileio import sha256_file
 
 
@@ -76,3 +76,14 @@ def test_plan_sync_by_content_hash(tmp_path: Path) -> None:
     assert second.delete == ["c.py"]
     assert second.unchanged == ["a.py"]
     assert second.hashes["b.py"] == sha256_file(tmp_path / "b.py")
+
+
+def test_new_folders_are_the_innermost_folders_no_deployed_file_sits_in() -> None:
+    plan = SyncPlan(upload=["x.txt", "a/b/c.py", "a/d.py", "e/f/g/h.py", "e/z.py", "k/new.py",
+                            "k/l/new.py"],
+                    unchanged=["k/old.py"], changed=["k/l/m/changed.py"])
+    # "" (the root), "a" and "e" are made with the folders inside them; "k" and "k/l" hold
+    # deployed files already.
+    assert plan.new_folders() == ["a/b", "e/f/g"]
+    assert SyncPlan(upload=["x.txt"]).new_folders() == [""]
+    assert SyncPlan(upload=["x.txt"], unchanged=["y.txt"]).new_folders() == []

@@ -96,6 +96,7 @@ class DatabricksWorkspace:
         self.read_parallelism = parallelism_from(None)
         """Reads at once when checking what still exists (``--parallelism``)."""
         self._destroyed = False
+        self._root_gone = False
 
     @classmethod
     def for_bundle(cls, bundle: Bundle, *, profile: str | None = None) -> DatabricksWorkspace:
@@ -160,6 +161,9 @@ class DatabricksWorkspace:
     def delete_file(self, path: str) -> None:
         self.files.delete(path)
 
+    def make_folder(self, folder: str) -> None:
+        self.files.make_folder(folder)
+
     def delete_all_files(self) -> None:
         self.files.delete_all()
 
@@ -178,11 +182,25 @@ class DatabricksWorkspace:
         # Destroy: once the lock is released, the whole root folder goes too.
         self._destroyed = True
 
+    def delete_deployment(self) -> None:
+        """One recursive delete of the root folder when it holds the synced files and the
+        state (and so the lock): the default layout. Otherwise files, then state."""
+        inside = self.root_path + "/"
+        if not (self.file_path.startswith(inside) and self.state_path.startswith(inside)):
+            self.delete_all_files()
+            self.delete_state()
+            return
+        self.files.delete_path(self.root_path, recursive=True)
+        self.files.forget()
+        self._root_gone = True
+
     # -- lock -----------------------------------------------------------------------
     def acquire_lock(self, *, force: bool = False) -> LockResult:
         return self.lock.acquire(force=force)
 
     def release_lock(self, lock: LockInfo) -> None:
+        if self._root_gone:  # the lock went with the root folder
+            return
         with self.conn.deadline.grace():
             if not self._destroyed:
                 self.files.flush()

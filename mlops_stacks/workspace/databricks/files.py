@@ -122,8 +122,14 @@ class FileSync:
             "POST", "/api/2.0/workspace/mkdirs", body={"path": path}, what=f"create folder {path}"
         )
         parts = path.rstrip("/").split("/")
-        for i in range(2, len(parts) + 1):
-            self._made_dirs.add("/".join(parts[:i]))
+        with self._lock:
+            self._made_dirs.update("/".join(parts[:i]) for i in range(2, len(parts) + 1))
+
+    def make_folder(self, rel_folder: str) -> None:
+        """Create the synced folder ``rel_folder`` (``""``: the root) and its parents, so the
+        uploads into it go straight in. Several may run at once: ``mkdirs`` of a folder that
+        exists, or that another call is creating, succeeds."""
+        self.mkdirs(posixpath.join(self.file_path, rel_folder) if rel_folder else self.file_path)
 
     def write_text(self, path: str, text: str, *, overwrite: bool = True) -> None:
         """Import ``text`` as a workspace file at ``path`` (parent folders created)."""
@@ -257,10 +263,15 @@ class FileSync:
 
     def delete_all(self) -> None:
         self.delete_path(self.file_path, recursive=True)
-        self._manifest = {}
-        self._made_dirs.clear()
-        self._dirty = False
+        self.forget()
         self.delete_path(self.manifest_path)
+
+    def forget(self) -> None:
+        """Know of no synced file nor folder any more: they were deleted."""
+        with self._lock:
+            self._manifest = {}
+            self._made_dirs.clear()
+            self._dirty = False
 
 
 def _usable_entry(entry: JsonValue) -> bool:
