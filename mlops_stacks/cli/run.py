@@ -85,8 +85,6 @@ def run(
 ) -> None:
     from mlops_stacks.bundle.suggest import did_you_mean
     from mlops_stacks.cli.context import open_target
-    from mlops_stacks.cli.run_view import RunView
-    from mlops_stacks.workspace.run_results import baseline, results_for, save_results
 
     json_mode = output is OutputFormat.json
     overrides = parse_job_params(params)
@@ -101,6 +99,11 @@ def run(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
             hint=f"Jobs in this bundle: {known}.{did_you_mean(job_key, sorted(jobs))}",
         )
+    if not (no_wait or deploy_first):
+        _prestart(workspace, job_key)
+    from mlops_stacks.cli.run_view import RunView
+    from mlops_stacks.workspace.run_results import baseline, results_for, save_results
+
     diagnostics = _prepare(term, bundle, workspace, job_key, deploy_first, strict)
     if no_wait:
         _start(term, bundle, workspace, job_key, overrides, only, json_mode, diagnostics)
@@ -129,6 +132,15 @@ def run(
         print_results(term, record, results)
     if record.state != "SUCCESS":
         raise _run_failed(term, record, job_key, bundle.target)
+
+
+def _prestart(workspace: Workspace, job_key: str) -> None:
+    """On the local target, start the run's fork server now: it imports the tasks'
+    libraries while the deployed copy is checked and the run is planned."""
+    from mlops_stacks.workspace.local import LocalWorkspace
+
+    if isinstance(workspace, LocalWorkspace):
+        workspace.prestart_run(job_key)
 
 
 def _prepare(term: Terminal, bundle: Bundle, workspace: Workspace, job_key: str,

@@ -32,13 +32,12 @@ directory and record, the learned preload list).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from mlops_stacks.jsontypes import JsonObject
-from mlops_stacks.runner import kinds, preload, spark
+from mlops_stacks.runner import kinds, preload, prestart, spark
 from mlops_stacks.runner.cancel import cancel, sigterm_as_interrupt
 from mlops_stacks.runner.events import RUN_FINISHED, RUN_QUEUED, RUN_STARTED, EventHandler, RunEvent
 from mlops_stacks.runner.execution import Execution, RunOtherJob, TimedOut
@@ -79,20 +78,17 @@ def run_job(
     Raises ``RunError`` / ``MissingDependencyError`` before starting when the
     job cannot run, and re-raises KeyboardInterrupt after canceling the run.
     """
-    plan = prepare_run(
-        job,
-        job_key=job_key,
-        resolve_path=resolve_path,
-        params=params,
-        only=only,
-        can_run_jobs=run_other_job is not None,
-        check_deps=check_deps,
-        files_root=files_root,
-        job_id=job_id,
-    )
+    try:
+        plan = prepare_run(job, job_key=job_key, resolve_path=resolve_path, params=params,
+                           only=only, can_run_jobs=run_other_job is not None,
+                           check_deps=check_deps, files_root=files_root, job_id=job_id)
+    except BaseException:
+        prestart.discard(Path(runs_dir), job_key)  # a fork server started for this run
+        raise
     run_id = run_id or new_run_id()
     admission = _admit(job, job_key, Path(runs_dir), run_id, on_event)
     if admission is not None:
+        prestart.discard(Path(runs_dir), job_key)
         return admission
     run = Execution(
         plan,
@@ -133,11 +129,14 @@ def _admit(job: JsonObject, job_key: str, runs_dir: Path, run_id: str,
 def execute(run: Execution) -> RunRecord:
     """Run ``run``'s tasks to the end and return its closed record."""
     run.tasks_dir.mkdir(parents=True, exist_ok=True)
+    server_env = prestart.server_env(run.env)
     run.launcher = Launcher(
         method=run.start_method,
         preload=lambda: _preload_modules(run),
-        server_env={**os.environ, **run.env, "PYTHONUNBUFFERED": "1"},
+        server_env=server_env,
         run_dir=run.run_dir,
+        prestarted=lambda: prestart.take(run.runs_dir, run.plan.job_key, server_env,
+                                         run.run_dir),
     )
     run.record.start_note = run.launcher.note
     run.save()
@@ -175,12 +174,13 @@ def execute(run: Execution) -> RunRecord:
     return run.record
 
 
-def _preload_modules(run: Execution) -> tuple[list[str], str]:
-    """What the fork server imports: what this job's tasks used last time, else
-    the libraries the job declares."""
+def _preload_modules(run: Execution) -> tuple[list[str], list[str], str]:
+    """What the fork server imports: (modules, distributions whose modules it finds
+    itself, what they are): what this job's tasks used last time, else the libraries
+    the job declares."""
     learned = preload.read_learned(run.runs_dir, run.plan.job_key)
     if learned:
-        return learned, "modules its tasks used in the last run"
+        return learned, [], "modules its tasks used in the last run"
     from mlops_stacks.runner.requirements import collect_requirements
 
     declared: list[str] = []
@@ -191,11 +191,12 @@ def _preload_modules(run: Execution) -> tuple[list[str], str]:
         )
         declared = [d.name for d in found]
     declared += spark.preload_distributions(run.plan.files.values())
-    return preload.seed_modules(declared), "modules of the libraries the job declares"
+    return [], declared, f"the modules of {len(declared)} libraries the job declares"
 
 
 def _close_launcher(run: Execution) -> None:
     run.launcher.close()
+    prestart.discard(run.runs_dir, run.plan.job_key)  # not taken: another start method
     run.record.start_note = run.launcher.describe()
     run.save()
     preload.save_learned(

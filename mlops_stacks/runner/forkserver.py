@@ -10,7 +10,8 @@ process would, and ends as interpreter shutdown ends one (non-daemon threads
 joined, atexit hooks, the task's objects released, buffers flushed), without
 tearing down the preloaded modules one by one (``_exit``).
 
-Protocol: JSON lines. The runner writes ``{"preload": [...]}`` first, then
+Protocol: JSON lines. The runner writes ``{"preload": [modules], "distributions":
+[names]}`` first (the modules of those distributions are imported before the others), then
 ``{"start": ID, "spec": ..., "log": ..., "env": {...}, "cwd": ...}`` per task.
 The server answers ``{"ready": ...}`` once after preloading, ``{"started": ID,
 "pid": PID}`` or ``{"started": ID, "refused": WHY}`` (a thread is alive, so
@@ -53,10 +54,16 @@ def _send(message: JsonObject) -> None:
         raise _RunnerGone from None
 
 
-def _preload(names: list[str]) -> JsonObject:
+def _preload(names: list[str], distributions: list[str]) -> JsonObject:
+    import gc
     import importlib
 
     start = time.perf_counter()
+    gc.disable()  # a thousand modules' objects: nothing to collect while importing
+    if distributions:  # a job's first run: their modules, found here, not in the runner
+        from mlops_stacks.runner.preload import seed_modules
+
+        names = [*seed_modules(distributions), *names]
     failed = []
     for name in names:
         if name in sys.modules:
@@ -67,8 +74,7 @@ def _preload(names: list[str]) -> JsonObject:
             raise
         except BaseException:  # noqa: BLE001 - a module that cannot preload is left to the task
             failed.append(name)
-    import gc
-
+    gc.enable()
     gc.freeze()  # children's collections skip (and so do not copy) the preloaded objects
     threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     return {
@@ -118,7 +124,7 @@ class _Server:
                 line, self.buffer = self.buffer.split(b"\n", 1)
                 command = json.loads(line)
                 if "preload" in command:
-                    _send(_preload(command["preload"]))
+                    _send(_preload(command["preload"], command.get("distributions") or []))
                 elif "start" in command:
                     task = self._start(command)
                     if task is not None:

@@ -65,24 +65,34 @@ class Launcher:
         self,
         *,
         method: str | None,
-        preload: Callable[[], tuple[list[str], str]],
+        preload: Callable[[], tuple[list[str], list[str], str]],
         server_env: dict[str, str],
         run_dir: Path,
+        prestarted: Callable[[], tuple[ForkServer, int] | None] | None = None,
     ) -> None:
         self.method, reason = start_method(method)
         self.note = f"fresh processes ({reason})" if self.method == SPAWN else reason
         self._preload = preload
         self._server_env = server_env
         self._run_dir = run_dir
+        self._prestarted = prestarted
         self.server: ForkServer | None = None
 
     def warm_up(self) -> None:
-        """Start the fork server now, so that it imports while the runner gets ready."""
+        """Start the fork server now, so that it imports while the runner gets ready
+        (or take the one ``prestart.py`` started before the run was planned)."""
         if self.method == FORK and self.server is None:
-            modules, origin = self._preload()
-            env = {**self._server_env, "MLOPS_STACKS_RUNNER_PID": str(os.getpid())}
-            self.server = ForkServer(modules, env, self._run_dir, self._run_dir / "forkserver.log")
-            self.note = f"fork server (pid {self.server.pid}), preloading {len(modules)} {origin}"
+            early = self._prestarted() if self._prestarted is not None else None
+            if early is not None:
+                self.server, count = early
+                self.note = (f"fork server (pid {self.server.pid}, started before the run was "
+                             f"planned), preloading {count} modules its tasks used in the last run")
+                return
+            modules, distributions, origin = self._preload()
+            self.server = ForkServer(modules, self._server_env, self._run_dir,
+                                     self._run_dir / "forkserver.log", distributions)
+            what = f"{len(modules)} {origin}" if modules else origin
+            self.note = f"fork server (pid {self.server.pid}), preloading {what}"
 
     def start(
         self,

@@ -101,10 +101,21 @@ def read_learned(runs_dir: Path, job_key: str) -> list[str] | None:
         data = json.loads(learned_file(runs_dir, job_key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("python") != sys.executable:
+    if not isinstance(data, dict) or not _same_environment(str(data.get("python"))):
         return None
     modules = data.get("modules")
     return [str(m) for m in modules] if isinstance(modules, list) else None
+
+
+def _same_environment(python: str) -> bool:
+    """Whether ``python`` is this interpreter, under this name or another in its folder
+    (``python`` and ``python3`` of one virtual environment: a console script runs one,
+    ``python -m`` the other)."""
+    import os
+
+    here = Path(sys.executable)
+    return python == sys.executable or (
+        Path(python).parent == here.parent and os.path.realpath(python) == os.path.realpath(here))
 
 
 def save_learned(

@@ -128,12 +128,14 @@ class ForkWaitExpired(Exception):
 class ForkServer:
     """The runner's end of a fork server (``python -m mlops_stacks.runner.forkserver``).
 
-    Starting it returns at once; the server imports ``preload`` in the
-    background while the runner goes on. ``close()`` ends it; if the runner
-    dies instead, the server notices the closed pipe and stops the tasks.
+    Starting it returns at once; the server imports ``preload`` (and the modules of
+    ``distributions``) in the background while the runner goes on. ``close()`` ends
+    it; if the runner dies instead, the server notices the closed pipe and stops the
+    tasks.
     """
 
-    def __init__(self, preload: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
+    def __init__(self, preload: list[str], env: dict[str, str], cwd: Path, log: Path,
+                 distributions: list[str] | None = None) -> None:
         kwargs: dict[str, Any] = {"start_new_session": True}
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as err:
@@ -156,7 +158,7 @@ class ForkServer:
         self._replies: dict[int, JsonObject] = {}
         self._next = 0
         self._started: set[int] = set()
-        self._write({"preload": preload})
+        self._write({"preload": preload, "distributions": distributions or []})
 
     def _write(self, message: JsonObject) -> None:
         assert self.popen.stdin is not None

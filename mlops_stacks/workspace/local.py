@@ -614,6 +614,16 @@ class LocalWorkspace:
             timeout=timeout,
         )
 
+    def prestart_run(self, key: str) -> int | None:
+        """Start the fork server of job ``key``'s next run now (``runner/prestart.py``),
+        so that it imports the tasks' libraries while the caller gets the run ready;
+        its pid, or ``None`` when the job has not run before or does not fork."""
+        from mlops_stacks.runner import launch, prestart
+
+        if launch.start_method()[0] != launch.FORK or self._read_record("jobs", key) is None:
+            return None
+        return prestart.prestart(self.runs_dir, key, self.mlflow_env())
+
     def start_run(
         self, key: str, *, params: Mapping[str, str] | None = None,
         only: list[str] | None = None,

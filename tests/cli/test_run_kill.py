@@ -114,6 +114,9 @@ def test_sigkill_of_run_leaves_no_process_and_the_run_closes(
         if point == "preloading":
             _wait(lambda: any("forkserver" in _cmdline(p) for p in descendants(proc.pid)),
                   "the fork server")
+            # It starts before the run is planned (prestart): wait for the run's record.
+            runs = project / ".mlops-stacks" / "local" / "runs"
+            _wait(lambda: any(runs.glob("*/run.json")), "the run's record")
             time.sleep(1.0)  # inside its 60 s import
             assert not (pid_dir / "First.pid").exists()
         else:
