@@ -54,7 +54,7 @@ from mlops_stacks.secrets import bundle_secrets
 from mlops_stacks.workspace.protocol import (
     DATA_HOLDING_KINDS,
     LockResult,
-    SyncFolders,
+    RemoteFiles,
     Workspace,
     max_parallelism,
 )
@@ -386,15 +386,20 @@ def preview(
 
 def transfer_files(workspace: Workspace, files: SyncPlan, parallelism: int) -> None:
     """Delete, then upload, what ``files`` says, ``parallelism`` files at once (the local
-    workspace: one at a time). Where uploads need their folder first (``SyncFolders``),
-    the new folders are created before, all at once. Every transfer is tried; the first
-    failure is raised."""
+    workspace: one at a time). Every transfer is tried; the first failure is raised.
+
+    On a workspace over the network (``RemoteFiles``), the record of the last upload is
+    read while the new folders are made and the deletions go (these wait for the
+    record), so the uploads start one round trip after the sync does.
+    """
     limit = max_parallelism(workspace)
     width = max(1, min(parallelism, limit) if limit else parallelism)
-    _all_of([partial(workspace.delete_file, rel) for rel in files.delete], width)
-    if isinstance(workspace, SyncFolders):
-        _all_of([partial(workspace.make_folder, folder) for folder in files.new_folders()],
-                width)
+    first: list[Callable[[], None]] = [partial(workspace.delete_file, rel)
+                                       for rel in files.delete]
+    if isinstance(workspace, RemoteFiles) and (files.upload or files.delete):
+        first = [workspace.load_sync_record, *first,
+                 *(partial(workspace.make_folder, folder) for folder in files.new_folders())]
+    _all_of(first, width)
     _all_of([partial(workspace.upload_file, rel, files.sources[rel]) for rel in files.upload],
             width)
 

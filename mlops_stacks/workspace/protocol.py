@@ -342,15 +342,21 @@ class JournaledState(Protocol):
 
 
 @runtime_checkable
-class SyncFolders(Protocol):
-    """A workspace whose uploads need their folder to exist first (Databricks).
+class RemoteFiles(Protocol):
+    """A workspace whose synced files are uploaded over the network (Databricks).
 
-    The sync creates the folders its new files go into (``SyncPlan.new_folders``: the
-    innermost ones; each call creates the parents too) before it uploads them.
+    Before its uploads, the sync reads the record of what was uploaded last time
+    and creates the folders its new files go into (``SyncPlan.new_folders``: the
+    innermost ones; each call creates the parents too), all at once.
     """
 
     def make_folder(self, folder: str) -> None:
         """Create the synced folder ``folder`` (relative; ``""``: the root) and its parents."""
+        ...
+
+    def load_sync_record(self) -> None:
+        """Read the record of the files uploaded last time (once; uploads and deletes
+        use it)."""
         ...
 
 

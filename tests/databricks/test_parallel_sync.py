@@ -99,3 +99,20 @@ def test_a_synced_folder_deleted_in_the_workspace_is_made_again(
     (root / "src" / "p0" / "a.py").write_text("A = 2\n")
     deploy_now(root, db_env)
     assert db_env.state.objects[f"{folder}/a.py"].content == b"A = 2\n"
+
+
+def test_the_upload_record_is_read_while_the_folders_are_made(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = _project(tmp_path, db_env)
+    db_env.latency = 0.1
+    mark = db_env.mark()
+    deploy_now(root, db_env)
+    requests = db_env.requests[mark:]
+    [record] = [r for r in requests if r.path == "/api/2.0/workspace/export"
+                and r.query["path"].endswith("/sync-manifest.json")]
+    folders = [r for r in requests if r.path == "/api/2.0/workspace/mkdirs"
+               and "/files" in r.body["path"]]
+    # In flight together: one round trip before the uploads, not two.
+    assert folders and all(r.received < record.answered for r in folders)
+    assert all(record.received < r.answered for r in folders)

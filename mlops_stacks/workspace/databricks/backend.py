@@ -164,6 +164,9 @@ class DatabricksWorkspace:
     def make_folder(self, folder: str) -> None:
         self.files.make_folder(folder)
 
+    def load_sync_record(self) -> None:
+        self.files.list()
+
     def delete_all_files(self) -> None:
         self.files.delete_all()
 

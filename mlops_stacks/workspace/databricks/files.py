@@ -70,6 +70,7 @@ class FileSync:
         self._dirty = False
         self._made_dirs: set[str] = set()
         self._lock = threading.RLock()  # deploys upload several files at once
+        self._dirs_lock = threading.Lock()  # not held while the manifest is read
 
     @property
     def manifest_path(self) -> str:
@@ -122,7 +123,7 @@ class FileSync:
             "POST", "/api/2.0/workspace/mkdirs", body={"path": path}, what=f"create folder {path}"
         )
         parts = path.rstrip("/").split("/")
-        with self._lock:
+        with self._dirs_lock:
             self._made_dirs.update("/".join(parts[:i]) for i in range(2, len(parts) + 1))
 
     def make_folder(self, rel_folder: str) -> None:
@@ -155,7 +156,8 @@ class FileSync:
                 self.conn.call(
                     "POST", "/api/2.0/workspace/import", body=body, what=what
                 )
-                self._made_dirs.add(parent)
+                with self._dirs_lock:
+                    self._made_dirs.add(parent)
                 return
             except NotFoundError:
                 self.mkdirs(parent)
@@ -268,7 +270,7 @@ class FileSync:
 
     def forget(self) -> None:
         """Know of no synced file nor folder any more: they were deleted."""
-        with self._lock:
+        with self._lock, self._dirs_lock:
             self._manifest = {}
             self._made_dirs.clear()
             self._dirty = False
