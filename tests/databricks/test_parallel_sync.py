@@ -116,3 +116,19 @@ def test_the_upload_record_is_read_while_the_folders_are_made(
     # In flight together: one round trip before the uploads, not two.
     assert folders and all(r.received < record.answered for r in folders)
     assert all(record.received < r.answered for r in folders)
+
+
+def test_a_file_edited_in_the_workspace_is_replaced_only_when_it_changes_locally(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = _project(tmp_path, db_env)
+    _, ws = deploy_now(root, db_env)
+    remote = db_env.state.objects[f"{ws.file_path}/src/p0/m0.py"]
+    remote.content = b"X = 'edited in the UI'\n"
+    mark = db_env.mark()
+    deploy_now(root, db_env)  # the sync trusts its record of the last deploy
+    assert not _imports(db_env, mark)
+    assert db_env.state.objects[f"{ws.file_path}/src/p0/m0.py"].content == remote.content
+    (root / "src" / "p0" / "m0.py").write_text("X = 'changed here'\n")
+    deploy_now(root, db_env)
+    assert db_env.state.objects[f"{ws.file_path}/src/p0/m0.py"].content == b"X = 'changed here'\n"
