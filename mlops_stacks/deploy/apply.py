@@ -38,7 +38,7 @@ from mlops_stacks.deploy.plan import (
     Plan,
     compute_plan,
 )
-from mlops_stacks.deploy.refresh import refreshed_plan
+from mlops_stacks.deploy.refresh import read_ahead, refreshed_plan
 from mlops_stacks.deploy.saved_plan import check_saved_plan, plan_basis
 from mlops_stacks.deploy.state import (
     DeploymentState,
@@ -249,10 +249,11 @@ def deploy(
     build_artifacts(bundle, progress)
     result = ApplyResult(plan=Plan([]))
     with _locked(workspace, force_lock, result, progress):
+        wanted = desired_for(bundle, workspace, select)
+        read_ahead(workspace, wanted.resources, wanted.selected)
         state = load_state(workspace, bundle.name, bundle.target)
         state.use_secrets(bundle_secrets(bundle.config))
         state.bundle, state.target = bundle.name, bundle.target
-        wanted = desired_for(bundle, workspace, select)
         result.plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
         result.plan.kind_notes = wanted.kind_notes
         if saved_plan is not None:
@@ -373,9 +374,10 @@ def preview(
     plan's ``warnings``); the returned state is the one the plan was made from.
     The plan's ``basis`` (for ``deploy --plan``) is in ``plan.basis``.
     """
+    wanted = desired_for(bundle, workspace, select)
+    read_ahead(workspace, wanted.resources, wanted.selected)
     state = load_state(workspace, bundle.name, bundle.target)
     state.use_secrets(bundle_secrets(bundle.config))
-    wanted = desired_for(bundle, workspace, select)
     plan = refreshed_plan(wanted.resources, state, workspace, wanted.selected)
     plan.kind_notes = wanted.kind_notes
     plan.basis = plan_basis(bundle, state, wanted)

@@ -14,6 +14,7 @@ anyway, and deleting something already gone is not an error.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from mlops_stacks.deploy.plan import Plan, compute_plan
@@ -37,6 +38,17 @@ def drop_missing(workspace: Workspace, state: DeploymentState,
         warnings.append(f"{ref.kind}.{ref.key} ({what}) was deleted outside mlops-stacks; "
                         "it will be recreated.")
     return warnings
+
+
+def read_ahead(workspace: Workspace, desired: Iterable[tuple[str, str, JsonObject]],
+               selected: set[tuple[str, str]] | None = None) -> None:
+    """Let ``workspace`` start the reads ``refreshed_plan`` will make for ``desired``, so
+    they overlap the reading of the state (a workspace without ``read_ahead`` reads them
+    when asked)."""
+    start = getattr(workspace, "read_ahead", None)
+    if start is not None:
+        start(Counter(kind for kind, key, _ in desired
+                      if selected is None or (kind, key) in selected))
 
 
 def refreshed_plan(desired: Iterable[tuple[str, str, JsonObject]],

@@ -44,6 +44,7 @@ from mlops_stacks.workspace.databricks.http import (
     send,
     shorten,
 )
+from mlops_stacks.workspace.databricks.sdk_import import defer_package_init
 
 if TYPE_CHECKING:
     import requests
@@ -305,15 +306,24 @@ def connect(host: str, profile: str | None = None) -> Connection:
     """An authenticated connection to ``host`` (bundle ``workspace.host``) or ``profile``.
 
     Raises ``AuthError`` naming the host, the credential source and the fix when
-    no credentials can be found.
+    no credentials can be found. Within a CLI command (``http.start_command``) the
+    connection is made once and shared by every caller.
     """
-    _quiet_sdk_logging()
-    from databricks.sdk.config import Config
-
     host = _normalize_host(host) if host else ""
     if not profile and host and not _env_auth_present():
         profile = profile_for_host(host)
     settings = command_settings()
+    made = settings.connections.get((host, profile))
+    if made is None:
+        made = settings.connections[(host, profile)] = _connect(host, profile, settings)
+    return made
+
+
+def _connect(host: str, profile: str | None, settings: CommandSettings) -> Connection:
+    _quiet_sdk_logging()
+    defer_package_init()
+    from databricks.sdk.config import Config
+
     timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     kwargs: dict[str, Any] = {
         # The SDK probes the host while configuring (best effort: it carries on without an

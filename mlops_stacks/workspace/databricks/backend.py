@@ -234,6 +234,13 @@ class DatabricksWorkspace:
     def get_resource(self, kind: str, key: str, resource_id: str) -> JsonObject | None:
         return self._kind(kind).get(key, resource_id)
 
+    def read_ahead(self, kinds: Mapping[str, int]) -> None:
+        """Start the reads ``missing_resources`` will make for a bundle with ``kinds``
+        (kind -> resources of that kind), in the background: the Jobs list from
+        ``BULK_JOBS`` jobs on."""
+        if kinds.get("jobs", 0) >= BULK_JOBS:
+            self.job_listing.read_ahead()
+
     def missing_resources(self, refs: Sequence[ResourceRef]) -> list[ResourceRef]:
         """Reads only: jobs from the Jobs list (100 a page) when there are
         ``BULK_JOBS`` or more of them, every other resource by its own GET, up to

@@ -52,6 +52,7 @@ from mlops_stacks.workspace.databricks.http import (
     redact,
     shorten,
 )
+from mlops_stacks.workspace.databricks.sdk_import import defer_package_init
 
 __all__ = [
     "ConflictError", "Context", "DeadlineExceeded", "MaybeApplied", "NotFoundError",
@@ -103,6 +104,7 @@ def http_status(err: BaseException) -> int | None:
     """The HTTP status behind an error, if it can be told."""
     if isinstance(err, HttpError):
         return err.status
+    defer_package_init()
     from databricks.sdk.errors import platform
 
     table: list[tuple[type, int]] = [
@@ -125,6 +127,7 @@ def http_status(err: BaseException) -> int | None:
 
 def _unwrap(err: BaseException) -> BaseException:
     """The SDK wraps the last error of its retry loop in TimeoutError/RuntimeError."""
+    defer_package_init()
     from databricks.sdk.errors.base import DatabricksError
 
     seen = 0
@@ -212,6 +215,7 @@ def describe(err: BaseException, ctx: Context) -> str:
 
 def convert(err: BaseException, what: str, ctx: Context) -> WorkspaceError:
     """Our error for a failed call; ``what`` says what we tried (``create job 'x'``)."""
+    defer_package_init()
     from databricks.sdk.errors.base import DatabricksError
 
     err = _unwrap(err)
@@ -310,6 +314,7 @@ def retryable(err: BaseException, *, applied_possible: bool) -> bool:
     opened. A request that was sent and got no answer is then not retried blindly
     (``call_with_retries`` reconciles it or fails with ``MaybeApplied``).
     """
+    defer_package_init()
     from databricks.sdk.errors.base import DatabricksError
 
     err = _unwrap(err)

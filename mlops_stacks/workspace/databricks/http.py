@@ -40,6 +40,8 @@ from mlops_stacks.workspace.databricks.throttle import RateLimiter
 if TYPE_CHECKING:
     import requests
 
+    from mlops_stacks.workspace.databricks.auth import Connection
+
 log = logging.getLogger("mlops_stacks.databricks")
 
 ENV_DEADLINE = "MLOPS_STACKS_DATABRICKS_DEADLINE"
@@ -184,6 +186,9 @@ class CommandSettings:
     max_answer: int = DEFAULT_MAX_ANSWER
     limiter: RateLimiter = field(default_factory=RateLimiter)
     """Shared by every request of the command: a 429 slows them all (``throttle.py``)."""
+    connections: dict[tuple[str, str | None], Connection] = field(default_factory=dict)
+    """The command's connections by (host, profile): the bundle's current-user look-up and
+    the workspace share one, configured and authenticated once (``auth.connect``)."""
 
 
 _command: CommandSettings | None = None

@@ -5,7 +5,8 @@ and a create must find a job this target deployed before (to adopt it, not
 duplicate it). Asking job by job costs one request a job; ``JobListing`` pages
 through ``GET /api/2.2/jobs/list`` instead (100 jobs a page, the most the API
 gives, with ``expand_tasks`` so the settings come whole) the first time it is
-asked, and answers from that for the rest of the command.
+asked, and answers from that for the rest of the command. ``read_ahead`` starts that
+read in the background, so its pages overlap the other reads before a plan.
 """
 
 from __future__ import annotations
@@ -41,6 +42,21 @@ class JobListing:
             if self._jobs is None:
                 self._jobs = self._read()
             return self._jobs
+
+    def read_ahead(self) -> None:
+        """Start reading the list in the background (``plan`` and ``deploy`` read the state
+        meanwhile). ``jobs()`` waits for that read; if it failed, ``jobs()`` reads again
+        itself, so the error is raised where the list is needed."""
+        if self.loaded:
+            return
+
+        def read() -> None:
+            try:
+                self.jobs()
+            except Exception:  # noqa: S110 -- jobs() reads again in the caller and raises
+                pass
+
+        threading.Thread(target=read, name="mlops-stacks-jobs-list", daemon=True).start()
 
     def _read(self) -> dict[str, Answer]:
         found: dict[str, Answer] = {}
