@@ -9,8 +9,10 @@ Where credentials come from, in the SDK's order:
 - a profile in ``~/.databrickscfg`` (or ``DATABRICKS_CONFIG_FILE``): the named one, or
   the only profile whose host matches the bundle's host.
 
-``connect`` returns a ``Connection`` (an SDK client plus our retry policy and the
-description of the credential source used in error messages). ``current_user``
+``connect`` returns a ``Connection`` (the SDK's configuration plus our retry policy and
+the description of the credential source used in error messages; a token from the
+environment alone is sent without the SDK, as its ``pat`` strategy would:
+``token_auth.py``). ``current_user``
 resolves ``${workspace.current_user.*}`` for the bundle loader.
 """
 
@@ -45,6 +47,7 @@ from mlops_stacks.workspace.databricks.http import (
     shorten,
 )
 from mlops_stacks.workspace.databricks.sdk_import import defer_package_init
+from mlops_stacks.workspace.databricks.token_auth import TokenConfig, token_config
 
 if TYPE_CHECKING:
     import requests
@@ -115,7 +118,7 @@ class Connection:
     size cap; ``answers.parse`` checks what came back.
     """
 
-    cfg: Config
+    cfg: Config | TokenConfig
     session: requests.Session
     host: str
     ctx: Context
@@ -159,12 +162,14 @@ class Connection:
             )  # fmt: skip
 
 
-def _session(cfg: Config, settings: CommandSettings, timeout: float) -> requests.Session:
-    """A requests session whose requests carry the SDK's credentials."""
+def _session(cfg: Config | TokenConfig, settings: CommandSettings,
+             timeout: float) -> requests.Session:
+    """A requests session whose requests carry the credentials."""
     import requests
 
     def authenticate(request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers.update(_bounded_credentials(cfg, settings, timeout))
+        request.headers.update(cfg.authenticate() if isinstance(cfg, TokenConfig)
+                               else _bounded_credentials(cfg, settings, timeout))
         return request
 
     session = requests.Session()
@@ -320,11 +325,34 @@ def connect(host: str, profile: str | None = None) -> Connection:
 
 
 def _connect(host: str, profile: str | None, settings: CommandSettings) -> Connection:
+    timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
+    cfg = token_config(host, profile) or _sdk_config(host, profile, settings, timeout)
+    resolved_host = (cfg.host or host or "").rstrip("/")
+    profile_host = _profile_host(profile) if profile else None
+    if host and profile_host and _normalize_host(profile_host) != host:
+        raise AuthError(
+            f"Profile '{profile}' is for {profile_host}, but the bundle deploys to {host}.",
+            hint="Pick the profile for this workspace with -p/--profile, or fix workspace.host.",
+        )
+    ctx = Context(
+        host=resolved_host,
+        credential_source=describe_source(cfg.auth_type or "", profile if cfg.profile else None),
+        secrets=_secrets(cfg),
+    )
+    return Connection(
+        cfg=cfg, session=_session(cfg, settings, timeout), host=resolved_host, ctx=ctx,
+        policy=retry_policy_from_env(), settings=settings, timeout=timeout,
+    )  # fmt: skip
+
+
+def _sdk_config(host: str, profile: str | None, settings: CommandSettings,
+                timeout: float) -> Config:
+    """databricks-sdk's unified configuration for ``host`` / ``profile``; ``AuthError``
+    when it finds no usable credentials."""
     _quiet_sdk_logging()
     defer_package_init()
     from databricks.sdk.config import Config
 
-    timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     kwargs: dict[str, Any] = {
         # The SDK probes the host while configuring (best effort: it carries on without an
         # answer); keep that short and within the deadline.
@@ -351,22 +379,7 @@ def _connect(host: str, profile: str | None, settings: CommandSettings) -> Conne
         raise convert(
             err, f"authenticate to {label}", Context(host=label, secrets=secrets)
         ) from None
-    resolved_host = (cfg.host or host or "").rstrip("/")
-    profile_host = _profile_host(profile) if profile else None
-    if host and profile_host and _normalize_host(profile_host) != host:
-        raise AuthError(
-            f"Profile '{profile}' is for {profile_host}, but the bundle deploys to {host}.",
-            hint="Pick the profile for this workspace with -p/--profile, or fix workspace.host.",
-        )
-    ctx = Context(
-        host=resolved_host,
-        credential_source=describe_source(cfg.auth_type or "", profile if cfg.profile else None),
-        secrets=_secrets(cfg),
-    )
-    return Connection(
-        cfg=cfg, session=_session(cfg, settings, timeout), host=resolved_host, ctx=ctx,
-        policy=retry_policy_from_env(), settings=settings, timeout=timeout,
-    )  # fmt: skip
+    return cfg
 
 
 def _short_sdk_message(message: str) -> str:
