@@ -392,7 +392,8 @@ def transfer_files(workspace: Workspace, files: SyncPlan, parallelism: int) -> N
 
     On a workspace over the network (``RemoteFiles``), the record of the last upload is
     read while the new folders are made and the deletions go (these wait for the
-    record), so the uploads start one round trip after the sync does.
+    record), so the uploads start one round trip after the sync does; the folders the
+    deletions left empty are removed at the end.
     """
     limit = max_parallelism(workspace)
     width = max(1, min(parallelism, limit) if limit else parallelism)
@@ -404,6 +405,9 @@ def transfer_files(workspace: Workspace, files: SyncPlan, parallelism: int) -> N
     _all_of(first, width)
     _all_of([partial(workspace.upload_file, rel, files.sources[rel]) for rel in files.upload],
             width)
+    if isinstance(workspace, RemoteFiles):
+        for level in files.gone_folders():
+            _all_of([partial(workspace.remove_folder, folder) for folder in level], width)
 
 
 def _all_of(work: list[Callable[[], None]], width: int) -> None:

@@ -77,6 +77,18 @@ class SyncPlan:
         inner = {above for folder in wanted for above in _folders_above(folder)}
         return sorted(wanted - inner)
 
+    def gone_folders(self) -> list[list[str]]:
+        """The folders that held deployed files and hold none once the deletions are done,
+        innermost first, a list per depth (a folder empties only once the folders in it
+        are gone); never the root."""
+        after: set[str] = set()
+        for rel in (*self.unchanged, *self.upload):
+            after.update(_folders_above(rel))
+        before = {above for rel in self.delete for above in _folders_above(rel)}
+        gone = before - after - {""}
+        depths = sorted({folder.count("/") for folder in gone}, reverse=True)
+        return [sorted(f for f in gone if f.count("/") == depth) for depth in depths]
+
     def to_dict(self) -> JsonObject:
         return {"upload": self.upload, "delete": self.delete, "unchanged": len(self.unchanged),
                 "skipped": self.skipped, "changed": self.changed}

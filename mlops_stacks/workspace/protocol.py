@@ -347,11 +347,17 @@ class RemoteFiles(Protocol):
 
     Before its uploads, the sync reads the record of what was uploaded last time
     and creates the folders its new files go into (``SyncPlan.new_folders``: the
-    innermost ones; each call creates the parents too), all at once.
+    innermost ones; each call creates the parents too), all at once. After them, it
+    removes the folders left empty (``SyncPlan.gone_folders``).
     """
 
     def make_folder(self, folder: str) -> None:
         """Create the synced folder ``folder`` (relative; ``""``: the root) and its parents."""
+        ...
+
+    def remove_folder(self, folder: str) -> None:
+        """Delete the synced folder ``folder`` if it is empty (after the sync deleted the
+        files in it); one that is gone, or holds something else, is left alone."""
         ...
 
     def load_sync_record(self) -> None:

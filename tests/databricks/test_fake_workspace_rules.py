@@ -163,3 +163,28 @@ def test_run_now_with_an_idempotency_token_starts_one_run(server: FakeDatabricks
     too_long = {**body, "idempotency_token": "x" * 65}
     status, _ = call(server, "POST", "/api/2.2/jobs/run-now", too_long)
     assert status == 400
+
+
+def test_folders_mkdirs_makes_parents_and_delete_needs_recursive_for_a_full_folder(
+    server: FakeDatabricks,
+) -> None:
+    """workspace/mkdirs creates the parents and succeeds on an existing folder; it fails
+    over a file (RESOURCE_ALREADY_EXISTS). workspace/delete refuses a non-empty folder
+    without ``recursive`` (DIRECTORY_NOT_EMPTY), takes the whole tree with it, and says
+    RESOURCE_DOES_NOT_EXIST for a path that is not there."""
+    root = "/Shared/rules"
+    for _ in range(2):
+        assert call(server, "POST", "/api/2.0/workspace/mkdirs", {"path": f"{root}/a/b"})[0] == 200
+    assert call(server, "GET", f"/api/2.0/workspace/get-status?path={root}/a")[0] == 200
+    status, _ = call(server, "POST", "/api/2.0/workspace/import",
+                     {"path": f"{root}/a/b/f.txt", "format": "AUTO", "content": "eA=="})
+    assert status == 200
+    status, err = call(server, "POST", "/api/2.0/workspace/mkdirs", {"path": f"{root}/a/b/f.txt"})
+    assert (status, err["error_code"]) == (400, "RESOURCE_ALREADY_EXISTS")
+    status, err = call(server, "POST", "/api/2.0/workspace/delete", {"path": f"{root}/a"})
+    assert (status, err["error_code"]) == (400, "DIRECTORY_NOT_EMPTY")
+    assert call(server, "POST", "/api/2.0/workspace/delete",
+                {"path": f"{root}/a", "recursive": True})[0] == 200
+    assert server.paths_under(f"{root}/a") == []
+    status, err = call(server, "POST", "/api/2.0/workspace/delete", {"path": f"{root}/a"})
+    assert (status, err["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")

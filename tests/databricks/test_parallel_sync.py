@@ -132,3 +132,23 @@ def test_a_file_edited_in_the_workspace_is_replaced_only_when_it_changes_locally
     (root / "src" / "p0" / "m0.py").write_text("X = 'changed here'\n")
     deploy_now(root, db_env)
     assert db_env.state.objects[f"{ws.file_path}/src/p0/m0.py"].content == b"X = 'changed here'\n"
+
+
+def test_folders_left_empty_by_deleted_files_are_removed(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = _project(tmp_path, db_env)
+    (root / "src" / "p0" / "deep").mkdir()
+    (root / "src" / "p0" / "deep" / "n.py").write_text("N = 1\n")
+    _, ws = deploy_now(root, db_env)
+    files = ws.file_path
+    db_env.add_notebook(f"{files}/src/p1/Added in the UI")
+    for folder in ("p0", "p1"):
+        for path in (root / "src" / folder).rglob("*.py"):
+            path.unlink()
+    deploy_now(root, db_env)
+    left = db_env.paths_under(f"{files}/src")
+    # p0 and the folder in it are gone; p1 still holds a notebook added in the workspace.
+    assert not [p for p in left if "/src/p0" in p]
+    assert f"{files}/src/p1/Added in the UI" in left
+    assert f"{files}/src/p2" in left and f"{files}/src/p1" in left

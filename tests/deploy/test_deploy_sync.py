@@ -87,3 +87,10 @@ def test_new_folders_are_the_innermost_folders_no_deployed_file_sits_in() -> Non
     assert plan.new_folders() == ["a/b", "e/f/g"]
     assert SyncPlan(upload=["x.txt"]).new_folders() == [""]
     assert SyncPlan(upload=["x.txt"], unchanged=["y.txt"]).new_folders() == []
+
+
+def test_gone_folders_are_the_folders_emptied_innermost_first() -> None:
+    plan = SyncPlan(delete=["a/b/c.py", "a/b/d/e.py", "x/y.py", "k/z.py", "top.txt"],
+                    unchanged=["k/keep.py"], upload=["x/new.py"])
+    assert plan.gone_folders() == [["a/b/d"], ["a/b"], ["a"]]
+    assert SyncPlan(delete=["top.txt"]).gone_folders() == []

@@ -164,6 +164,9 @@ class DatabricksWorkspace:
     def make_folder(self, folder: str) -> None:
         self.files.make_folder(folder)
 
+    def remove_folder(self, folder: str) -> None:
+        self.files.remove_folder(folder)
+
     def load_sync_record(self) -> None:
         self.files.list()
 

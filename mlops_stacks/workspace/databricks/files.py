@@ -132,6 +132,20 @@ class FileSync:
         exists, or that another call is creating, succeeds."""
         self.mkdirs(posixpath.join(self.file_path, rel_folder) if rel_folder else self.file_path)
 
+    def remove_folder(self, rel_folder: str) -> None:
+        """Delete the synced folder ``rel_folder`` unless it holds something (someone put a
+        file there in the workspace): ``workspace/delete`` without ``recursive`` refuses a
+        folder that is not empty (DIRECTORY_NOT_EMPTY), and that is fine."""
+        path = posixpath.join(self.file_path, rel_folder)
+        try:
+            self.delete_path(path)
+        except WorkspaceError as err:
+            if "DIRECTORY_NOT_EMPTY" not in err.message:
+                raise
+        with self._dirs_lock:
+            self._made_dirs = {d for d in self._made_dirs
+                               if d != path and not d.startswith(path + "/")}
+
     def write_text(self, path: str, text: str, *, overwrite: bool = True) -> None:
         """Import ``text`` as a workspace file at ``path`` (parent folders created)."""
         body = {
