@@ -8,7 +8,8 @@ Against the fake Databricks workspace of the test suite with ``--latency`` secon
   redeploy, one-change redeploy, ``plan`` and destroy;
 - a project of ``--files`` files (500): first deploy (the sync) and a no-op deploy;
 
-each with its wall time, the CLI's CPU time (on a busy machine, wall time is
+each with its wall time (the quick ones: median of ``--runs`` runs, and the CLI's
+start-up on its own first), the CLI's CPU time (on a busy machine, wall time is
 mostly waiting for a core), its request count and the sequential floor
 (requests × latency: what one request at a time would take at least). Then the local
 workspace: first deploy and destroy of ``--local-small`` and ``--local-jobs`` jobs
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +73,21 @@ def run(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def start_up(root: Path, env: dict[str, str], repeat: int) -> None:
+    """What every command pays before its own work: the CLI's start-up (``--version``),
+    and ``validate`` of the bundle on its local target (no request)."""
+    print("  start-up, no request:")
+    for label, cmd in (("mlops-stacks --version", ("--version",)),
+                       (f"validate ({root.name}, local target)", ("validate",))):
+        runs = [run(root, env, *cmd) for _ in range(max(repeat, 1))]
+        seconds, cpu = (statistics.median(r[i] for r in runs) for i in range(2))
+        print(f"    {label:<32} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  median of {len(runs)}")
+    package = Path(__file__).resolve().parents[1] / "mlops_stacks"
+    if sys.flags.dont_write_bytecode and not (package / "__pycache__").is_dir():
+        print("    (PYTHONDONTWRITEBYTECODE is set and this checkout has no __pycache__: each run "
+              "compiles the package's modules, which an installed mlops-stacks has compiled)")
+
+
 def remote(args: argparse.Namespace, tmp: Path) -> None:
     from tests.databricks.fake_server import FakeDatabricks
 
@@ -84,21 +101,26 @@ def remote(args: argparse.Namespace, tmp: Path) -> None:
         print(f"Databricks (fake workspace, {args.latency * 1000:.0f} ms added to each request, "
               f"--parallelism {os.environ.get('MLOPS_STACKS_PARALLELISM', '10')}):")
         jobs = write_bundle(tmp / "jobs", args.jobs, 0, server.url)
+        start_up(jobs, env, args.runs)
 
-        def measure(label: str, root: Path, *cmd: str) -> None:
-            mark = len(server.requests)
-            seconds, cpu = run(root, env, *cmd)
-            count = len(server.requests) - mark
-            print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5d} requests  "
-                  f"(sequential floor {count * args.latency:6.1f} s)")
+        def measure(label: str, root: Path, *cmd: str, repeat: int = 1) -> None:
+            runs = []
+            for _ in range(repeat):
+                mark = len(server.requests)
+                seconds, cpu = run(root, env, *cmd)
+                runs.append((seconds, cpu, len(server.requests) - mark))
+            seconds, cpu, count = (statistics.median(r[i] for r in runs) for i in range(3))
+            print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5.0f} requests  "
+                  f"(sequential floor {count * args.latency:6.1f} s)"
+                  + (f"  median of {repeat}" if repeat > 1 else ""))
 
         measure(f"{args.jobs} jobs: first deploy", jobs, *deploy)
         before = len(server.state.jobs)
-        measure(f"{args.jobs} jobs: no-op redeploy", jobs, *deploy)
+        measure(f"{args.jobs} jobs: no-op redeploy", jobs, *deploy, repeat=args.runs)
         first = jobs / "resources" / "jobs_0.yml"
         first.write_text(first.read_text().replace("name: scale-job-0\n", "name: scale-job-0b\n"))
         measure(f"{args.jobs} jobs: one-change redeploy", jobs, *deploy)
-        measure(f"{args.jobs} jobs: plan", jobs, "plan", "-t", "staging")
+        measure(f"{args.jobs} jobs: plan", jobs, "plan", "-t", "staging", repeat=args.runs)
         measure(f"{args.jobs} jobs: destroy", jobs, "destroy", "-t", "staging", "--auto-approve")
         print(f"  jobs created {before} (wanted {args.jobs}); left after destroy "
               f"{len(server.state.jobs)}")
@@ -140,6 +162,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--local-small", type=int, default=500)
     parser.add_argument("--local-jobs", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3,
+                        help="Runs of the quick commands (start-up, no-op redeploy, plan); "
+                        "their median is shown.")
     parser.add_argument("--no-local", dest="local", action="store_false")
     parser.add_argument("--no-remote", dest="remote", action="store_false")
 

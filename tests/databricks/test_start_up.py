@@ -137,3 +137,19 @@ def test_the_token_shortcut_knows_every_setting_of_the_sdk() -> None:
     assert token_config("https://ws.example.com", "prof", {"DATABRICKS_TOKEN": "dapi-x"}) is None
     assert token_config("https://ws.example.com", None,
                         {"DATABRICKS_TOKEN": "dapi-x", "DATABRICKS_AUTH_TYPE": "oauth-m2m"}) is None
+
+
+def test_the_cli_and_the_deploy_code_load_no_runner_model_server_or_sdk() -> None:
+    """Every command imports the CLI; plan and deploy the deploy code and the backend.
+    Job runs, the model server and databricks-sdk load only where they are used."""
+    code = (
+        "import sys\n"
+        "import mlops_stacks.cli.app, mlops_stacks.deploy\n"
+        "import mlops_stacks.workspace.databricks.backend\n"
+        "print(sorted(m for m in sys.modules if m in ('mlops_stacks.runner', "
+        "'mlops_stacks.serving.server', 'databricks.sdk', 'mlflow')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -28,7 +28,6 @@ from mlops_stacks.workspace.databricks.listing import JobListing
 from mlops_stacks.workspace.databricks.lock import RemoteLock
 from mlops_stacks.workspace.databricks.registry import KINDS, handler
 from mlops_stacks.workspace.databricks.resources import Jobs, Kind
-from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 from mlops_stacks.workspace.databricks.state import RemoteState
 from mlops_stacks.workspace.documents import ResourceEntry, StateDocument, deployed_id
 from mlops_stacks.workspace.protocol import (
@@ -42,6 +41,7 @@ from mlops_stacks.workspace.protocol import (
 if TYPE_CHECKING:
     from mlops_stacks.bundle.model import Bundle
     from mlops_stacks.runner.events import RunEvent
+    from mlops_stacks.workspace.databricks.runs import DatabricksRunRecord, Runs
 
 log = logging.getLogger("mlops_stacks.databricks")
 
@@ -90,7 +90,7 @@ class DatabricksWorkspace:
         self.files = FileSync(conn, self.file_path, self.state_path)
         self.state = RemoteState(self.files, self.state_path)
         self.lock = RemoteLock(self.files, self.state_path, target)
-        self.runs = Runs(conn, poll_interval=env_float(ENV_POLL_INTERVAL, 5.0))
+        self._runs: Runs | None = None
         self._context = {"metadata_path": f"{self.state_path}/metadata.json"}
         self.job_listing = JobListing(conn)
         self.read_parallelism = parallelism_from(None)
@@ -112,6 +112,15 @@ class DatabricksWorkspace:
         )
 
     # -- helpers ------------------------------------------------------------------
+    @property
+    def runs(self) -> Runs:
+        """Job runs (made on first use: plan and deploy never load the runner)."""
+        if self._runs is None:
+            from mlops_stacks.workspace.databricks.runs import Runs
+
+            self._runs = Runs(self.conn, poll_interval=env_float(ENV_POLL_INTERVAL, 5.0))
+        return self._runs
+
     def warn(self, message: str) -> None:
         self.warnings.append(message)
         log.warning(message)
