@@ -1,8 +1,8 @@
 """Fidelity guard: the fixtures' Spark steps on the embedded engine against references.
 
 The same steps (read the taxi sample, count rows and nulls, filter, aggregate per zip
-and hour, write and read back a table, sum, score a scikit-learn model in a pandas
-UDF) run on the embedded engine, and their results are compared with:
+and hour, write and read back a table, sum, a left join that leaves nulls, score a
+scikit-learn model in a pandas UDF) run on the embedded engine, and their results are compared with:
 
 - pandas: the same read, filter, aggregation, sum and predictions computed
   independently on the rows the engine read (always);
@@ -33,6 +33,7 @@ pytest.importorskip("pysail")
 
 CLASSIC_ENV = "MLOPS_STACKS_PARITY_CLASSIC_PYTHON"
 FEATURES = ["trip_distance", "pickup_zip", "dropoff_zip"]
+BOROUGHS = [(10001, "Manhattan"), (10003, "Manhattan"), (11201, "Brooklyn")]
 
 # The steps, given `spark`, `trips` (the sample), `table` (where to write) and `F`.
 STEPS = r'''
@@ -40,6 +41,7 @@ import pandas as pd
 from sklearn.linear_model import LinearRegression
 
 FEATURES = ["trip_distance", "pickup_zip", "dropoff_zip"]
+BOROUGHS = [(10001, "Manhattan"), (10003, "Manhattan"), (11201, "Brooklyn")]
 
 def run_steps(spark, trips, table, F):
     hourly = (trips.withColumn("ts", F.date_trunc("hour", "tpep_pickup_datetime"))
@@ -58,6 +60,9 @@ def run_steps(spark, trips, table, F):
                               "dropoff_zip": dropoff}).astype("float64").fillna(0.0)
         return pd.Series(model.predict(frame[FEATURES]))
 
+    # a left join where some zips have no borough: nulls both engines must place alike
+    zips = spark.createDataFrame(BOROUGHS, "zip INT, borough STRING")
+    joined = trips.join(zips, trips.pickup_zip == zips.zip, "left")
     scored = trips.withColumn("prediction", predict(*[F.col(c) for c in FEATURES]))
     predictions = scored.select(*FEATURES, "prediction").toPandas()
     return {
@@ -68,6 +73,8 @@ def run_steps(spark, trips, table, F):
         "filtered": trips.filter("trip_distance > 2 AND fare_amount < 20").count(),
         "sum_fare": trips.agg(F.sum("fare_amount")).collect()[0][0],
         "epoch": spark.sql("SELECT CAST(timestamp_seconds(86400) AS LONG) AS s").collect()[0][0],
+        "joined_rows": joined.count(),
+        "joined_nulls": joined.filter(F.col("borough").isNull()).count(),
         "prediction_nulls": scored.filter(F.col("prediction").isNull()).count(),
         "predictions": predictions.sort_values([*FEATURES, "prediction"]).values.tolist(),
     }
@@ -136,6 +143,10 @@ def test_engine_results_match_the_reference(engine: tuple[dict[str, Any], Path])
     assert got["filtered"] == int(((trips.trip_distance > 2) & (trips.fare_amount < 20)).sum())
     assert got["sum_fare"] == pytest.approx(trips.fare_amount.sum())
     assert got["epoch"] == 86400
+    boroughs = pd.DataFrame(BOROUGHS, columns=["zip", "borough"])
+    joined = trips.merge(boroughs, left_on="pickup_zip", right_on="zip", how="left")
+    assert got["joined_rows"] == len(joined)
+    assert 0 < got["joined_nulls"] == int(joined.borough.isna().sum()) < len(joined)
 
     rows = trips[[*FEATURES, "fare_amount"]].sort_values(
         [*FEATURES, "fare_amount"], kind="stable").fillna(0.0)
@@ -187,7 +198,8 @@ def test_engine_results_match_pyspark_classic(
                           env=env, capture_output=True, text=True, timeout=900)
     classic = _last_json(done, f"PySpark classic ({python})")
 
-    for key in ("rows", "nulls", "hourly_rows", "filtered", "epoch", "prediction_nulls"):
+    for key in ("rows", "nulls", "hourly_rows", "filtered", "epoch", "joined_rows",
+                "joined_nulls", "prediction_nulls"):
         assert got[key] == classic[key], key
     assert got["sum_fare"] == pytest.approx(classic["sum_fare"])
     assert len(got["hourly"]) == len(classic["hourly"])
