@@ -9,11 +9,12 @@ Against the fake Databricks workspace of the test suite with ``--latency`` secon
 - a project of ``--files`` files (500): first deploy (the sync) and a no-op deploy;
 
 each with its wall time (the quick ones: median of ``--runs`` runs, and the CLI's
-start-up on its own first), the CLI's CPU time (on a busy machine, wall time is
-mostly waiting for a core), its request count and the sequential floor
-(requests × latency: what one request at a time would take at least). Then the local
-workspace: first deploy and destroy of ``--local-small`` and ``--local-jobs`` jobs
-(500 and 5,000), and how far from linear growth the larger one is.
+start-up on its own first; where this checkout compiles its modules on every run, those two
+again with them compiled once beforehand, as an installed package has them), the CLI's CPU
+time (on a busy machine, wall time is mostly waiting for a core), its request count and the
+sequential floor (requests × latency: what one request at a time would take at least).
+Then the local workspace: first deploy and destroy of ``--local-small`` and
+``--local-jobs`` jobs (500 and 5,000), and how far from linear growth the larger one is.
 """
 
 from __future__ import annotations
@@ -82,10 +83,17 @@ def start_up(root: Path, env: dict[str, str], repeat: int) -> None:
         runs = [run(root, env, *cmd) for _ in range(max(repeat, 1))]
         seconds, cpu = (statistics.median(r[i] for r in runs) for i in range(2))
         print(f"    {label:<32} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  median of {len(runs)}")
-    package = Path(__file__).resolve().parents[1] / "mlops_stacks"
-    if sys.flags.dont_write_bytecode and not (package / "__pycache__").is_dir():
+    if uncached_bytecode():
         print("    (PYTHONDONTWRITEBYTECODE is set and this checkout has no __pycache__: each run "
               "compiles the package's modules, which an installed mlops-stacks has compiled)")
+
+
+def uncached_bytecode() -> bool:
+    """Whether each CLI run compiles the package's modules (this checkout, in an environment
+    that writes no bytecode)."""
+    package = Path(__file__).resolve().parents[1] / "mlops_stacks"
+    compiles = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    return compiles and not (package / "__pycache__").is_dir()
 
 
 def remote(args: argparse.Namespace, tmp: Path) -> None:
@@ -103,11 +111,12 @@ def remote(args: argparse.Namespace, tmp: Path) -> None:
         jobs = write_bundle(tmp / "jobs", args.jobs, 0, server.url)
         start_up(jobs, env, args.runs)
 
-        def measure(label: str, root: Path, *cmd: str, repeat: int = 1) -> None:
+        def measure(label: str, root: Path, *cmd: str, repeat: int = 1,
+                    cli_env: dict[str, str] = env) -> None:
             runs = []
             for _ in range(repeat):
                 mark = len(server.requests)
-                seconds, cpu = run(root, env, *cmd)
+                seconds, cpu = run(root, cli_env, *cmd)
                 runs.append((seconds, cpu, len(server.requests) - mark))
             seconds, cpu, count = (statistics.median(r[i] for r in runs) for i in range(3))
             print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5.0f} requests  "
@@ -121,6 +130,16 @@ def remote(args: argparse.Namespace, tmp: Path) -> None:
         first.write_text(first.read_text().replace("name: scale-job-0\n", "name: scale-job-0b\n"))
         measure(f"{args.jobs} jobs: one-change redeploy", jobs, *deploy)
         measure(f"{args.jobs} jobs: plan", jobs, "plan", "-t", "staging", repeat=args.runs)
+        if uncached_bytecode():
+            # The same two, with the package's modules compiled once beforehand (as an
+            # installed mlops-stacks has them) in a cache of this run.
+            cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            cached["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+            run(jobs, cached, "plan", "-t", "staging")
+            measure("  no-op redeploy, bytecode cached", jobs, *deploy, repeat=args.runs,
+                    cli_env=cached)
+            measure("  plan, bytecode cached", jobs, "plan", "-t", "staging", repeat=args.runs,
+                    cli_env=cached)
         measure(f"{args.jobs} jobs: destroy", jobs, "destroy", "-t", "staging", "--auto-approve")
         print(f"  jobs created {before} (wanted {args.jobs}); left after destroy "
               f"{len(server.state.jobs)}")
