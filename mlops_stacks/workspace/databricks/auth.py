@@ -179,7 +179,22 @@ def _session(cfg: Config | TokenConfig, settings: CommandSettings,
     session.mount("http://", adapter)
     session.auth = authenticate
     session.headers["User-Agent"] = str(getattr(cfg, "user_agent", "") or "mlops-stacks")
+    _environment_once(session, str(cfg.host or ""))
     return session
+
+
+def _environment_once(session: requests.Session, host: str) -> None:
+    """Read the proxy and CA-bundle settings of the environment (``HTTPS_PROXY``,
+    ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...) once, for the one host the session talks to,
+    as requests would at each request: a sync of 500 files sends 500 requests, and
+    requests' per-request look-up walks the whole environment twice each time."""
+    import requests.utils
+
+    session.proxies.update(requests.utils.get_environ_proxies(host) if host else {})
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _bounded_credentials(cfg: Config, settings: CommandSettings, timeout: float) -> dict[str, str]:
