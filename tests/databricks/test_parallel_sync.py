@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
+from mlops_stacks.deploy.sync import select_files
 from tests.databricks.fake_server import FakeDatabricks
 from tests.databricks.test_databricks_kinds import deploy_now, write_project
+from tests.deploy.bundle_project import cli, start_cli
+
+DEPLOY = ("deploy", "-t", "staging", "--auto-approve")
 
 FILES = 24
 
@@ -152,3 +159,45 @@ def test_folders_left_empty_by_deleted_files_are_removed(
     assert not [p for p in left if "/src/p0" in p]
     assert f"{files}/src/p1/Added in the UI" in left
     assert f"{files}/src/p2" in left and f"{files}/src/p1" in left
+
+
+@pytest.mark.slow
+def test_a_sync_killed_mid_way_is_finished_by_the_next_deploy(
+    tmp_path: Path, db_env: FakeDatabricks
+) -> None:
+    root = _project(tmp_path, db_env)
+    (root / "src" / "old").mkdir()
+    for i in range(4):
+        (root / "src" / "old" / f"o{i}.py").write_text(f"O = {i}\n")
+    _, ws = deploy_now(root, db_env)
+    files = ws.file_path
+    # The next deploy deletes a folder, changes files and adds files in new folders.
+    for path in (root / "src" / "old").iterdir():
+        path.unlink()
+    for i in range(0, FILES, 5):
+        (root / "src" / f"p{i % 3}" / f"m{i}.py").write_text(f"X = 'changed {i}'\n")
+    for i in range(30):
+        (root / "src" / f"new{i % 3}").mkdir(exist_ok=True)
+        (root / "src" / f"new{i % 3}" / f"n{i}.py").write_text(f"N = {i}\n")
+    db_env.latency = 0.05
+    mark = db_env.mark()
+    proc = start_cli(root, *DEPLOY, env={"MLOPS_STACKS_PARALLELISM": "4"})
+    try:
+        deadline = time.monotonic() + 120
+        while len(_imports(db_env, mark)) < 8 and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert len(_imports(db_env, mark)) < 30 + FILES // 5  # killed during the uploads
+
+    cli(root, *DEPLOY, "--force-lock", check=True)
+    state = json.loads(db_env.state.objects[f"{ws.state_path}/deployment-state.json"].content)
+    remote = {p[len(files) + 1:]: db_env.state.objects[p] for p in db_env.paths_under(files)
+              if p != files}
+    synced = {rel for rel, obj in remote.items() if obj.object_type != "DIRECTORY"}
+    assert synced == set(state["files"]) == set(select_files(root))  # every file, nothing else
+    assert not [rel for rel in remote if rel.startswith("src/old")]  # nor its folder
+    for rel in synced:
+        assert remote[rel].content == (root / rel).read_bytes(), rel
