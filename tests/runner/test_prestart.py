@@ -74,7 +74,8 @@ def test_run_on_the_local_target_starts_the_fork_server_before_planning(tmp_path
     # `python -m mlops_stacks` and the `mlops-stacks` script (python3) share what was learned
     learned = root / ".mlops-stacks" / "local" / "preload" / "train_job.json"
     data = json.loads(learned.read_text())
-    data["python"] = str(Path(data["python"]).with_name("python3"))
+    here = Path(data["python"])
+    data["python"] = str(here.with_name("python" if here.name == "python3" else "python3"))
     learned.write_text(json.dumps(data))
     if Path(data["python"]).exists():
         third = json.loads(cli(root, "--debug", "run", "train_job", "-o", "json",
