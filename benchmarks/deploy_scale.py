@@ -11,7 +11,8 @@ Against the fake Databricks workspace of the test suite with ``--latency`` secon
 each with its wall time (the quick ones: median of ``--runs`` runs, and the CLI's
 start-up on its own first; where this checkout compiles its modules on every run, those two
 again with them compiled once beforehand, as an installed package has them), the CLI's CPU
-time (on a busy machine, wall time is mostly waiting for a core), its request count and the
+time (on a busy machine, wall time is mostly waiting for a core), its request count, how
+many of them were made one after another (the round trips waited for in sequence), and the
 sequential floor (requests × latency: what one request at a time would take at least).
 Then the local workspace: first deploy and destroy of ``--local-small`` and
 ``--local-jobs`` jobs (500 and 5,000), and how far from linear growth the larger one is.
@@ -28,8 +29,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+if TYPE_CHECKING:
+    from tests.databricks.fake_server import Request
 
 NOTEBOOK = "# Databricks notebook source\nprint('hi')\n"
 
@@ -96,6 +101,17 @@ def uncached_bytecode() -> bool:
     return compiles and not (package / "__pycache__").is_dir()
 
 
+def longest_chain(requests: list[Request]) -> int:
+    """The most requests of ``requests`` that were made one after another (each sent after
+    the one before it was answered): the round trips the command waited for in sequence."""
+    ordered = sorted(requests, key=lambda r: r.received)
+    chain: list[int] = []
+    for i, req in enumerate(ordered):
+        chain.append(1 + max((chain[j] for j in range(i) if ordered[j].answered <= req.received),
+                             default=0))
+    return max(chain, default=0)
+
+
 def remote(args: argparse.Namespace, tmp: Path) -> None:
     from tests.databricks.fake_server import FakeDatabricks
 
@@ -117,10 +133,12 @@ def remote(args: argparse.Namespace, tmp: Path) -> None:
             for _ in range(repeat):
                 mark = len(server.requests)
                 seconds, cpu = run(root, cli_env, *cmd)
-                runs.append((seconds, cpu, len(server.requests) - mark))
-            seconds, cpu, count = (statistics.median(r[i] for r in runs) for i in range(3))
-            print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5.0f} requests  "
-                  f"(sequential floor {count * args.latency:6.1f} s)"
+                made = server.requests[mark:]
+                runs.append((seconds, cpu, len(made), longest_chain(made)))
+            seconds, cpu, count, chain = (statistics.median(r[i] for r in runs) for i in range(4))
+            floor = count * args.latency
+            print(f"  {label:<34} {seconds:6.2f} s  (CPU {cpu:5.2f} s)  {count:5.0f} requests, "
+                  f"{chain:3.0f} one after another  (sequential floor {floor:6.1f} s)"
                   + (f"  median of {repeat}" if repeat > 1 else ""))
 
         measure(f"{args.jobs} jobs: first deploy", jobs, *deploy)
