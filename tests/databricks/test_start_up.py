@@ -85,8 +85,11 @@ SIGN_IN = (
     "print('databricks.sdk.config' in sys.modules)\n"
     "print(len([m for m in sys.modules if m.startswith('databricks.sdk.service.')]))\n"
     # Code that wants the whole SDK (MLflow does this) still gets it.
+    "names = {}\n"
+    "exec('from databricks.sdk import *', names)\n"
     "from databricks.sdk import WorkspaceClient\n"
-    "print(WorkspaceClient.__name__, 'databricks.sdk.service.jobs' in sys.modules)\n"
+    "print(WorkspaceClient.__name__, 'WorkspaceClient' in names,\n"
+    "      'databricks.sdk.service.jobs' in sys.modules)\n"
 )
 
 
@@ -101,7 +104,7 @@ def _sign_in(server: FakeDatabricks, profile: str = "") -> list[str]:
 def test_a_token_signs_in_without_the_sdk(db_env: FakeDatabricks) -> None:
     user, sdk, services, whole = _sign_in(db_env)
     assert user == "jane.doe@example.com personal access token from DATABRICKS_TOKEN"
-    assert (sdk, services, whole) == ("False", "0", "WorkspaceClient True")
+    assert (sdk, services, whole) == ("False", "0", "WorkspaceClient True True")
     # The fake answers only requests with the token (``Authorization: Bearer``), and saw
     # no host-metadata probe.
     assert [r.path for r in db_env.requests] == ["/api/2.0/preview/scim/v2/Me"]
@@ -114,7 +117,7 @@ def test_a_profile_signs_in_with_the_sdk_without_its_service_modules(
     user, sdk, services, whole = _sign_in(db_env, "staging")
     assert user.startswith("jane.doe@example.com personal access token from profile 'staging'")
     assert sdk == "True" and int(services) < 10
-    assert whole == "WorkspaceClient True"
+    assert whole == "WorkspaceClient True True"
 
 
 @pytest.mark.parametrize("name", sorted(SDK_DECIDES_ENV))

@@ -28,7 +28,7 @@ class _DeferredPackage(types.ModuleType):
     """The SDK package before its ``__init__`` ran (see the module docstring)."""
 
     def __getattr__(self, name: str) -> object:
-        if name.startswith("__"):
+        if name.startswith("__") and name != "__all__":  # `import *` asks for __all__
             raise AttributeError(name)
         with _LOCK:
             if type(self) is _DeferredPackage:
