@@ -201,6 +201,9 @@ def _make_handler(server: HostileDatabricks) -> type[BaseHTTPRequestHandler]:
 # -- the CLI as a user runs it, against a (hostile) fake workspace ---------------------------
 # The command's own time is measured around ``main``, after the heavy imports, so that
 # deadline checks do not depend on how long Python takes to import on a busy machine.
+# Its peak memory is the kernel's VmHWM of the process: ``ru_maxrss`` would not do, as
+# Linux carries the peak of the image an exec replaced into it, and subprocess starts
+# the CLI from the test's own process (hundreds of MB late in a full run).
 CLI_WRAPPER = (
     "import importlib, resource, sys, time\n"
     "for name in sys.argv[1].split(','):\n"
@@ -210,7 +213,12 @@ CLI_WRAPPER = (
     "try:\n"
     "    main(sys.argv[2:])\n"
     "finally:\n"
-    "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as status:\n"
+    "            rss = next(int(line.split()[1]) for line in status\n"
+    "                       if line.startswith('VmHWM:'))\n"
+    "    except OSError:\n"
+    "        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
     "    took = time.monotonic() - start\n"
     "    sys.stderr.write(f'\\nMAXRSS_KB {rss} SECONDS {took:.3f}\\n')\n"
 )
