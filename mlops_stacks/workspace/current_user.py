@@ -29,9 +29,9 @@ def lookup_current_user(host: str, profile: str | None = None) -> JsonObject | N
     """
     if not host or host == "local":
         return None
-    from mlops_stacks.workspace.databricks import auth
+    from mlops_stacks.workspace.databricks import auth, profiles
 
-    if not (profile or auth._env_auth_present() or auth.profile_for_host(host)):
+    if not (profile or profiles.env_auth_present() or profiles.profile_for_host(host)):
         return None
     return auth.current_user(host, profile)
 

@@ -7,7 +7,7 @@ Where credentials come from, in the SDK's order:
   ``DATABRICKS_CLIENT_ID`` + ``DATABRICKS_CLIENT_SECRET`` (OAuth M2M),
   ``ARM_CLIENT_ID`` + ``ARM_CLIENT_SECRET`` + ``ARM_TENANT_ID`` (Azure service principal);
 - a profile in ``~/.databrickscfg`` (or ``DATABRICKS_CONFIG_FILE``): the named one, or
-  the only profile whose host matches the bundle's host.
+  the only profile whose host matches the bundle's host (``profiles.py``).
 
 ``connect`` returns a ``Connection`` (the SDK's configuration plus our retry policy and
 the description of the credential source used in error messages; a token from the
@@ -18,13 +18,11 @@ resolves ``${workspace.current_user.*}`` for the bundle loader.
 
 from __future__ import annotations
 
-import configparser
 import logging
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from mlops_stacks.errors import AuthError
@@ -45,6 +43,14 @@ from mlops_stacks.workspace.databricks.http import (
     command_settings,
     send,
     shorten,
+)
+from mlops_stacks.workspace.databricks.profiles import (
+    config_file_path,
+    describe_source,
+    env_auth_present,
+    normalize_host,
+    profile_for_host,
+    profile_host,
 )
 from mlops_stacks.workspace.databricks.sdk_import import defer_package_init
 from mlops_stacks.workspace.databricks.token_auth import TokenConfig, token_config
@@ -233,88 +239,6 @@ def _quiet_sdk_logging() -> None:
     logger.propagate = bool(os.environ.get("MLOPS_STACKS_DEBUG"))
 
 
-def _normalize_host(host: str) -> str:
-    host = host.strip().rstrip("/")
-    if host and "://" not in host:
-        host = "https://" + host
-    return host
-
-
-def config_file_path() -> Path:
-    return Path(os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg").expanduser()
-
-
-def profile_for_host(host: str) -> str | None:
-    """The only profile in the config file whose host is ``host``, if exactly one."""
-    path = config_file_path()
-    if not host or not path.is_file():
-        return None
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(path)
-    except configparser.Error:
-        return None
-    wanted = _normalize_host(host)
-    sections = list(parser.sections())
-    if parser.defaults():
-        sections.append("DEFAULT")
-    matches = [
-        name
-        for name in sections
-        if name != "__settings__"
-        and _normalize_host(
-            parser[name].get("host", "") if name != "DEFAULT" else parser.defaults().get("host", "")
-        )
-        == wanted
-    ]
-    return matches[0] if len(matches) == 1 else None
-
-
-def _profile_host(profile: str) -> str | None:
-    """The host a profile of the config file is for, if it names one."""
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(config_file_path())
-    except configparser.Error:
-        return None
-    if profile == "DEFAULT":
-        return parser.defaults().get("host")
-    if not parser.has_section(profile):
-        return None
-    return parser[profile].get("host")
-
-
-def _env_auth_present() -> bool:
-    keys = (
-        "DATABRICKS_TOKEN",
-        "DATABRICKS_CLIENT_ID",
-        "DATABRICKS_USERNAME",
-        "ARM_CLIENT_ID",
-        "ARM_USE_MSI",
-        "DATABRICKS_AUTH_TYPE",
-        "DATABRICKS_CONFIG_PROFILE",
-    )
-    return any(os.environ.get(k) for k in keys)
-
-
-def describe_source(auth_type: str, profile: str | None) -> str:
-    """A human description of where the credentials came from (never their values)."""
-    where = f"profile '{profile}' in {config_file_path()}" if profile else "environment variables"
-    if auth_type == "pat":
-        if not profile or os.environ.get("DATABRICKS_TOKEN"):
-            return "personal access token from DATABRICKS_TOKEN"
-        return f"personal access token from {where}"
-    if auth_type == "oauth-m2m":
-        client_id = os.environ.get("DATABRICKS_CLIENT_ID", "")
-        suffix = f" (client id {client_id})" if client_id and not profile else ""
-        return f"OAuth M2M service principal from {where}{suffix}"
-    if auth_type.startswith("azure"):
-        client_id = os.environ.get("ARM_CLIENT_ID", "")
-        suffix = f" (ARM_CLIENT_ID {client_id})" if client_id else ""
-        return f"Azure credentials ({auth_type}) from {where}{suffix}"
-    return f"{auth_type or 'unknown'} credentials from {where}"
-
-
 def _secrets(cfg: Any) -> tuple[str, ...]:
     values = [os.environ.get(k, "") for k in _SECRET_ENV]
     for attr in ("token", "client_secret", "azure_client_secret", "password"):
@@ -329,8 +253,8 @@ def connect(host: str, profile: str | None = None) -> Connection:
     no credentials can be found. Within a CLI command (``http.start_command``) the
     connection is made once and shared by every caller.
     """
-    host = _normalize_host(host) if host else ""
-    if not profile and host and not _env_auth_present():
+    host = normalize_host(host) if host else ""
+    if not profile and host and not env_auth_present():
         profile = profile_for_host(host)
     settings = command_settings()
     made = settings.connections.get((host, profile))
@@ -343,10 +267,10 @@ def _connect(host: str, profile: str | None, settings: CommandSettings) -> Conne
     timeout = env_float(ENV_HTTP_TIMEOUT, 60.0)
     cfg = token_config(host, profile) or _sdk_config(host, profile, settings, timeout)
     resolved_host = (cfg.host or host or "").rstrip("/")
-    profile_host = _profile_host(profile) if profile else None
-    if host and profile_host and _normalize_host(profile_host) != host:
+    its_host = profile_host(profile) if profile else None
+    if host and its_host and normalize_host(its_host) != host:
         raise AuthError(
-            f"Profile '{profile}' is for {profile_host}, but the bundle deploys to {host}.",
+            f"Profile '{profile}' is for {its_host}, but the bundle deploys to {host}.",
             hint="Pick the profile for this workspace with -p/--profile, or fix workspace.host.",
         )
     ctx = Context(
