@@ -109,6 +109,17 @@ def _stop_on_sigterm() -> None:
             return
         if orphaned():
             os.killpg(os.getpgrp(), signal.SIGKILL)
+        # Whoever sent it (the runner cancelling, which signals the whole group, or the
+        # kernel because the runner died), what the task started gets it too: nothing
+        # outlives the task, even when the runner's death went unnoticed above.
+        if os.getpgrp() == me:  # the task leads its group (its own session)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            try:
+                os.killpg(me, signal.SIGTERM)
+            except OSError:
+                pass
+            finally:
+                signal.signal(signal.SIGTERM, stop)
         raise KeyboardInterrupt
 
     if not hasattr(signal, "SIGTERM"):

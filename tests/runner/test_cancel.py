@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -134,3 +135,51 @@ def test_detached_run_can_be_canceled(project: Project, tmp_path: Path) -> None:
         time.sleep(0.1)
     assert record.tasks["S"].state == "CANCELED"
     assert _gone(task_pid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and process groups")
+def test_a_task_stopped_by_sigterm_takes_what_it_started_with_it(tmp_path: Path) -> None:
+    """Without a runner to clean up after it (the runner died, however its death was
+    noticed), a task that SIGTERM ends leaves none of its processes behind."""
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import pathlib, subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '120'])\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(child.pid))\n"
+        "time.sleep(120)\n"
+    )
+    pid_file = tmp_path / "child.pid"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"kind": "python_file", "path": str(script),
+                                "argv": [str(pid_file)]}))
+    # This test process is its parent, and stays alive: only the SIGTERM tells the task.
+    task = subprocess.Popen(
+        [sys.executable, "-m", "mlops_stacks.runner.task_main", str(spec)],
+        env={**os.environ, "MLOPS_STACKS_PARENT_PID": str(os.getpid())},
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()):
+            assert time.monotonic() < deadline and task.poll() is None, "the task did not start"
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        os.kill(task.pid, signal.SIGTERM)  # the task alone, as the kernel does for a parent death
+        assert task.wait(30) == 130  # canceled
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}").exists() and "Z" not in _proc_state(child):
+            assert time.monotonic() < deadline, "the task's child outlived it"
+            time.sleep(0.05)
+    finally:
+        if task.poll() is None:
+            os.killpg(task.pid, signal.SIGKILL)
+            task.wait()
+        with contextlib.suppress(OSError):
+            os.killpg(task.pid, signal.SIGKILL)
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
