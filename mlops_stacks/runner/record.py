@@ -284,7 +284,10 @@ def unfinished_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecor
     for name in os.listdir(index):
         if name.startswith("."):
             continue
-        found_rec = _read_record(root / name / RUN_FILE)
+        try:
+            found_rec = _read_record(root / name / RUN_FILE)
+        except FileNotFoundError:
+            found_rec = None
         if found_rec is None or found_rec.done:  # deleted with its job, or done: stale
             (index / name).unlink(missing_ok=True)
             continue
@@ -292,19 +295,26 @@ def unfinished_runs(runs_dir: Path, job_key: str | None = None) -> list[RunRecor
             continue
         if job_key is None or found_rec.job_key == job_key:
             records.append(found_rec)
-    records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
-    return records
+    return _newest_first(records)
 
 
 def _read_record(path: Path) -> RunRecord | None:
-    """The record at ``path``, or None when it is missing or cannot be read."""
+    """The record at ``path``, or None when it cannot be read; ``FileNotFoundError``
+    when there is none (a run being created, deleted with its job, or not a run)."""
     from mlops_stacks.state_files import json_problem
 
     try:
         _, data = json_problem(path.read_bytes())
         return RunRecord.from_dict(data) if data is not None else None
+    except FileNotFoundError:
+        raise
     except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+def _newest_first(records: list[RunRecord]) -> list[RunRecord]:
+    records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
+    return records
 
 
 def list_runs(
@@ -319,8 +329,6 @@ def list_runs(
     taken newest first by name and the reading stops there, however many runs the
     target has kept.
     """
-    from mlops_stacks.state_files import json_problem
-
     root = Path(runs_dir)
     if not root.is_dir():
         return []
@@ -332,12 +340,9 @@ def list_runs(
             break
         path = Path(entry.path) / RUN_FILE
         try:
-            _, data = json_problem(path.read_bytes())
-            rec = RunRecord.from_dict(data) if data is not None else None
+            rec = _read_record(path)
         except FileNotFoundError:
-            continue  # a folder without a record (a run being created, or not a run)
-        except (OSError, ValueError, TypeError, AttributeError):
-            rec = None
+            continue
         if rec is None:
             if unreadable is not None:
                 unreadable.append(path)
@@ -345,5 +350,4 @@ def list_runs(
         if job_key is None or rec.job_key == job_key:
             rec.close_if_orphaned(root)
             records.append(rec)
-    records.sort(key=lambda r: (r.start_time or 0.0, r.run_id), reverse=True)
-    return records
+    return _newest_first(records)
