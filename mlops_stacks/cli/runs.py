@@ -82,10 +82,12 @@ def list_runs(
     json_mode = output is OutputFormat.json
     term, bundle, workspace = open_target(target, var, profile, json_mode=json_mode)
     jobs = sorted(bundle.resources("jobs"))
-    records = workspace.list_runs(job_key, limit=limit + 1 if limit else None)
+    unreadable: list[Path] = []
+    records = workspace.list_runs(job_key, limit=limit + 1 if limit else None,
+                                  unreadable=unreadable)
     older = bool(limit) and len(records) > limit
     records = records[:limit] if limit else records
-    _warn_unreadable(term, getattr(workspace, "runs_dir", None), limit)
+    _warn_unreadable(term, unreadable)
     if job_key is not None and job_key not in jobs and not records:
         raise MlopsStacksError(
             f"No job '{job_key}' in bundle '{bundle.name}' (target {bundle.target}).",
@@ -308,15 +310,10 @@ def logs(
             style="dim")
 
 
-def _warn_unreadable(term: Terminal, runs_dir: Path | None, limit: int = 0) -> None:
-    """Say which run records a listing (of the ``limit`` newest runs; 0: all) left out
-    because they cannot be read."""
-    from mlops_stacks.runner.record import DAMAGED_RUN_HINT, list_runs
+def _warn_unreadable(term: Terminal, unreadable: list[Path]) -> None:
+    """Say which run records a listing left out because they cannot be read."""
+    from mlops_stacks.runner.record import DAMAGED_RUN_HINT
 
-    if runs_dir is None:
-        return
-    unreadable: list[Path] = []
-    list_runs(runs_dir, unreadable=unreadable, limit=limit + 1 if limit else None)
     for path in unreadable:
         term.warn(f"Left out the run record {path}: it cannot be read. {DAMAGED_RUN_HINT}")
 

@@ -657,10 +657,11 @@ class LocalWorkspace:
         if importlib.util.find_spec("mlflow") is not None:
             self.mlflow.ensure_store()
 
-    def list_runs(self, key: str | None = None, *, limit: int | None = None) -> list[RunRecord]:
+    def list_runs(self, key: str | None = None, *, limit: int | None = None,
+                  unreadable: list[Path] | None = None) -> list[RunRecord]:
         from mlops_stacks.runner import list_runs
 
-        return list_runs(self.runs_dir, key, limit=limit)
+        return list_runs(self.runs_dir, key, limit=limit, unreadable=unreadable)
 
     def get_run(self, run_id: str) -> RunRecord:
         from mlops_stacks.runner import load_run

@@ -310,9 +310,12 @@ class Workspace(Protocol):
         """
         ...
 
-    def list_runs(self, key: str | None = None, *, limit: int | None = None) -> list[RunRecord]:
+    def list_runs(self, key: str | None = None, *, limit: int | None = None,
+                  unreadable: list[Path] | None = None) -> list[RunRecord]:
         """Run records, newest first, optionally of one job; with ``limit``, at most that
-        many (the newest), read without going through every older run."""
+        many (the newest), read without going through every older run. Records kept on
+        this machine that cannot be read are left out, their paths added to
+        ``unreadable`` (when given) so that a listing can say so."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

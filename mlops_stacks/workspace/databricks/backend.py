@@ -349,8 +349,10 @@ class DatabricksWorkspace:
         return self.runs.follow(run_id, key, on_event, time_limit=limit)
 
     def list_runs(
-        self, key: str | None = None, *, limit: int | None = None
+        self, key: str | None = None, *, limit: int | None = None,
+        unreadable: list[Path] | None = None,
     ) -> list[DatabricksRunRecord]:
+        """The runs' records come from the workspace: none is unreadable on this machine."""
         state = self.read_state()
         keys = [key] if key else sorted(_jobs(state))
         records: list[DatabricksRunRecord] = []
